@@ -1,0 +1,289 @@
+//! The `epc` command line: clap definitions, settings resolution and dispatch.
+//!
+//! Each subcommand module owns its `Args` and a `run` that returns an
+//! [`ExitStatus`]; only `main` turns that into the process exit code.
+
+pub(crate) mod completions;
+pub(crate) mod env;
+pub(crate) mod id;
+pub(crate) mod sample;
+pub(crate) mod streams;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::{ColorChoice, Format, Printer};
+use epc::source::{self, FetchOptions, Loaded, Origin, Source};
+
+/// epc: the Event Platform Client on the command line.
+///
+/// Inspect Wikimedia stream config, check sampling decisions, and (soon)
+/// validate and send events, exactly as the Event Platform clients do.
+#[derive(Debug, Parser)]
+#[command(name = "epc", version, about, long_about = None, propagate_version = true, help_expected = true)]
+#[command(
+    after_help = "Exit status: 0 ok, 1 findings (e.g. an invalid sample config), 2 could not run."
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Output format for results on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// When to use colour.
+    #[arg(long, global = true, value_enum, env = env::EPC_COLOR, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+    /// Hide summaries, notes and hints on stderr (results and errors still show).
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List stream config, or show the full config of named streams.
+    Streams(streams::StreamsArgs),
+    /// Show sampling decisions for identifiers and a stream or rate.
+    Sample(sample::SampleArgs),
+    /// Print fresh standard identifiers (session, pageview or device).
+    Id(id::IdArgs),
+    /// Print a shell completion script.
+    #[command(hide = true)]
+    Completions(completions::CompletionsArgs),
+}
+
+/// Where to get stream config, shared by the subcommands that need it.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct StreamConfigArgs {
+    /// Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL.
+    #[arg(long, value_name = "PATH|URL|-", env = env::EPC_STREAM_CONFIG, default_value = source::DEFAULT_API_URL)]
+    pub(crate) stream_config: String,
+    /// Use the cached copy of the last successful fetch instead of the network.
+    #[arg(long)]
+    pub(crate) offline: bool,
+    /// Timeout for each API request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_timeout)]
+    pub(crate) timeout: f64,
+}
+
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Ok(t),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 86400"
+        )),
+    }
+}
+
+impl StreamConfigArgs {
+    /// Loads stream config, requesting only `streams` from an API when given.
+    pub(crate) fn load(
+        &self,
+        printer: &Printer,
+        streams: &[String],
+        constraints: &epc::constraint::Constraints,
+    ) -> Result<Loaded> {
+        let source = Source::parse(&self.stream_config);
+        let options = FetchOptions {
+            streams: streams.to_vec(),
+            constraints: constraints.clone(),
+            timeout: Duration::from_secs_f64(self.timeout),
+            offline: self.offline,
+            cache_dir: cache_dir(),
+        };
+        if self.offline && !matches!(source, Source::Api(_)) {
+            printer.note(format!(
+                "note: --offline has no effect on {}",
+                source.name()
+            ));
+        }
+        let loaded = source::load(&source, &options, &mut std::io::stdin().lock()).map_err(|e| {
+            let offline_hint = matches!(e, source::SourceError::Http { .. })
+                && options.cache_dir.is_some()
+                && !self.offline;
+            let err = anyhow::Error::new(e);
+            if offline_hint {
+                err.context(Hinted::hint("pass --offline to use the stream config cached by the last successful fetch"))
+            } else {
+                err
+            }
+        })?;
+        if let Some(w) = &loaded.cache_warning {
+            printer.warning(w);
+        }
+        match &loaded.origin {
+            Origin::Cache { url, age } => {
+                printer.note(format!(
+                    "using cached stream config from {url}, fetched {} ago",
+                    human_age(*age)
+                ));
+            }
+            Origin::Api { url, requests } => {
+                printer.note(format!(
+                    "fetched stream config from {url} in {requests} request{}",
+                    if *requests == 1 { "" } else { "s" }
+                ));
+            }
+            Origin::File(_) | Origin::Stdin => {}
+        }
+        Ok(loaded)
+    }
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    match std::env::var_os(env::EPC_CACHE_DIR) {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => dirs::cache_dir().map(|d| d.join("epc")),
+    }
+}
+
+/// `3h 12m`, `45s`, `2d 4h`.
+pub(crate) fn human_age(age: Duration) -> String {
+    let s = age.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m {}s", s / 60, s % 60),
+        3600..86_400 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// How a run ended; `main` maps it to the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ExitStatus {
+    /// 0: ran, nothing to report.
+    Success,
+    /// 1: ran and found problems (invalid config, invalid or rejected events).
+    Findings,
+    /// 2: could not run as asked.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        match s {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Findings => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// An error message with an optional hint line, for errors the user can fix.
+#[derive(Debug)]
+pub(crate) struct Hinted {
+    pub(crate) message: Option<String>,
+    pub(crate) hint: Option<String>,
+}
+
+impl Hinted {
+    /// A user error with a hint.
+    pub(crate) fn error(message: impl Into<String>, hint: Option<String>) -> anyhow::Error {
+        anyhow::Error::new(Self {
+            message: Some(message.into()),
+            hint,
+        })
+    }
+
+    /// A hint attached as context to another error.
+    pub(crate) fn hint(hint: impl Into<String>) -> Self {
+        Self {
+            message: None,
+            hint: Some(hint.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for Hinted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message.as_deref().unwrap_or(""))
+    }
+}
+
+impl std::error::Error for Hinted {}
+
+/// Runs the parsed command line.
+pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Streams(args) => streams::run(&args, printer),
+        Command::Sample(args) => sample::run(&args, printer),
+        Command::Id(args) => id::run(&args, printer),
+        Command::Completions(args) => completions::run(&args),
+    }
+}
+
+/// Prints an error chain: `error: …`, `  caused by: …` lines and any hint.
+pub(crate) fn report_error(printer: &Printer, err: &anyhow::Error) {
+    let mut hint = None;
+    let mut messages: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        if let Some(h) = cause.downcast_ref::<Hinted>() {
+            if hint.is_none() {
+                hint.clone_from(&h.hint);
+            }
+            if let Some(m) = &h.message {
+                messages.push(m.clone());
+            }
+            continue;
+        }
+        let text = cause.to_string();
+        if !messages.iter().any(|m| m.contains(&text)) {
+            messages.push(text);
+        }
+    }
+    let mut lines = messages.into_iter();
+    printer.error(lines.next().unwrap_or_else(|| "unknown error".into()));
+    for line in lines {
+        printer.caused_by(line);
+    }
+    if let Some(h) = hint {
+        printer.hint(h);
+    }
+}
+
+/// Reads non-empty, non-comment lines from a file or `-` (stdin), with 1-based line numbers.
+pub(crate) fn read_lines(path: &str) -> Result<Vec<(usize, String)>> {
+    let text = if path == "-" {
+        std::io::read_to_string(std::io::stdin().lock()).context("cannot read standard input")?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
+    };
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim().to_owned()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(human_age(Duration::from_secs(42)), "42s");
+        assert_eq!(human_age(Duration::from_secs(3 * 3600 + 12 * 60)), "3h 12m");
+        assert_eq!(
+            human_age(Duration::from_secs(2 * 86_400 + 4 * 3600)),
+            "2d 4h"
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! `epc streams`: list stream config, or show named streams in full.
+//!
+//! JSON records (`--format json` wraps them in `{"streams": [...], "summary": {...}}`,
+//! `--format ndjson` prints one per line with `"type"`):
+//!
+//! - listing: `{"type":"stream","stream","regex","schema_title","destination_event_service",
+//!   "sample","metrics_platform_events","cc_streams","problems"}`
+//! - named: `{"type":"stream_config","stream","matched":{"kind","key"},"stream_config",
+//!   "cc_streams","problems","warnings"}`
+
+use anyhow::Result;
+use clap::Args;
+use comfy_table::Cell;
+use serde_json::{Map, Value, json};
+
+use super::{ExitStatus, Hinted, StreamConfigArgs, read_lines};
+use crate::output::{Format, Printer, table};
+use epc::constraint::Constraints;
+use epc::stream::{ConfigProblem, MatchKind, StreamConfig, StreamConfigs};
+
+/// Arguments of `epc streams`.
+#[derive(Debug, Args)]
+pub(crate) struct StreamsArgs {
+    /// Streams to show in full (exact names; regex-configured streams resolve too).
+    #[arg(value_name = "STREAM")]
+    names: Vec<String>,
+    /// Read more stream names from a file (one per line, `-` for stdin).
+    #[arg(long, value_name = "FILE|-")]
+    streams_file: Option<String>,
+    /// Only streams whose settings match KEY=VALUE (EventStreamConfig semantics; nested keys as a[b]=c).
+    #[arg(long = "constraint", value_name = "KEY=VALUE")]
+    constraints: Vec<String>,
+    /// Only streams whose name or schema title contains TEXT (case-insensitive).
+    #[arg(long = "match", value_name = "TEXT")]
+    match_text: Option<String>,
+    #[command(flatten)]
+    source: StreamConfigArgs,
+}
+
+pub(crate) fn run(args: &StreamsArgs, printer: &Printer) -> Result<ExitStatus> {
+    let constraints = Constraints::parse(&args.constraints)?;
+    let mut names = args.names.clone();
+    if let Some(file) = &args.streams_file {
+        names.extend(read_lines(file)?.into_iter().map(|(_, l)| l));
+    }
+    if names.is_empty() {
+        let loaded = args.source.load(printer, &[], &constraints)?;
+        list(args, &loaded.configs, &constraints, printer)
+    } else {
+        let loaded = args.source.load(printer, &names, &constraints)?;
+        show(&names, &loaded.configs, &args.source.stream_config, printer)
+    }
+}
+
+fn sample_summary(config: &StreamConfig) -> String {
+    match config.sample() {
+        Ok(Some(s)) => format!("{} {}", s.unit, s.rate.get()),
+        Ok(None) => "-".into(),
+        Err(p) => format!("INVALID: {}", p.field()),
+    }
+}
+
+fn problems_json(problems: &[ConfigProblem]) -> Value {
+    Value::Array(
+        problems
+            .iter()
+            .map(|p| json!({"field": p.field, "message": p.message}))
+            .collect(),
+    )
+}
+
+fn list(
+    args: &StreamsArgs,
+    configs: &StreamConfigs,
+    constraints: &Constraints,
+    printer: &Printer,
+) -> Result<ExitStatus> {
+    let needle = args.match_text.as_deref().map(str::to_lowercase);
+    let selected: Vec<&StreamConfig> = configs
+        .iter()
+        .filter(|c| constraints.matches(c))
+        .filter(|c| {
+            needle.as_deref().is_none_or(|n| {
+                c.key().to_lowercase().contains(n)
+                    || c.schema_title()
+                        .is_some_and(|t| t.to_lowercase().contains(n))
+            })
+        })
+        .collect();
+    let mut problem_count = 0usize;
+    let mut records = Vec::with_capacity(selected.len());
+    for c in &selected {
+        let problems = c.problems();
+        for w in c.warnings() {
+            printer.warning(w);
+        }
+        for p in &problems {
+            printer.warning(format!("config problem: {p}"));
+        }
+        problem_count += usize::from(!problems.is_empty());
+        let cc: Vec<&str> = if c.is_regex() {
+            Vec::new()
+        } else {
+            configs.cc_streams(c.key())
+        };
+        records.push(json!({
+            "type": "stream",
+            "stream": c.key(),
+            "regex": c.is_regex(),
+            "schema_title": c.schema_title(),
+            "destination_event_service": c.destination_event_service(),
+            "sample": c.sample_raw(),
+            "metrics_platform_events": c.metrics_platform_events(),
+            "cc_streams": cc,
+            "problems": problems_json(&problems),
+        }));
+    }
+    let sampled = selected.iter().filter(|c| c.sample_raw().is_some()).count();
+    let regex = selected.iter().filter(|c| c.is_regex()).count();
+    let summary = json!({
+        "type": "summary", "streams": selected.len(), "regex": regex, "sampled": sampled,
+        "with_problems": problem_count, "configured": configs.len(),
+    });
+    match printer.format {
+        Format::Json => {
+            let records: Vec<Value> = records.into_iter().map(strip_type).collect();
+            printer.json_document(&json!({"streams": records, "summary": strip_type(summary)}))?;
+        }
+        Format::Ndjson => {
+            for r in &records {
+                printer.json_line(r)?;
+            }
+            printer.json_line(&summary)?;
+        }
+        Format::Table => {
+            let mut t = table::new(
+                printer,
+                &[
+                    "stream",
+                    "schema title",
+                    "destination event service",
+                    "sampling",
+                    "MP events",
+                    "cc",
+                ],
+            );
+            for (c, r) in selected.iter().zip(&records) {
+                let sampling = sample_summary(c);
+                let cc = r["cc_streams"].as_array().map_or(0, Vec::len);
+                t.add_row(vec![
+                    Cell::new(c.key()),
+                    Cell::new(c.schema_title().unwrap_or("-")),
+                    Cell::new(c.destination_event_service().unwrap_or("-")),
+                    if sampling.starts_with("INVALID") {
+                        table::alert(printer, sampling)
+                    } else {
+                        Cell::new(sampling)
+                    },
+                    Cell::new(c.metrics_platform_events().join(", ")),
+                    Cell::new(if cc == 0 {
+                        String::new()
+                    } else {
+                        cc.to_string()
+                    }),
+                ]);
+            }
+            if !selected.is_empty() {
+                printer.line(table::render(&t))?;
+            }
+            printer.note(format!(
+                "{} of {} streams ({regex} regex-keyed, {sampled} sampled, {problem_count} with config problems)",
+                selected.len(),
+                configs.len()
+            ));
+        }
+    }
+    Ok(if problem_count > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn strip_type(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.remove("type");
+    }
+    v
+}
+
+/// The entry a name resolved to: exact or regex, and the key. An exact hit in
+/// an API response whose `stream` setting is a regex was regex-configured
+/// (the API keys results by the requested name; epc-spec.md §1.1 rule 3).
+fn matched_entry<'a>(
+    name: &str,
+    config: &'a StreamConfig,
+    kind: MatchKind,
+) -> (MatchKind, &'a str) {
+    if kind == MatchKind::Exact
+        && let Some(Value::String(s)) = config.settings().get("stream")
+        && s != name
+        && s.starts_with('/')
+    {
+        return (MatchKind::Regex, s.as_str());
+    }
+    (kind, config.key())
+}
+
+fn show(
+    names: &[String],
+    configs: &StreamConfigs,
+    source: &str,
+    printer: &Printer,
+) -> Result<ExitStatus> {
+    let mut records = Vec::new();
+    let mut missing = Vec::new();
+    let mut any_problem = false;
+    for name in names {
+        let Some(resolved) = configs.resolve(name) else {
+            missing.push(name.as_str());
+            continue;
+        };
+        let (kind, key) = matched_entry(name, resolved.config, resolved.matched);
+        let problems = resolved.config.problems();
+        let warnings = resolved.config.warnings();
+        any_problem |= !problems.is_empty();
+        for p in &problems {
+            printer.warning(format!("config problem: {p}"));
+        }
+        for w in &warnings {
+            printer.warning(w);
+        }
+        records.push(json!({
+            "type": "stream_config",
+            "stream": name,
+            "matched": {"kind": kind.as_str(), "key": key},
+            "stream_config": resolved.config.settings(),
+            "cc_streams": configs.cc_streams(name),
+            "problems": problems_json(&problems),
+            "warnings": problems_json(&warnings),
+        }));
+    }
+    match printer.format {
+        Format::Json => {
+            let records: Vec<Value> = records.into_iter().map(strip_type).collect();
+            printer.json_document(&json!({"streams": records, "missing": missing}))?;
+        }
+        Format::Ndjson => {
+            for r in &records {
+                printer.json_line(r)?;
+            }
+        }
+        Format::Table => {
+            for r in &records {
+                let stream = r["stream"].as_str().unwrap_or_default();
+                let (kind, key) = (
+                    r["matched"]["kind"].as_str().unwrap_or_default(),
+                    r["matched"]["key"].as_str().unwrap_or_default(),
+                );
+                let how = if kind == "regex" {
+                    format!("matched regex entry {key}")
+                } else {
+                    "exact entry".to_owned()
+                };
+                printer.line(format!("stream {stream} ({how})"))?;
+                let mut t = table::new(printer, &["setting", "value"]);
+                let mut rows = Vec::new();
+                if let Value::Object(settings) = &r["stream_config"] {
+                    flatten("", settings, &mut rows);
+                }
+                for (k, v) in rows {
+                    t.add_row(vec![Cell::new(k), Cell::new(v)]);
+                }
+                let cc: Vec<&str> = r["cc_streams"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                t.add_row(vec![
+                    Cell::new("(cc streams)"),
+                    Cell::new(if cc.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        cc.join(", ")
+                    }),
+                ]);
+                for p in r["problems"].as_array().into_iter().flatten() {
+                    t.add_row(vec![
+                        table::alert(printer, "(problem)"),
+                        table::alert(
+                            printer,
+                            format!(
+                                "{}: {}",
+                                p["field"].as_str().unwrap_or(""),
+                                p["message"].as_str().unwrap_or("")
+                            ),
+                        ),
+                    ]);
+                }
+                printer.line(table::render(&t))?;
+                printer.line("")?;
+            }
+        }
+    }
+    if !missing.is_empty() {
+        let first = missing[0];
+        let hint = configs
+            .suggest(first)
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| Some("run `epc streams` to list the configured streams".into()));
+        let what = if missing.len() == 1 {
+            format!("stream `{first}` is")
+        } else {
+            format!("streams `{}` are", missing.join("`, `"))
+        };
+        return Err(Hinted::error(
+            format!("{what} not configured in {source}"),
+            hint,
+        ));
+    }
+    Ok(if any_problem {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Nested settings as dotted keys with compact JSON values (objects recurse; lists stay whole).
+fn flatten(prefix: &str, map: &Map<String, Value>, out: &mut Vec<(String, String)>) {
+    if map.is_empty() && !prefix.is_empty() {
+        out.push((prefix.to_owned(), "{}".into()));
+    }
+    for (k, v) in map {
+        let k = if k.contains('.') {
+            format!("\"{k}\"")
+        } else {
+            k.clone()
+        };
+        let key = if prefix.is_empty() {
+            k
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            Value::Object(m) => flatten(&key, m, out),
+            Value::String(s) => out.push((key, s.clone())),
+            other => out.push((key, other.to_string())),
+        }
+    }
+}

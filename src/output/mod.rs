@@ -1,0 +1,154 @@
+//! Everything epc writes: results on stdout, everything else on stderr.
+//!
+//! The [`Printer`] is built once at start-up from `--format`, `--color`,
+//! `--quiet`, `NO_COLOR` and whether the streams are terminals, and is the only
+//! thing that writes to stdout or stderr (style.md §7.4).
+
+pub(crate) mod table;
+
+use std::fmt::Display;
+use std::io::{self, IsTerminal, Write};
+
+use clap::ValueEnum;
+use serde_json::Value;
+
+/// The shape of results on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum Format {
+    /// Aligned columns for people (the default).
+    #[default]
+    Table,
+    /// One JSON document: the results and a summary.
+    Json,
+    /// One JSON record per line, each with a `type`, then a `summary` record.
+    Ndjson,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum ColorChoice {
+    /// Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    /// Always colour tables and messages.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The process's output channels and their settings.
+#[derive(Debug, Clone)]
+pub(crate) struct Printer {
+    pub(crate) format: Format,
+    pub(crate) quiet: bool,
+    color_stdout: bool,
+    color_stderr: bool,
+    stdout_tty: bool,
+    stderr_tty: bool,
+}
+
+impl Printer {
+    pub(crate) fn new(format: Format, color: ColorChoice, quiet: bool) -> Self {
+        let stdout_tty = io::stdout().is_terminal();
+        let stderr_tty = io::stderr().is_terminal();
+        let env_allows = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+        let decide = |tty: bool| match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && env_allows,
+        };
+        Self {
+            format,
+            quiet,
+            color_stdout: decide(stdout_tty) && format == Format::Table,
+            color_stderr: decide(stderr_tty),
+            stdout_tty,
+            stderr_tty,
+        }
+    }
+
+    /// Whether stdout is a terminal (tables wrap and use box drawing there).
+    pub(crate) fn stdout_is_terminal(&self) -> bool {
+        self.stdout_tty
+    }
+
+    /// Whether table cells may be coloured.
+    pub(crate) fn color_stdout(&self) -> bool {
+        self.color_stdout
+    }
+
+    /// Whether a progress bar may be drawn on stderr.
+    pub(crate) fn progress_allowed(&self) -> bool {
+        self.stderr_tty && !self.quiet
+    }
+
+    /// Writes a line of results to stdout.
+    pub(crate) fn line(&self, text: impl Display) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()
+    }
+
+    /// Writes one compact JSON value and a newline to stdout.
+    pub(crate) fn json_line(&self, value: &Value) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        serde_json::to_writer(&mut out, value)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+
+    /// Writes one pretty JSON document to stdout.
+    pub(crate) fn json_document(&self, value: &Value) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+
+    fn stderr_line(&self, label: &str, ansi: &str, text: &dyn Display) {
+        let mut err = io::stderr().lock();
+        let _ = if self.color_stderr {
+            writeln!(err, "\x1b[{ansi}m{label}:\x1b[0m {text}")
+        } else {
+            writeln!(err, "{label}: {text}")
+        };
+    }
+
+    /// `error: …` on stderr, always shown.
+    pub(crate) fn error(&self, text: impl Display) {
+        self.stderr_line("error", "1;31", &text);
+    }
+
+    /// `  caused by: …` on stderr, always shown.
+    pub(crate) fn caused_by(&self, text: impl Display) {
+        let _ = writeln!(io::stderr().lock(), "  caused by: {text}");
+    }
+
+    /// `warning: …` on stderr, always shown.
+    pub(crate) fn warning(&self, text: impl Display) {
+        self.stderr_line("warning", "1;33", &text);
+    }
+
+    /// `hint: …` on stderr, hidden by `--quiet`.
+    pub(crate) fn hint(&self, text: impl Display) {
+        if !self.quiet {
+            self.stderr_line("hint", "1;36", &text);
+        }
+    }
+
+    /// An informational line on stderr (summaries, sources), hidden by `--quiet`.
+    pub(crate) fn note(&self, text: impl Display) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr().lock(), "{text}");
+        }
+    }
+}
+
+/// Whether an error chain ends in a broken pipe (stdout closed by `head`, …).
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
