@@ -37,9 +37,7 @@ impl Constraints {
         let mut merged = Map::new();
         for arg in args {
             let arg = arg.as_ref();
-            let (key, value) = arg
-                .split_once('=')
-                .ok_or_else(|| ConstraintError(arg.to_owned()))?;
+            let (key, value) = arg.split_once('=').ok_or_else(|| ConstraintError(arg.to_owned()))?;
             let path = parse_key(key).ok_or_else(|| ConstraintError(arg.to_owned()))?;
             let mut nested = Value::String(value.to_owned());
             for segment in path[1..].iter().rev() {
@@ -88,10 +86,7 @@ impl Constraints {
                     Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
                     _ => return false,
                 };
-                if !names
-                    .iter()
-                    .all(|n| *n == config.key() || config.regex_matches(n))
-                {
+                if !names.iter().all(|n| *n == config.key() || config.regex_matches(n)) {
                     return false;
                 }
                 continue;
@@ -110,11 +105,7 @@ enum Step {
     Return(bool),
 }
 
-fn partial_match(
-    settings: &Map<String, Value>,
-    constraints: &Map<String, Value>,
-    depth: usize,
-) -> bool {
+fn partial_match(settings: &Map<String, Value>, constraints: &Map<String, Value>, depth: usize) -> bool {
     if depth > MAX_DEPTH {
         return false;
     }
@@ -127,12 +118,7 @@ fn partial_match(
     true
 }
 
-fn partial_match_key(
-    settings: &Map<String, Value>,
-    key: &str,
-    expected: &Value,
-    depth: usize,
-) -> Step {
+fn partial_match_key(settings: &Map<String, Value>, key: &str, expected: &Value, depth: usize) -> Step {
     let Some(actual) = settings.get(key).filter(|v| !v.is_null()) else {
         return Step::Return(false);
     };
@@ -148,9 +134,7 @@ fn partial_match_key(
                 Step::Return(false)
             }
         }
-        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => {
-            Step::Return(false)
-        }
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => Step::Return(false),
         (e, a) => {
             if php_string(e) == php_string(a) {
                 Step::Continue
@@ -263,22 +247,14 @@ mod tests {
 
     #[track_caller]
     fn matches(args: &[&str], key: &str, settings: Value) -> bool {
-        Constraints::parse(args)
-            .unwrap()
-            .matches(&entry(key, settings))
+        Constraints::parse(args).unwrap().matches(&entry(key, settings))
     }
 
     #[test]
     fn parses_brackets_and_merges() {
         let c = Constraints::parse(&["a[b][c]=1", "a[b][d]=2", "l[]=x", "l[]=y"]).unwrap();
-        assert_eq!(
-            Value::Object(c.as_map().clone()),
-            json!({"a": {"b": {"c": "1", "d": "2"}}, "l": ["x", "y"]})
-        );
-        assert_eq!(
-            c.to_query_values(),
-            ["a[b][c]=1", "a[b][d]=2", "l[]=x", "l[]=y"]
-        );
+        assert_eq!(Value::Object(c.as_map().clone()), json!({"a": {"b": {"c": "1", "d": "2"}}, "l": ["x", "y"]}));
+        assert_eq!(c.to_query_values(), ["a[b][c]=1", "a[b][d]=2", "l[]=x", "l[]=y"]);
         assert!(Constraints::parse(&["novalue"]).is_err());
         assert!(Constraints::parse(&["a[b=1"]).is_err());
         assert!(Constraints::parse(&["[x]=1"]).is_err());
@@ -289,16 +265,8 @@ mod tests {
         let s = json!({"destination_event_service": "eventgate-analytics-external", "canary_events_enabled": true,
                        "disabled": false, "foo": {"bar": "baz"}, "n": null, "rate": 0.5,
                        "topics": ["eqiad.x", "codfw.x"]});
-        assert!(matches(
-            &["destination_event_service=eventgate-analytics-external"],
-            "x",
-            s.clone()
-        ));
-        assert!(!matches(
-            &["destination_event_service=eventgate-main"],
-            "x",
-            s.clone()
-        ));
+        assert!(matches(&["destination_event_service=eventgate-analytics-external"], "x", s.clone()));
+        assert!(!matches(&["destination_event_service=eventgate-main"], "x", s.clone()));
         // PHP string casts: true is "1", false is "".
         assert!(matches(&["canary_events_enabled=1"], "x", s.clone()));
         assert!(!matches(&["canary_events_enabled=true"], "x", s.clone()));
@@ -312,18 +280,10 @@ mod tests {
         // Lists: subset, and the result is returned at once.
         assert!(matches(&["topics[]=codfw.x"], "x", s.clone()));
         assert!(!matches(&["topics[]=other"], "x", s.clone()));
-        assert!(matches(
-            &["topics[]=codfw.x", "zzz=never-checked"],
-            "x",
-            s.clone()
-        ));
+        assert!(matches(&["topics[]=codfw.x", "zzz=never-checked"], "x", s.clone()));
         // `stream` matches like a requested name.
         assert!(matches(&["stream=x"], "x", s.clone()));
-        assert!(matches(
-            &["stream=mediawiki.job.foo"],
-            "/^mediawiki\\.job\\..+/",
-            s.clone()
-        ));
+        assert!(matches(&["stream=mediawiki.job.foo"], "/^mediawiki\\.job\\..+/", s.clone()));
         assert!(!matches(&["stream=y"], "x", s));
     }
 }

@@ -60,51 +60,29 @@ impl Identifier {
             const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
             let parts: Vec<&str> = text.split('-').collect();
             let shape_ok = parts.len() == 5 && parts.iter().zip(GROUPS).all(|(p, n)| p.len() == n);
-            if let Some((position, ch)) = text
-                .chars()
-                .enumerate()
-                .find(|(_, c)| *c != '-' && !c.is_ascii_hexdigit())
-            {
-                return Err(IdentifierError::NotHex {
-                    id: text.to_owned(),
-                    ch,
-                    position: position + 1,
-                });
+            if let Some((position, ch)) = text.chars().enumerate().find(|(_, c)| *c != '-' && !c.is_ascii_hexdigit()) {
+                return Err(IdentifierError::NotHex { id: text.to_owned(), ch, position: position + 1 });
             }
             if !shape_ok {
                 return Err(IdentifierError::BadUuid(text.to_owned()));
             }
         } else {
-            if let Some((position, ch)) = text
-                .chars()
-                .enumerate()
-                .find(|(_, c)| !c.is_ascii_hexdigit())
-            {
-                return Err(IdentifierError::NotHex {
-                    id: text.to_owned(),
-                    ch,
-                    position: position + 1,
-                });
+            if let Some((position, ch)) = text.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit()) {
+                return Err(IdentifierError::NotHex { id: text.to_owned(), ch, position: position + 1 });
             }
             if bytes.len() < 8 {
                 return Err(IdentifierError::TooShort(text.to_owned()));
             }
         }
         let prefix = hex8(&bytes[..8]).ok_or_else(|| IdentifierError::TooShort(text.to_owned()))?;
-        Ok(Self {
-            text: text.to_owned(),
-            prefix,
-        })
+        Ok(Self { text: text.to_owned(), prefix })
     }
 
     /// Builds an identifier straight from its numeric prefix, as the canonical
     /// 8-character lower-case hex text (used by simulations and benchmarks).
     #[must_use]
     pub fn from_prefix(prefix: u32) -> Self {
-        Self {
-            text: format!("{prefix:08x}"),
-            prefix,
-        }
+        Self { text: format!("{prefix:08x}"), prefix }
     }
 
     /// The identifier as given.
@@ -193,10 +171,7 @@ pub fn generate(kind: IdentifierKind) -> Result<String, getrandom::Error> {
         IdentifierKind::Device => {
             let mut bytes = [0u8; 16];
             getrandom::fill(&mut bytes)?;
-            Ok(uuid::Builder::from_random_bytes(bytes)
-                .into_uuid()
-                .hyphenated()
-                .to_string())
+            Ok(uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string())
         }
     }
 }
@@ -204,12 +179,10 @@ pub fn generate(kind: IdentifierKind) -> Result<String, getrandom::Error> {
 /// Lower-case hexadecimal text of `bytes`.
 fn hex_lower(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]
@@ -244,30 +217,10 @@ mod tests {
     fn rejects_short_non_hex_and_malformed_uuids_without_partial_parse() {
         assert_eq!(err("abc"), IdentifierError::TooShort("abc".into()));
         assert_eq!(err(""), IdentifierError::TooShort(String::new()));
-        assert!(matches!(
-            err("0aac0zzz76c1"),
-            IdentifierError::NotHex {
-                ch: 'z',
-                position: 6,
-                ..
-            }
-        ));
-        assert!(matches!(
-            err(" 0aac0b29"),
-            IdentifierError::NotHex {
-                ch: ' ',
-                position: 1,
-                ..
-            }
-        ));
-        assert!(matches!(
-            err("0x0aac0b29"),
-            IdentifierError::NotHex { ch: 'x', .. }
-        ));
-        assert_eq!(
-            err("0aac0b29-12"),
-            IdentifierError::BadUuid("0aac0b29-12".into())
-        );
+        assert!(matches!(err("0aac0zzz76c1"), IdentifierError::NotHex { ch: 'z', position: 6, .. }));
+        assert!(matches!(err(" 0aac0b29"), IdentifierError::NotHex { ch: ' ', position: 1, .. }));
+        assert!(matches!(err("0x0aac0b29"), IdentifierError::NotHex { ch: 'x', .. }));
+        assert_eq!(err("0aac0b29-12"), IdentifierError::BadUuid("0aac0b29-12".into()));
         assert_eq!(
             err("0aac-0b29-1234-1234-123456789abc"),
             IdentifierError::BadUuid("0aac-0b29-1234-1234-123456789abc".into())
@@ -281,15 +234,10 @@ mod tests {
         assert_eq!(Identifier::parse("00000000").unwrap().value(), 0.0);
         // From case 05's table.
         assert_eq!(
-            Identifier::parse("00C0FFEE-1234-4ABC-8DEF-0123456789AB")
-                .unwrap()
-                .value(),
+            Identifier::parse("00C0FFEE-1234-4ABC-8DEF-0123456789AB").unwrap().value(),
             0.002_944_942_098_796_587
         );
-        assert_eq!(
-            Identifier::parse("0AAC0B2976C12A600A58").unwrap().value(),
-            0.041_687_676_925_605_086
-        );
+        assert_eq!(Identifier::parse("0AAC0B2976C12A600A58").unwrap().value(), 0.041_687_676_925_605_086);
     }
 
     #[test]
@@ -297,25 +245,15 @@ mod tests {
         for kind in [IdentifierKind::Session, IdentifierKind::Pageview] {
             let id = generate(kind).unwrap();
             assert_eq!(id.len(), 20);
-            assert!(
-                id.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
-                "{id}"
-            );
+            assert!(id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{id}");
             Identifier::parse(&id).unwrap();
         }
         let device = generate(IdentifierKind::Device).unwrap();
         assert_eq!(device.len(), 36);
         assert_eq!(device, device.to_lowercase());
         assert_eq!(&device[14..15], "4", "UUID version 4: {device}");
-        assert!(
-            matches!(&device[19..20], "8" | "9" | "a" | "b"),
-            "RFC 4122 variant: {device}"
-        );
+        assert!(matches!(&device[19..20], "8" | "9" | "a" | "b"), "RFC 4122 variant: {device}");
         Identifier::parse(&device).unwrap();
-        assert_ne!(
-            generate(IdentifierKind::Session).unwrap(),
-            generate(IdentifierKind::Session).unwrap()
-        );
+        assert_ne!(generate(IdentifierKind::Session).unwrap(), generate(IdentifierKind::Session).unwrap());
     }
 }

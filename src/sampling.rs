@@ -73,11 +73,7 @@ impl SamplingRate {
     /// # Errors
     /// [`RateError`] unless `0 <= rate <= 1` and finite.
     pub fn new(rate: f64) -> Result<Self, RateError> {
-        if rate.is_finite() && (0.0..=1.0).contains(&rate) {
-            Ok(Self(rate))
-        } else {
-            Err(RateError(rate.to_string()))
-        }
+        if rate.is_finite() && (0.0..=1.0).contains(&rate) { Ok(Self(rate)) } else { Err(RateError(rate.to_string())) }
     }
 
     /// The fraction.
@@ -90,11 +86,7 @@ impl SamplingRate {
 impl std::str::FromStr for SamplingRate {
     type Err = RateError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(|r| Self::new(r).ok())
-            .ok_or_else(|| RateError(s.to_owned()))
+        s.trim().parse::<f64>().ok().and_then(|r| Self::new(r).ok()).ok_or_else(|| RateError(s.to_owned()))
     }
 }
 
@@ -149,13 +141,12 @@ impl SamplingConfig {
     /// # Errors
     /// The first [`SamplingProblem`] found, unit before rate.
     pub fn from_json(value: &Value) -> Result<Self, SamplingProblem> {
-        let obj = value
-            .as_object()
-            .ok_or(SamplingProblem::NotAnObject(json_type(value)))?;
+        let obj = value.as_object().ok_or(SamplingProblem::NotAnObject(json_type(value)))?;
         let unit = match obj.get("unit") {
             None | Some(Value::Null) => return Err(SamplingProblem::UnitMissing),
-            Some(Value::String(s)) => SamplingUnit::parse(s)
-                .ok_or_else(|| SamplingProblem::UnitUnknown(format!("`{s}`")))?,
+            Some(Value::String(s)) => {
+                SamplingUnit::parse(s).ok_or_else(|| SamplingProblem::UnitUnknown(format!("`{s}`")))?
+            }
             Some(other) => return Err(SamplingProblem::UnitUnknown(json_type(other).to_owned())),
         };
         let rate = match obj.get("rate") {
@@ -209,14 +200,7 @@ pub enum Profile {
 
 impl Profile {
     /// Every profile, canonical first.
-    pub const ALL: [Self; 6] = [
-        Self::Canonical,
-        Self::MpJs,
-        Self::MpJava,
-        Self::Android,
-        Self::AndroidTk,
-        Self::Ios,
-    ];
+    pub const ALL: [Self; 6] = [Self::Canonical, Self::MpJs, Self::MpJava, Self::Android, Self::AndroidTk, Self::Ios];
 
     /// The profile's name on the command line and in JSON.
     #[must_use]
@@ -302,11 +286,7 @@ impl Reason {
         match self {
             Self::Compared => {
                 let r = rate.unwrap_or(f64::NAN);
-                if in_sample {
-                    format!("{value} < {r}")
-                } else {
-                    format!("{value} >= {r}")
-                }
+                if in_sample { format!("{value} < {r}") } else { format!("{value} >= {r}") }
             }
             Self::RateOne => "rate 1: always in-sample".into(),
             Self::RateZero => "rate 0: always out-of-sample".into(),
@@ -315,10 +295,9 @@ impl Reason {
             Self::InvalidConfig { field, message } => {
                 format!("invalid config: `{field}` {message}")
             }
-            Self::UnitNotSupported(s)
-            | Self::ClientException(s)
-            | Self::Random(s)
-            | Self::SampleIgnored(s) => s.clone(),
+            Self::UnitNotSupported(s) | Self::ClientException(s) | Self::Random(s) | Self::SampleIgnored(s) => {
+                s.clone()
+            }
             Self::OneInN(n) => {
                 if *n == 0 {
                     "1 in 0: never in-sample".into()
@@ -372,20 +351,12 @@ impl Sampler {
     #[must_use]
     pub fn for_stream(profile: Profile, config: Option<&StreamConfig>) -> Self {
         let Some(config) = config else {
-            return Self {
-                profile,
-                unit: None,
-                rate: None,
-                rule: Rule::Fixed(false, Reason::NotConfigured),
-            };
+            return Self { profile, unit: None, rate: None, rule: Rule::Fixed(false, Reason::NotConfigured) };
         };
         match profile {
             Profile::Canonical => canonical(config.sample_raw()),
             Profile::MpJs => mp_js(config.sample_raw()),
-            Profile::MpJava => mp_java(
-                config.sample_raw(),
-                config.metrics_platform_client().is_some(),
-            ),
+            Profile::MpJava => mp_java(config.sample_raw(), config.metrics_platform_client().is_some()),
             Profile::Android => app_kotlin(config.sample_raw(), true),
             Profile::AndroidTk => app_kotlin(config.sample_raw(), false),
             Profile::Ios => ios(config.legacy_sampling_raw()),
@@ -399,15 +370,9 @@ impl Sampler {
     #[must_use]
     pub fn for_rate(profile: Profile, unit: SamplingUnit, rate: SamplingRate) -> Self {
         let mut settings = serde_json::Map::new();
-        settings.insert(
-            "sample".into(),
-            serde_json::json!({"unit": unit.as_str(), "rate": rate.get()}),
-        );
+        settings.insert("sample".into(), serde_json::json!({"unit": unit.as_str(), "rate": rate.get()}));
         // A Metrics Platform stream, so that MP-Java reads the block at all.
-        settings.insert(
-            "producers".into(),
-            serde_json::json!({"metrics_platform_client": {}}),
-        );
+        settings.insert("producers".into(), serde_json::json!({"metrics_platform_client": {}}));
         Self::for_stream(profile, Some(&StreamConfig::new("", settings)))
     }
 
@@ -440,10 +405,9 @@ impl Sampler {
     pub fn is_in_sample_prefix(&self, prefix: u32) -> bool {
         match &self.rule {
             Rule::Fixed(in_sample, _) => *in_sample,
-            Rule::Compare {
-                rate,
-                short_circuit_one,
-            } => (*short_circuit_one && *rate >= 1.0) || normalise(prefix) < *rate,
+            Rule::Compare { rate, short_circuit_one } => {
+                (*short_circuit_one && *rate >= 1.0) || normalise(prefix) < *rate
+            }
             Rule::Random { rate, .. } => {
                 let mut b = [0u8; 4];
                 getrandom::fill(&mut b).is_ok() && normalise(u32::from_be_bytes(b)) < *rate
@@ -457,10 +421,7 @@ impl Sampler {
         let in_sample = self.is_in_sample_prefix(id.prefix());
         let reason = match &self.rule {
             Rule::Fixed(_, reason) => reason.clone(),
-            Rule::Compare {
-                rate,
-                short_circuit_one,
-            } => {
+            Rule::Compare { rate, short_circuit_one } => {
                 if *rate >= 1.0 && *short_circuit_one {
                     Reason::RateOne
                 } else {
@@ -469,11 +430,7 @@ impl Sampler {
             }
             Rule::Random { why, .. } => Reason::Random(why.clone()),
         };
-        Decision {
-            in_sample,
-            reason,
-            value: id.value(),
-        }
+        Decision { in_sample, reason, value: id.value() }
     }
 
     /// The exact fraction of all identifiers in-sample under this sampler:
@@ -483,10 +440,7 @@ impl Sampler {
         let count = match &self.rule {
             Rule::Fixed(true, _) => 1u64 << 32,
             Rule::Fixed(false, _) => 0,
-            Rule::Compare {
-                rate,
-                short_circuit_one,
-            } => {
+            Rule::Compare { rate, short_circuit_one } => {
                 if *short_circuit_one && *rate >= 1.0 {
                     1u64 << 32
                 } else {
@@ -510,9 +464,7 @@ fn threshold(rate: f64) -> u64 {
     }
     // Estimate, then correct with the exact f64 comparison used by the sampler.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let mut t = (rate * f64::from(u32::MAX))
-        .floor()
-        .clamp(0.0, f64::from(u32::MAX)) as u64;
+    let mut t = (rate * f64::from(u32::MAX)).floor().clamp(0.0, f64::from(u32::MAX)) as u64;
     while t > 0 && normalise(u32::try_from(t - 1).unwrap_or(u32::MAX)) >= rate {
         t -= 1;
     }
@@ -523,41 +475,15 @@ fn threshold(rate: f64) -> u64 {
 }
 
 fn fixed(in_sample: bool, reason: Reason, unit: Option<String>, rate: Option<f64>) -> Sampler {
-    Sampler {
-        profile: Profile::Canonical,
-        unit,
-        rate,
-        rule: Rule::Fixed(in_sample, reason),
-    }
+    Sampler { profile: Profile::Canonical, unit, rate, rule: Rule::Fixed(in_sample, reason) }
 }
 
 fn compare(unit: Option<String>, rate: f64, short_circuit_one: bool) -> Sampler {
-    Sampler {
-        profile: Profile::Canonical,
-        unit,
-        rate: Some(rate),
-        rule: Rule::Compare {
-            rate,
-            short_circuit_one,
-        },
-    }
+    Sampler { profile: Profile::Canonical, unit, rate: Some(rate), rule: Rule::Compare { rate, short_circuit_one } }
 }
 
-fn invalid(
-    field: &str,
-    message: impl Into<String>,
-    unit: Option<String>,
-    rate: Option<f64>,
-) -> Sampler {
-    fixed(
-        false,
-        Reason::InvalidConfig {
-            field: field.into(),
-            message: message.into(),
-        },
-        unit,
-        rate,
-    )
+fn invalid(field: &str, message: impl Into<String>, unit: Option<String>, rate: Option<f64>) -> Sampler {
+    fixed(false, Reason::InvalidConfig { field: field.into(), message: message.into() }, unit, rate)
 }
 
 fn unit_text(v: Option<&Value>) -> Option<String> {
@@ -603,11 +529,7 @@ fn js_number(v: Option<&Value>) -> f64 {
         Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
         Some(Value::String(s)) => {
             let t = s.trim();
-            if t.is_empty() {
-                0.0
-            } else {
-                t.parse().unwrap_or(f64::NAN)
-            }
+            if t.is_empty() { 0.0 } else { t.parse().unwrap_or(f64::NAN) }
         }
         Some(Value::Array(_) | Value::Object(_)) => f64::NAN,
     }
@@ -624,12 +546,7 @@ fn mp_js(sample: Option<&Value>) -> Sampler {
     let rate = js_number(rate_v);
     let shown_rate = rate.is_finite().then_some(rate);
     if !js_truthy(sample.get("unit")) {
-        return invalid(
-            "sample.unit",
-            "is missing or falsy, so MP-JS treats the config as invalid",
-            unit,
-            shown_rate,
-        );
+        return invalid("sample.unit", "is missing or falsy, so MP-JS treats the config as invalid", unit, shown_rate);
     }
     if !js_truthy(rate_v) {
         return invalid(
@@ -640,12 +557,7 @@ fn mp_js(sample: Option<&Value>) -> Sampler {
         );
     }
     if !(0.0..=1.0).contains(&rate) {
-        return invalid(
-            "sample.rate",
-            "is outside 0..1, so MP-JS treats the config as invalid",
-            unit,
-            shown_rate,
-        );
+        return invalid("sample.rate", "is outside 0..1, so MP-JS treats the config as invalid", unit, shown_rate);
     }
     match unit.as_deref() {
         Some("pageview" | "session") => compare(unit, rate, false),
@@ -677,10 +589,7 @@ fn mp_java(sample: Option<&Value>, has_mp_producer: bool) -> Sampler {
             None,
         );
     }
-    let identifier = sample
-        .get("identifier")
-        .and_then(Value::as_str)
-        .filter(|s| SamplingUnit::parse(s).is_some());
+    let identifier = sample.get("identifier").and_then(Value::as_str).filter(|s| SamplingUnit::parse(s).is_some());
     let unit = identifier.map(str::to_owned);
     // Gson: a missing rate is the primitive default 0.0; a numeric string is read leniently.
     let rate = match sample.get("rate") {
@@ -721,7 +630,8 @@ fn mp_java(sample: Option<&Value>, has_mp_producer: bool) -> Sampler {
         return fixed(
             false,
             Reason::ClientException(
-                "MP-Java binds `sample.identifier`, not `unit`: null identifier, NullPointerException, event lost".into(),
+                "MP-Java binds `sample.identifier`, not `unit`: null identifier, NullPointerException, event lost"
+                    .into(),
             ),
             unit_text(sample.get("identifier")),
             Some(rate),
@@ -769,9 +679,7 @@ fn app_kotlin(sample: Option<&Value>, random_unknown_unit: bool) -> Sampler {
                 rate: Some(rate),
                 rule: Rule::Random {
                     rate,
-                    why: format!(
-                        "unknown unit `{unit}`: the app decides on a fresh random UUID for every event"
-                    ),
+                    why: format!("unknown unit `{unit}`: the app decides on a fresh random UUID for every event"),
                 },
             };
         }
@@ -845,10 +753,7 @@ impl Simulation {
 /// The prefixes stand for whole identifiers: every decision reads only the
 /// first 32 bits, so drawing them directly is the same as drawing 80-bit ids.
 #[must_use]
-pub fn count_in_sample(
-    samplers: &[Sampler],
-    prefixes: impl Iterator<Item = u32>,
-) -> (Vec<u64>, u64) {
+pub fn count_in_sample(samplers: &[Sampler], prefixes: impl Iterator<Item = u32>) -> (Vec<u64>, u64) {
     let mut counts = vec![0u64; samplers.len()];
     let mut draws = 0u64;
     for p in prefixes {
@@ -865,13 +770,7 @@ impl Simulation {
     #[must_use]
     pub fn new(sampler: &Sampler, draws: u64, in_sample: u64) -> Self {
         let (ci_low, ci_high) = wilson_interval(in_sample, draws);
-        Self {
-            draws,
-            in_sample,
-            expected: sampler.expected_fraction(),
-            ci_low,
-            ci_high,
-        }
+        Self { draws, in_sample, expected: sampler.expected_fraction(), ci_low, ci_high }
     }
 }
 
@@ -879,11 +778,7 @@ impl Simulation {
 #[must_use]
 pub fn simulate(samplers: &[Sampler], prefixes: impl Iterator<Item = u32>) -> Vec<Simulation> {
     let (counts, draws) = count_in_sample(samplers, prefixes);
-    samplers
-        .iter()
-        .zip(counts)
-        .map(|(s, k)| Simulation::new(s, draws, k))
-        .collect()
+    samplers.iter().zip(counts).map(|(s, k)| Simulation::new(s, draws, k)).collect()
 }
 
 /// The 95% Wilson score interval for `k` successes in `n` trials.
@@ -914,18 +809,13 @@ mod tests {
 
     #[track_caller]
     fn decide(profile: Profile, settings: Value, id: &str) -> Decision {
-        Sampler::for_stream(profile, Some(&stream(settings)))
-            .decide(&Identifier::parse(id).unwrap())
+        Sampler::for_stream(profile, Some(&stream(settings))).decide(&Identifier::parse(id).unwrap())
     }
 
     #[track_caller]
     fn check(profile: Profile, settings: Value, id: &str, in_sample: bool, reason: &str) {
         let d = decide(profile, settings.clone(), id);
-        assert_eq!(
-            (d.in_sample, d.reason.code()),
-            (in_sample, reason),
-            "{profile} {settings} {id}: {d:?}"
-        );
+        assert_eq!((d.in_sample, d.reason.code()), (in_sample, reason), "{profile} {settings} {id}: {d:?}");
     }
 
     fn s(unit: &str, rate: f64) -> Value {
@@ -945,90 +835,18 @@ mod tests {
                 if rate >= 1.0 { "rate_one" } else { "compared" },
             );
         }
-        check(
-            C,
-            s("session", 1.0),
-            "eeeeeeeeeeeeeeeeeeee",
-            true,
-            "rate_one",
-        );
-        check(
-            C,
-            s("session", 0.933_333_333_333_333_3),
-            "eeeeeeeeeeeeeeeeeeee",
-            false,
-            "compared",
-        );
-        check(
-            C,
-            s("device", 1.0),
-            "ffffffff-ffff-ffff-ffff-ffffffffffff",
-            true,
-            "rate_one",
-        );
-        check(
-            C,
-            s("session", 1.0),
-            "fffffffe000000000000",
-            true,
-            "rate_one",
-        );
-        check(
-            C,
-            s("session", 0.5),
-            "7fffffff000000000000",
-            true,
-            "compared",
-        );
-        check(
-            C,
-            s("session", 0.5),
-            "80000000000000000000",
-            false,
-            "compared",
-        );
-        check(
-            C,
-            s("session", 0.1),
-            "19999999000000000000",
-            true,
-            "compared",
-        );
-        check(
-            C,
-            s("session", 0.1),
-            "1999999a000000000000",
-            false,
-            "compared",
-        );
-        check(
-            C,
-            s("session", 0.2),
-            "33333333333333333333",
-            false,
-            "compared",
-        );
-        check(
-            C,
-            s("session", 0.6),
-            "99999999000000000000",
-            false,
-            "compared",
-        );
-        check(
-            C,
-            s("session", 0.8),
-            "cccccccc000000000000",
-            false,
-            "compared",
-        );
-        check(
-            C,
-            s("session", 0.0),
-            "00000000000000000000",
-            false,
-            "rate_zero",
-        );
+        check(C, s("session", 1.0), "eeeeeeeeeeeeeeeeeeee", true, "rate_one");
+        check(C, s("session", 0.933_333_333_333_333_3), "eeeeeeeeeeeeeeeeeeee", false, "compared");
+        check(C, s("device", 1.0), "ffffffff-ffff-ffff-ffff-ffffffffffff", true, "rate_one");
+        check(C, s("session", 1.0), "fffffffe000000000000", true, "rate_one");
+        check(C, s("session", 0.5), "7fffffff000000000000", true, "compared");
+        check(C, s("session", 0.5), "80000000000000000000", false, "compared");
+        check(C, s("session", 0.1), "19999999000000000000", true, "compared");
+        check(C, s("session", 0.1), "1999999a000000000000", false, "compared");
+        check(C, s("session", 0.2), "33333333333333333333", false, "compared");
+        check(C, s("session", 0.6), "99999999000000000000", false, "compared");
+        check(C, s("session", 0.8), "cccccccc000000000000", false, "compared");
+        check(C, s("session", 0.0), "00000000000000000000", false, "rate_zero");
         check(C, json!({}), "ffffffff", true, "no_sample_config");
         let d = Sampler::for_stream(C, None).decide(&Identifier::parse("00000000").unwrap());
         assert_eq!((d.in_sample, d.reason), (false, Reason::NotConfigured));
@@ -1041,117 +859,38 @@ mod tests {
             Reason::InvalidConfig { field, .. } => field,
             other => panic!("{other:?}"),
         };
-        assert_eq!(
-            field(json!({"sample": {"unit": "session", "rate": 5}})),
-            "sample.rate"
-        );
-        assert_eq!(
-            field(json!({"sample": {"unit": "session", "rate": -0.1}})),
-            "sample.rate"
-        );
-        assert_eq!(
-            field(json!({"sample": {"unit": "session", "rate": "0.5"}})),
-            "sample.rate"
-        );
+        assert_eq!(field(json!({"sample": {"unit": "session", "rate": 5}})), "sample.rate");
+        assert_eq!(field(json!({"sample": {"unit": "session", "rate": -0.1}})), "sample.rate");
+        assert_eq!(field(json!({"sample": {"unit": "session", "rate": "0.5"}})), "sample.rate");
         assert_eq!(field(json!({"sample": {"unit": "session"}})), "sample.rate");
-        assert_eq!(
-            field(json!({"sample": {"unit": "coelacanth", "rate": 0.5}})),
-            "sample.unit"
-        );
+        assert_eq!(field(json!({"sample": {"unit": "coelacanth", "rate": 0.5}})), "sample.unit");
         assert_eq!(field(json!({"sample": {"rate": 0.5}})), "sample.unit");
         assert_eq!(field(json!({"sample": []})), "sample");
         // Integer 1 is a valid rate, as in production config.
-        check(
-            C,
-            json!({"sample": {"unit": "device", "rate": 1}}),
-            "ffffffff",
-            true,
-            "rate_one",
-        );
+        check(C, json!({"sample": {"unit": "device", "rate": 1}}), "ffffffff", true, "rate_one");
         // A legacy `sampling` block alone does not sample.
-        check(
-            C,
-            json!({"sampling": {"identifier": "session", "rate": 0.0}}),
-            "ffffffff",
-            true,
-            "no_sample_config",
-        );
+        check(C, json!({"sampling": {"identifier": "session", "rate": 0.0}}), "ffffffff", true, "no_sample_config");
     }
 
     #[test]
     fn mp_js_differs_at_rate_one_rate_zero_and_bad_configs() {
         use Profile::MpJs as J;
-        check(
-            J,
-            s("device", 1.0),
-            "ffffffff-ffff-ffff-ffff-ffffffffffff",
-            false,
-            "unit_not_supported",
-        );
-        check(
-            J,
-            s("session", 1.0),
-            "ffffffffffffffffffff",
-            false,
-            "compared",
-        );
-        check(
-            J,
-            s("session", 1.0),
-            "fffffffe000000000000",
-            true,
-            "compared",
-        );
-        check(
-            J,
-            s("session", 0.0),
-            "00000000000000000000",
-            false,
-            "invalid_config",
-        );
-        check(
-            J,
-            s("session", 5.0),
-            "00000000000000000000",
-            false,
-            "invalid_config",
-        );
-        check(
-            J,
-            s("coelacanth", 0.5),
-            "00000000000000000000",
-            false,
-            "unit_not_supported",
-        );
-        check(
-            J,
-            json!({"sample": {"rate": 0.5}}),
-            "00000000",
-            false,
-            "invalid_config",
-        );
+        check(J, s("device", 1.0), "ffffffff-ffff-ffff-ffff-ffffffffffff", false, "unit_not_supported");
+        check(J, s("session", 1.0), "ffffffffffffffffffff", false, "compared");
+        check(J, s("session", 1.0), "fffffffe000000000000", true, "compared");
+        check(J, s("session", 0.0), "00000000000000000000", false, "invalid_config");
+        check(J, s("session", 5.0), "00000000000000000000", false, "invalid_config");
+        check(J, s("coelacanth", 0.5), "00000000000000000000", false, "unit_not_supported");
+        check(J, json!({"sample": {"rate": 0.5}}), "00000000", false, "invalid_config");
         check(J, json!({}), "ffffffff", true, "no_sample_config");
-        check(
-            J,
-            s("pageview", 0.2),
-            "33333333333333333333",
-            false,
-            "compared",
-        );
-        check(
-            J,
-            s("pageview", 0.5),
-            "7fffffff000000000000",
-            true,
-            "compared",
-        );
+        check(J, s("pageview", 0.2), "33333333333333333333", false, "compared");
+        check(J, s("pageview", 0.5), "7fffffff000000000000", true, "compared");
     }
 
     #[test]
     fn mp_java_reads_identifier_needs_producer_and_short_circuits() {
         use Profile::MpJava as M;
-        let mp =
-            |sample: Value| json!({"sample": sample, "producers": {"metrics_platform_client": {}}});
+        let mp = |sample: Value| json!({"sample": sample, "producers": {"metrics_platform_client": {}}});
         check(
             M,
             mp(json!({"identifier": "device", "rate": 1.0})),
@@ -1159,42 +898,12 @@ mod tests {
             true,
             "rate_one",
         );
-        check(
-            M,
-            mp(json!({"identifier": "session", "rate": 0.5})),
-            "80000000",
-            false,
-            "compared",
-        );
-        check(
-            M,
-            mp(json!({"identifier": "session", "rate": 5})),
-            "ffffffff",
-            true,
-            "compared",
-        );
+        check(M, mp(json!({"identifier": "session", "rate": 0.5})), "80000000", false, "compared");
+        check(M, mp(json!({"identifier": "session", "rate": 5})), "ffffffff", true, "compared");
         // Production config says `unit`, which MP-Java does not bind.
-        check(
-            M,
-            mp(json!({"unit": "session", "rate": 0.5})),
-            "00000000",
-            false,
-            "client_exception",
-        );
-        check(
-            M,
-            mp(json!({"unit": "session", "rate": 1})),
-            "ffffffff",
-            true,
-            "rate_one",
-        );
-        check(
-            M,
-            mp(json!({"unit": "session"})),
-            "00000000",
-            false,
-            "rate_zero",
-        );
+        check(M, mp(json!({"unit": "session", "rate": 0.5})), "00000000", false, "client_exception");
+        check(M, mp(json!({"unit": "session", "rate": 1})), "ffffffff", true, "rate_one");
+        check(M, mp(json!({"unit": "session"})), "00000000", false, "rate_zero");
         // Without the MP producer block, `sample` is ignored.
         check(M, s("session", 0.0), "00000000", true, "sample_ignored");
     }
@@ -1202,80 +911,26 @@ mod tests {
     #[test]
     fn android_defaults_missing_fields_and_randomises_unknown_units() {
         use Profile::{Android as A, AndroidTk as T};
-        check(
-            A,
-            json!({"sample": {"rate": 0.5}}),
-            "7fffffff",
-            true,
-            "compared",
-        );
-        check(
-            A,
-            json!({"sample": {"unit": "device"}}),
-            "ffffffff",
-            true,
-            "rate_one",
-        );
+        check(A, json!({"sample": {"rate": 0.5}}), "7fffffff", true, "compared");
+        check(A, json!({"sample": {"unit": "device"}}), "ffffffff", true, "rate_one");
         check(A, s("session", 5.0), "ffffffff", true, "compared");
         check(A, s("session", -1.0), "00000000", false, "compared");
         check(A, s("device", 1.0), "ffffffff", true, "rate_one");
         let d = decide(A, s("coelacanth", 0.5), "00000000");
         assert_eq!(d.reason.code(), "random");
-        check(
-            T,
-            s("coelacanth", 0.5),
-            "00000000",
-            false,
-            "unit_not_supported",
-        );
-        check(
-            T,
-            json!({"sample": {"rate": 0.5}}),
-            "80000000",
-            false,
-            "compared",
-        );
+        check(T, s("coelacanth", 0.5), "00000000", false, "unit_not_supported");
+        check(T, json!({"sample": {"rate": 0.5}}), "80000000", false, "compared");
     }
 
     #[test]
     fn ios_reads_legacy_sampling_only() {
         use Profile::Ios as I;
         check(I, s("session", 0.0), "ffffffff", true, "no_sample_config");
-        check(
-            I,
-            json!({"sampling": {"identifier": "session", "rate": 0.5}}),
-            "80000000",
-            false,
-            "compared",
-        );
-        check(
-            I,
-            json!({"sampling": {"identifier": "device", "rate": 1.0}}),
-            "ffffffff",
-            false,
-            "compared",
-        );
-        check(
-            I,
-            json!({"sampling": {"rate": 0.5}}),
-            "7fffffff",
-            true,
-            "compared",
-        );
-        check(
-            I,
-            json!({"sampling": {"identifier": "session"}}),
-            "ffffffff",
-            true,
-            "no_sample_config",
-        );
-        check(
-            I,
-            json!({"sampling": {"identifier": "pageview", "rate": 0.5}}),
-            "00000000",
-            false,
-            "unit_not_supported",
-        );
+        check(I, json!({"sampling": {"identifier": "session", "rate": 0.5}}), "80000000", false, "compared");
+        check(I, json!({"sampling": {"identifier": "device", "rate": 1.0}}), "ffffffff", false, "compared");
+        check(I, json!({"sampling": {"rate": 0.5}}), "7fffffff", true, "compared");
+        check(I, json!({"sampling": {"identifier": "session"}}), "ffffffff", true, "no_sample_config");
+        check(I, json!({"sampling": {"identifier": "pageview", "rate": 0.5}}), "00000000", false, "unit_not_supported");
     }
 
     #[test]
@@ -1300,43 +955,25 @@ mod tests {
 
     #[test]
     fn expected_fraction_counts_prefixes_exactly() {
-        let c = |rate: f64, p: Profile| {
-            Sampler::for_rate(p, SamplingUnit::Session, SamplingRate::new(rate).unwrap())
-        };
+        let c = |rate: f64, p: Profile| Sampler::for_rate(p, SamplingUnit::Session, SamplingRate::new(rate).unwrap());
         assert_eq!(c(1.0, Profile::Canonical).expected_fraction(), Some(1.0));
         assert_eq!(c(0.0, Profile::Canonical).expected_fraction(), Some(0.0));
         // 0.5: prefixes 0..=0x7fffffff are in.
         assert_eq!(c(0.5, Profile::Canonical).expected_fraction(), Some(0.5));
         // 0.2: 0x33333333 is exactly 0.2 and out, so 0x33333333 prefixes are in.
-        assert_eq!(
-            c(0.2, Profile::Canonical).expected_fraction(),
-            Some(f64::from(0x3333_3333u32) / 4_294_967_296.0)
-        );
+        assert_eq!(c(0.2, Profile::Canonical).expected_fraction(), Some(f64::from(0x3333_3333u32) / 4_294_967_296.0));
         // mp-js compares at rate 1: only ffffffff is out.
-        assert_eq!(
-            c(1.0, Profile::MpJs).expected_fraction(),
-            Some(1.0 - 1.0 / 4_294_967_296.0)
-        );
+        assert_eq!(c(1.0, Profile::MpJs).expected_fraction(), Some(1.0 - 1.0 / 4_294_967_296.0));
     }
 
     #[test]
     fn simulation_counts_and_interval() {
-        let sampler = Sampler::for_rate(
-            Profile::Canonical,
-            SamplingUnit::Session,
-            SamplingRate::new(0.5).unwrap(),
-        );
-        let sims = simulate(
-            &[sampler],
-            [0u32, 0x7fff_ffff, 0x8000_0000, u32::MAX].into_iter(),
-        );
+        let sampler = Sampler::for_rate(Profile::Canonical, SamplingUnit::Session, SamplingRate::new(0.5).unwrap());
+        let sims = simulate(&[sampler], [0u32, 0x7fff_ffff, 0x8000_0000, u32::MAX].into_iter());
         assert_eq!((sims[0].draws, sims[0].in_sample), (4, 2));
         assert_eq!(sims[0].fraction(), 0.5);
         let (lo, hi) = wilson_interval(500, 1000);
-        assert!(
-            (lo - 0.469_1).abs() < 1e-3 && (hi - 0.530_9).abs() < 1e-3,
-            "{lo} {hi}"
-        );
+        assert!((lo - 0.469_1).abs() < 1e-3 && (hi - 0.530_9).abs() < 1e-3, "{lo} {hi}");
         assert_eq!(wilson_interval(0, 0), (0.0, 1.0));
     }
 }

@@ -24,13 +24,8 @@ pub const DEFAULT_API_URL: &str = "https://meta.wikimedia.org/w/api.php";
 pub const MAX_STREAMS_PER_REQUEST: usize = 50;
 
 /// The User-Agent sent with every request: `epc/<version> (<project URL>)`.
-pub const USER_AGENT: &str = concat!(
-    "epc/",
-    env!("CARGO_PKG_VERSION"),
-    " (",
-    env!("CARGO_PKG_REPOSITORY"),
-    "; Event Platform Client CLI)"
-);
+pub const USER_AGENT: &str =
+    concat!("epc/", env!("CARGO_PKG_VERSION"), " (", env!("CARGO_PKG_REPOSITORY"), "; Event Platform Client CLI)");
 
 /// A stream config source as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,35 +186,19 @@ pub enum SourceError {
 ///
 /// # Errors
 /// [`SourceError`] naming the file or URL.
-pub fn load(
-    source: &Source,
-    options: &FetchOptions,
-    stdin: &mut dyn Read,
-) -> Result<Loaded, SourceError> {
+pub fn load(source: &Source, options: &FetchOptions, stdin: &mut dyn Read) -> Result<Loaded, SourceError> {
     match source {
         Source::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|error| SourceError::Read {
-                path: path.clone(),
-                error,
-            })?;
+            let text =
+                std::fs::read_to_string(path).map_err(|error| SourceError::Read { path: path.clone(), error })?;
             let configs = StreamConfigs::from_json_str(&text, &path.display().to_string())?;
-            Ok(Loaded {
-                configs,
-                origin: Origin::File(path.clone()),
-                cache_warning: None,
-            })
+            Ok(Loaded { configs, origin: Origin::File(path.clone()), cache_warning: None })
         }
         Source::Stdin => {
             let mut text = String::new();
-            stdin
-                .read_to_string(&mut text)
-                .map_err(SourceError::Stdin)?;
+            stdin.read_to_string(&mut text).map_err(SourceError::Stdin)?;
             let configs = StreamConfigs::from_json_str(&text, "-")?;
-            Ok(Loaded {
-                configs,
-                origin: Origin::Stdin,
-                cache_warning: None,
-            })
+            Ok(Loaded { configs, origin: Origin::Stdin, cache_warning: None })
         }
         Source::Api(url) => {
             if options.offline {
@@ -234,17 +213,11 @@ pub fn load(
 /// The `streams=` batches for `names`: at most [`MAX_STREAMS_PER_REQUEST`] each, `|`-joined.
 #[must_use]
 pub fn batches(names: &[String]) -> Vec<String> {
-    names
-        .chunks(MAX_STREAMS_PER_REQUEST)
-        .map(|c| c.join("|"))
-        .collect()
+    names.chunks(MAX_STREAMS_PER_REQUEST).map(|c| c.join("|")).collect()
 }
 
 fn fetch(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
-    let http = |message: String| SourceError::Http {
-        url: url.to_owned(),
-        message,
-    };
+    let http = |message: String| SourceError::Http { url: url.to_owned(), message };
     let client = reqwest::blocking::Client::builder()
         .user_agent(USER_AGENT)
         .timeout(options.timeout)
@@ -252,69 +225,37 @@ fn fetch(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
         .build()
         .map_err(|e| http(e.to_string()))?;
     let constraints = options.constraints.to_query_values().join("|");
-    let batches = if options.streams.is_empty() {
-        vec![None]
-    } else {
-        batches(&options.streams).into_iter().map(Some).collect()
-    };
+    let batches =
+        if options.streams.is_empty() { vec![None] } else { batches(&options.streams).into_iter().map(Some).collect() };
     let mut merged = Map::new();
     for batch in &batches {
-        let mut query: Vec<(&str, &str)> = vec![
-            ("action", "streamconfigs"),
-            ("format", "json"),
-            ("formatversion", "2"),
-        ];
+        let mut query: Vec<(&str, &str)> =
+            vec![("action", "streamconfigs"), ("format", "json"), ("formatversion", "2")];
         if let Some(names) = batch {
             query.push(("streams", names));
         }
         if !constraints.is_empty() {
             query.push(("constraints", &constraints));
         }
-        let response = client
-            .get(url)
-            .query(&query)
-            .send()
-            .map_err(|e| http(describe_reqwest(&e)))?;
+        let response = client.get(url).query(&query).send().map_err(|e| http(describe_reqwest(&e)))?;
         let status = response.status();
-        let api_error_header = response
-            .headers()
-            .get("MediaWiki-API-Error")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let api_error_header =
+            response.headers().get("MediaWiki-API-Error").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = response.text().map_err(|e| http(describe_reqwest(&e)))?;
         if !status.is_success() {
-            return Err(SourceError::Status {
-                url: url.to_owned(),
-                status: status.as_u16(),
-                body: snippet(&body),
-            });
+            return Err(SourceError::Status { url: url.to_owned(), status: status.as_u16(), body: snippet(&body) });
         }
-        let value: Value =
-            serde_json::from_str(&body).map_err(|error| StreamConfigError::Json {
-                source_name: url.to_owned(),
-                error,
-            })?;
+        let value: Value = serde_json::from_str(&body)
+            .map_err(|error| StreamConfigError::Json { source_name: url.to_owned(), error })?;
         if let Some(err) = value.get("error") {
             return Err(SourceError::Api {
                 url: url.to_owned(),
-                code: err
-                    .get("code")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown")
-                    .to_owned(),
-                info: err
-                    .get("info")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
+                code: err.get("code").and_then(Value::as_str).unwrap_or("unknown").to_owned(),
+                info: err.get("info").and_then(Value::as_str).unwrap_or("").to_owned(),
             });
         }
         if let Some(code) = api_error_header {
-            return Err(SourceError::Api {
-                url: url.to_owned(),
-                code,
-                info: "(MediaWiki-API-Error header)".into(),
-            });
+            return Err(SourceError::Api { url: url.to_owned(), code, info: "(MediaWiki-API-Error header)".into() });
         }
         let streams = match value.get("streams") {
             Some(Value::Object(m)) => m.clone(),
@@ -331,27 +272,13 @@ fn fetch(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
     }
     let document = Value::Object(merged);
     let configs = StreamConfigs::from_value(document.clone(), url)?;
-    let cache_warning = options
-        .cache_dir
-        .as_deref()
-        .and_then(|dir| save_cache(dir, url, options, document).err());
-    Ok(Loaded {
-        configs,
-        origin: Origin::Api {
-            url: url.to_owned(),
-            requests: batches.len(),
-        },
-        cache_warning,
-    })
+    let cache_warning = options.cache_dir.as_deref().and_then(|dir| save_cache(dir, url, options, document).err());
+    Ok(Loaded { configs, origin: Origin::Api { url: url.to_owned(), requests: batches.len() }, cache_warning })
 }
 
 fn describe_reqwest(e: &reqwest::Error) -> String {
     use std::error::Error as _;
-    let mut msg = if e.is_timeout() {
-        "timed out".to_owned()
-    } else {
-        e.to_string()
-    };
+    let mut msg = if e.is_timeout() { "timed out".to_owned() } else { e.to_string() };
     let mut cause = e.source();
     while let Some(c) = cause {
         let text = c.to_string();
@@ -378,22 +305,13 @@ fn cache_key(url: &str, constraints: &Constraints, streams: &[String]) -> String
     let mut names = streams.to_vec();
     names.sort();
     names.dedup();
-    let names = if names.is_empty() {
-        "*".to_owned()
-    } else {
-        names.join("|")
-    };
-    format!(
-        "{url}\n{}\n{names}",
-        constraints.to_query_values().join("|")
-    )
+    let names = if names.is_empty() { "*".to_owned() } else { names.join("|") };
+    format!("{url}\n{}\n{names}", constraints.to_query_values().join("|"))
 }
 
 /// FNV-1a, 64 bits: a stable file name for a cache key.
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn cache_path(dir: &Path, key: &str) -> PathBuf {
@@ -402,33 +320,20 @@ fn cache_path(dir: &Path, key: &str) -> PathBuf {
 
 fn save_cache(dir: &Path, url: &str, options: &FetchOptions, streams: Value) -> Result<(), String> {
     let key = cache_key(url, &options.constraints, &options.streams);
-    let fetched_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let fetched_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let doc = serde_json::json!({"request": key, "fetched_at": fetched_at, "streams": streams});
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let path = cache_path(dir, &key);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec(&doc).map_err(std::io::Error::other)?,
-        )?;
+        std::fs::write(&tmp, serde_json::to_vec(&doc).map_err(std::io::Error::other)?)?;
         std::fs::rename(&tmp, &path)
     };
-    write().map_err(|e| {
-        format!(
-            "cannot write the stream config cache in {}: {e}",
-            dir.display()
-        )
-    })
+    write().map_err(|e| format!("cannot write the stream config cache in {}: {e}", dir.display()))
 }
 
 fn load_cached(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
-    let no_cache = || SourceError::NoCache {
-        url: url.to_owned(),
-    };
+    let no_cache = || SourceError::NoCache { url: url.to_owned() };
     let dir = options.cache_dir.as_deref().ok_or_else(no_cache)?;
     let exact = cache_key(url, &options.constraints, &options.streams);
     let all = cache_key(url, &options.constraints, &[]);
@@ -444,18 +349,12 @@ fn load_cached(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError>
             continue;
         }
         let fetched_at = doc.get("fetched_at").and_then(Value::as_u64).unwrap_or(0);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let streams = doc.get("streams").cloned().unwrap_or(Value::Null);
         let configs = StreamConfigs::from_value(streams, &path.display().to_string())?;
         return Ok(Loaded {
             configs,
-            origin: Origin::Cache {
-                url: url.to_owned(),
-                age: Duration::from_secs(now.saturating_sub(fetched_at)),
-            },
+            origin: Origin::Cache { url: url.to_owned(), age: Duration::from_secs(now.saturating_sub(fetched_at)) },
             cache_warning: None,
         });
     }
@@ -469,24 +368,15 @@ mod tests {
     #[test]
     fn sources_parse_by_shape() {
         assert_eq!(Source::parse("-"), Source::Stdin);
-        assert_eq!(
-            Source::parse("https://meta.wikimedia.org/w/api.php"),
-            Source::Api(DEFAULT_API_URL.into())
-        );
-        assert_eq!(
-            Source::parse("fixtures/x.json"),
-            Source::File("fixtures/x.json".into())
-        );
+        assert_eq!(Source::parse("https://meta.wikimedia.org/w/api.php"), Source::Api(DEFAULT_API_URL.into()));
+        assert_eq!(Source::parse("fixtures/x.json"), Source::File("fixtures/x.json".into()));
     }
 
     #[test]
     fn batches_hold_at_most_fifty_names() {
         let names: Vec<String> = (1..=120).map(|i| format!("s{i}")).collect();
         let b = batches(&names);
-        assert_eq!(
-            b.iter().map(|s| s.split('|').count()).collect::<Vec<_>>(),
-            [50, 50, 20]
-        );
+        assert_eq!(b.iter().map(|s| s.split('|').count()).collect::<Vec<_>>(), [50, 50, 20]);
         assert!(b[0].starts_with("s1|s2|") && b[2].ends_with("|s120"));
         assert!(batches(&[]).is_empty());
     }
@@ -494,43 +384,15 @@ mod tests {
     #[test]
     fn cache_round_trip_and_offline_fallback_to_full_config() {
         let dir = tempfile::tempdir().unwrap();
-        let options = FetchOptions {
-            cache_dir: Some(dir.path().to_owned()),
-            ..FetchOptions::default()
-        };
-        save_cache(
-            dir.path(),
-            "http://x/api.php",
-            &options,
-            serde_json::json!({"a": {}, "b": {}}),
-        )
-        .unwrap();
-        let named = FetchOptions {
-            streams: vec!["a".into()],
-            offline: true,
-            ..options.clone()
-        };
-        let loaded = load(
-            &Source::Api("http://x/api.php".into()),
-            &named,
-            &mut std::io::empty(),
-        )
-        .unwrap();
+        let options = FetchOptions { cache_dir: Some(dir.path().to_owned()), ..FetchOptions::default() };
+        save_cache(dir.path(), "http://x/api.php", &options, serde_json::json!({"a": {}, "b": {}})).unwrap();
+        let named = FetchOptions { streams: vec!["a".into()], offline: true, ..options.clone() };
+        let loaded = load(&Source::Api("http://x/api.php".into()), &named, &mut std::io::empty()).unwrap();
         assert_eq!(loaded.configs.len(), 2);
         assert!(
             matches!(loaded.origin, Origin::Cache { ref url, age } if url == "http://x/api.php" && age.as_secs() < 60)
         );
-        let other = load(
-            &Source::Api("http://y/api.php".into()),
-            &named,
-            &mut std::io::empty(),
-        )
-        .unwrap_err();
-        assert!(
-            other
-                .to_string()
-                .contains("no cached stream config for http://y/api.php"),
-            "{other}"
-        );
+        let other = load(&Source::Api("http://y/api.php".into()), &named, &mut std::io::empty()).unwrap_err();
+        assert!(other.to_string().contains("no cached stream config for http://y/api.php"), "{other}");
     }
 }

@@ -92,11 +92,7 @@ pub struct ConfigProblem {
 
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "stream `{}`: `{}` {}",
-            self.stream, self.field, self.message
-        )
+        write!(f, "stream `{}`: `{}` {}", self.stream, self.field, self.message)
     }
 }
 
@@ -106,11 +102,7 @@ impl StreamConfig {
     pub fn new(key: impl Into<String>, settings: Map<String, Value>) -> Self {
         let key = key.into();
         let regex = is_regex_key(&key).then(|| compile_pcre_literal(&key));
-        Self {
-            key,
-            settings,
-            regex,
-        }
+        Self { key, settings, regex }
     }
 
     /// The configured key: a stream name, or a `/regex/` for regex entries.
@@ -151,17 +143,13 @@ impl StreamConfig {
     /// `destination_event_service`, when it is a string.
     #[must_use]
     pub fn destination_event_service(&self) -> Option<&str> {
-        self.settings
-            .get("destination_event_service")
-            .and_then(Value::as_str)
+        self.settings.get("destination_event_service").and_then(Value::as_str)
     }
 
     /// `canary_events_enabled`, when it is a boolean.
     #[must_use]
     pub fn canary_events_enabled(&self) -> Option<bool> {
-        self.settings
-            .get("canary_events_enabled")
-            .and_then(Value::as_bool)
+        self.settings.get("canary_events_enabled").and_then(Value::as_bool)
     }
 
     /// `topics`: the string items of the list (regex entries carry regex topics).
@@ -197,8 +185,7 @@ impl StreamConfig {
     /// `producers.metrics_platform_client`, when it is an object.
     #[must_use]
     pub fn metrics_platform_client(&self) -> Option<&Map<String, Value>> {
-        self.get_path("producers.metrics_platform_client")
-            .and_then(Value::as_object)
+        self.get_path("producers.metrics_platform_client").and_then(Value::as_object)
     }
 
     /// `producers.metrics_platform_client.events`: event names routed to this
@@ -232,11 +219,7 @@ impl StreamConfig {
     pub fn problems(&self) -> Vec<ConfigProblem> {
         let mut out = Vec::new();
         let mut push = |field: &str, message: String| {
-            out.push(ConfigProblem {
-                stream: self.key.clone(),
-                field: field.to_owned(),
-                message,
-            });
+            out.push(ConfigProblem { stream: self.key.clone(), field: field.to_owned(), message });
         };
         if let Some(Err(e)) = &self.regex {
             push("stream", format!("is not a usable regex: {e}"));
@@ -245,11 +228,7 @@ impl StreamConfig {
             push(p.field(), p.to_string());
         }
         for field in ["schema_title", "destination_event_service"] {
-            if let Some(v) = self
-                .settings
-                .get(field)
-                .filter(|v| !v.is_null() && !v.is_string())
-            {
+            if let Some(v) = self.settings.get(field).filter(|v| !v.is_null() && !v.is_string()) {
                 push(field, format!("must be a string, found {}", json_type(v)));
             }
         }
@@ -297,10 +276,8 @@ impl StreamConfigs {
     /// [`StreamConfigError`] naming `source_name` for malformed JSON or a
     /// document that is not a map of stream settings.
     pub fn from_json_str(text: &str, source_name: &str) -> Result<Self, StreamConfigError> {
-        let value: Value = serde_json::from_str(text).map_err(|error| StreamConfigError::Json {
-            source_name: source_name.to_owned(),
-            error,
-        })?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|error| StreamConfigError::Json { source_name: source_name.to_owned(), error })?;
         Self::from_value(value, source_name)
     }
 
@@ -309,10 +286,7 @@ impl StreamConfigs {
     /// # Errors
     /// [`StreamConfigError::Shape`] when it is not a map of stream settings.
     pub fn from_value(value: Value, source_name: &str) -> Result<Self, StreamConfigError> {
-        let shape = |reason: String| StreamConfigError::Shape {
-            source_name: source_name.to_owned(),
-            reason,
-        };
+        let shape = |reason: String| StreamConfigError::Shape { source_name: source_name.to_owned(), reason };
         let map = match value {
             Value::Object(mut obj) => {
                 if obj.contains_key("error") && !obj.contains_key("streams") {
@@ -327,20 +301,14 @@ impl StreamConfigs {
                     Some(Value::Object(m)) => m,
                     Some(Value::Array(a)) if a.is_empty() => Map::new(),
                     Some(other) => {
-                        return Err(shape(format!(
-                            "`streams` must be an object, found {}",
-                            json_type(&other)
-                        )));
+                        return Err(shape(format!("`streams` must be an object, found {}", json_type(&other))));
                     }
                     None => obj,
                 }
             }
             Value::Array(a) if a.is_empty() => Map::new(),
             other => {
-                return Err(shape(format!(
-                    "expected an object of streams, found {}",
-                    json_type(&other)
-                )));
+                return Err(shape(format!("expected an object of streams, found {}", json_type(&other))));
             }
         };
         let mut configs = Self::default();
@@ -365,8 +333,7 @@ impl StreamConfigs {
         if let Some(&i) = self.index.get(entry.key()) {
             self.entries[i] = entry;
         } else {
-            self.index
-                .insert(entry.key().to_owned(), self.entries.len());
+            self.index.insert(entry.key().to_owned(), self.entries.len());
             self.entries.push(entry);
         }
     }
@@ -400,20 +367,13 @@ impl StreamConfigs {
     #[must_use]
     pub fn resolve<'a>(&'a self, stream: &'a str) -> Option<Resolved<'a>> {
         if let Some(config) = self.get_exact(stream) {
-            return Some(Resolved {
-                stream,
-                config,
-                matched: MatchKind::Exact,
-            });
+            return Some(Resolved { stream, config, matched: MatchKind::Exact });
         }
-        self.entries
-            .iter()
-            .find(|e| e.regex_matches(stream))
-            .map(|config| Resolved {
-                stream,
-                config,
-                matched: MatchKind::Regex,
-            })
+        self.entries.iter().find(|e| e.regex_matches(stream)).map(|config| Resolved {
+            stream,
+            config,
+            matched: MatchKind::Regex,
+        })
     }
 
     /// The direct cc streams of `stream`: every configured exact key with
@@ -494,21 +454,11 @@ fn compile_pcre_literal(key: &str) -> Result<regex::Regex, String> {
             other => return Err(format!("unsupported PCRE flag `{other}`")),
         };
     }
-    builder.build().map_err(|e| {
-        e.to_string()
-            .lines()
-            .last()
-            .unwrap_or("invalid")
-            .trim()
-            .to_owned()
-    })
+    builder.build().map_err(|e| e.to_string().lines().last().unwrap_or("invalid").trim().to_owned())
 }
 
 fn string_list(value: Option<&Value>) -> Vec<&str> {
-    value
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
+    value.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
 }
 
 /// The JSON type name of a value, for messages.
@@ -547,47 +497,22 @@ mod tests {
     #[test]
     fn rejects_non_stream_shapes_naming_the_source() {
         let e = StreamConfigs::from_json_str("{\"streams\": 3}", "f.json").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "f.json: not a stream config: `streams` must be an object, found a number"
-        );
+        assert_eq!(e.to_string(), "f.json: not a stream config: `streams` must be an object, found a number");
         let e = StreamConfigs::from_json_str("{\"a\": [1]}", "f.json").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("stream `a` must be an object, found a list"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("stream `a` must be an object, found a list"), "{e}");
         let e = StreamConfigs::from_json_str("{\"a\": ", "f.json").unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("f.json: malformed stream config JSON"),
-            "{e}"
-        );
-        let e =
-            StreamConfigs::from_json_str(r#"{"error":{"code":"toomanyvalues","info":"x"}}"#, "u")
-                .unwrap_err();
+        assert!(e.to_string().starts_with("f.json: malformed stream config JSON"), "{e}");
+        let e = StreamConfigs::from_json_str(r#"{"error":{"code":"toomanyvalues","info":"x"}}"#, "u").unwrap_err();
         assert!(e.to_string().contains("toomanyvalues"), "{e}");
     }
 
     #[test]
     fn keeps_settings_order_and_unknown_keys() {
-        let c = StreamConfigs::from_json_str(
-            r#"{"s": {"zeta": 1, "alpha": {"k": 2}, "schema_title": "t"}}"#,
-            "t",
-        )
-        .unwrap();
-        let keys: Vec<_> = c
-            .get_exact("s")
-            .unwrap()
-            .settings()
-            .keys()
-            .cloned()
-            .collect();
+        let c =
+            StreamConfigs::from_json_str(r#"{"s": {"zeta": 1, "alpha": {"k": 2}, "schema_title": "t"}}"#, "t").unwrap();
+        let keys: Vec<_> = c.get_exact("s").unwrap().settings().keys().cloned().collect();
         assert_eq!(keys, ["zeta", "alpha", "schema_title"]);
-        assert_eq!(
-            c.get_exact("s").unwrap().get_path("alpha.k"),
-            Some(&json!(2))
-        );
+        assert_eq!(c.get_exact("s").unwrap().get_path("alpha.k"), Some(&json!(2)));
     }
 
     #[test]
@@ -599,23 +524,11 @@ mod tests {
             "/^SWIFT\\.x$/i": {"schema_title": "ci"},
         }));
         let r = c.resolve("mediawiki.job.exact").unwrap();
-        assert_eq!(
-            (r.config.schema_title(), r.matched),
-            (Some("exact"), MatchKind::Exact)
-        );
+        assert_eq!((r.config.schema_title(), r.matched), (Some("exact"), MatchKind::Exact));
         let r = c.resolve("mediawiki.job.refreshLinks").unwrap();
-        assert_eq!(
-            (r.config.schema_title(), r.matched),
-            (Some("first"), MatchKind::Regex)
-        );
-        assert_eq!(
-            c.resolve("mediawiki.other").unwrap().config.schema_title(),
-            Some("second")
-        );
-        assert_eq!(
-            c.resolve("swift.X").unwrap().config.schema_title(),
-            Some("ci")
-        );
+        assert_eq!((r.config.schema_title(), r.matched), (Some("first"), MatchKind::Regex));
+        assert_eq!(c.resolve("mediawiki.other").unwrap().config.schema_title(), Some("second"));
+        assert_eq!(c.resolve("swift.X").unwrap().config.schema_title(), Some("ci"));
         assert!(c.resolve("other").is_none());
     }
 
@@ -655,10 +568,7 @@ mod tests {
     #[test]
     fn suggests_close_names() {
         let c = configs(json!({"mediawiki.client.session_tick": {}, "other": {}}));
-        assert_eq!(
-            c.suggest("mediawiki.client.sesion_tick"),
-            Some("mediawiki.client.session_tick")
-        );
+        assert_eq!(c.suggest("mediawiki.client.sesion_tick"), Some("mediawiki.client.session_tick"));
         assert_eq!(c.suggest("zzzzzzzzzzzzzz"), None);
     }
 }

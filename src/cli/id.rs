@@ -38,8 +38,7 @@ pub(crate) fn run(args: &IdArgs, printer: &Printer) -> Result<ExitStatus> {
     let mut ids = Vec::with_capacity(args.count as usize);
     for _ in 0..args.count {
         ids.push(
-            identifier::generate(kind)
-                .map_err(|e| anyhow!("the operating system's random generator failed: {e}"))?,
+            identifier::generate(kind).map_err(|e| anyhow!("the operating system's random generator failed: {e}"))?,
         );
     }
     match printer.format {
@@ -51,8 +50,7 @@ pub(crate) fn run(args: &IdArgs, printer: &Printer) -> Result<ExitStatus> {
         Format::Json => printer.json_document(&json!({"kind": name, "identifiers": ids}))?,
         Format::Ndjson => {
             for id in &ids {
-                printer
-                    .json_line(&json!({"type": "identifier", "kind": name, "identifier": id}))?;
+                printer.json_line(&json!({"type": "identifier", "kind": name, "identifier": id}))?;
             }
         }
     }

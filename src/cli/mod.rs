@@ -25,9 +25,7 @@ use epc::source::{self, FetchOptions, Loaded, Origin, Source};
 /// validate and send events, exactly as the Event Platform clients do.
 #[derive(Debug, Parser)]
 #[command(name = "epc", version, about, long_about = None, propagate_version = true, help_expected = true)]
-#[command(
-    after_help = "Exit status: 0 ok, 1 findings (e.g. an invalid sample config), 2 could not run."
-)]
+#[command(after_help = "Exit status: 0 ok, 1 findings (e.g. an invalid sample config), 2 could not run.")]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
@@ -80,9 +78,7 @@ pub(crate) struct StreamConfigArgs {
 fn parse_timeout(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Ok(t),
-        _ => Err(format!(
-            "`{text}` is not a number of seconds between 0 and 86400"
-        )),
+        _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
     }
 }
 
@@ -103,15 +99,11 @@ impl StreamConfigArgs {
             cache_dir: cache_dir(),
         };
         if self.offline && !matches!(source, Source::Api(_)) {
-            printer.note(format!(
-                "note: --offline has no effect on {}",
-                source.name()
-            ));
+            printer.note(format!("note: --offline has no effect on {}", source.name()));
         }
         let loaded = source::load(&source, &options, &mut std::io::stdin().lock()).map_err(|e| {
-            let offline_hint = matches!(e, source::SourceError::Http { .. })
-                && options.cache_dir.is_some()
-                && !self.offline;
+            let offline_hint =
+                matches!(e, source::SourceError::Http { .. }) && options.cache_dir.is_some() && !self.offline;
             let err = anyhow::Error::new(e);
             if offline_hint {
                 err.context(Hinted::hint("pass --offline to use the stream config cached by the last successful fetch"))
@@ -124,10 +116,7 @@ impl StreamConfigArgs {
         }
         match &loaded.origin {
             Origin::Cache { url, age } => {
-                printer.note(format!(
-                    "using cached stream config from {url}, fetched {} ago",
-                    human_age(*age)
-                ));
+                printer.note(format!("using cached stream config from {url}, fetched {} ago", human_age(*age)));
             }
             Origin::Api { url, requests } => {
                 printer.note(format!(
@@ -190,18 +179,12 @@ pub(crate) struct Hinted {
 impl Hinted {
     /// A user error with a hint.
     pub(crate) fn error(message: impl Into<String>, hint: Option<String>) -> anyhow::Error {
-        anyhow::Error::new(Self {
-            message: Some(message.into()),
-            hint,
-        })
+        anyhow::Error::new(Self { message: Some(message.into()), hint })
     }
 
     /// A hint attached as context to another error.
     pub(crate) fn hint(hint: impl Into<String>) -> Self {
-        Self {
-            message: None,
-            hint: Some(hint.into()),
-        }
+        Self { message: None, hint: Some(hint.into()) }
     }
 }
 
@@ -281,9 +264,6 @@ mod tests {
     fn ages_read_naturally() {
         assert_eq!(human_age(Duration::from_secs(42)), "42s");
         assert_eq!(human_age(Duration::from_secs(3 * 3600 + 12 * 60)), "3h 12m");
-        assert_eq!(
-            human_age(Duration::from_secs(2 * 86_400 + 4 * 3600)),
-            "2d 4h"
-        );
+        assert_eq!(human_age(Duration::from_secs(2 * 86_400 + 4 * 3600)), "2d 4h");
     }
 }

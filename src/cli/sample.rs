@@ -21,8 +21,7 @@ use crate::output::{Format, Printer, table};
 use epc::constraint::Constraints;
 use epc::identifier::Identifier;
 use epc::sampling::{
-    Profile, Reason, Sampler, SamplingRate, SamplingUnit, Simulation, count_in_sample,
-    is_in_sample_one_in_n,
+    Profile, Reason, Sampler, SamplingRate, SamplingUnit, Simulation, count_in_sample, is_in_sample_one_in_n,
 };
 
 /// Arguments of `epc sample`.
@@ -71,8 +70,7 @@ fn parse_rate(text: &str) -> Result<SamplingRate, String> {
 }
 
 fn parse_unit(text: &str) -> Result<SamplingUnit, String> {
-    SamplingUnit::parse(text)
-        .ok_or_else(|| format!("unit `{text}` is not one of session, pageview, device"))
+    SamplingUnit::parse(text).ok_or_else(|| format!("unit `{text}` is not one of session, pageview, device"))
 }
 
 fn parse_profile(text: &str) -> Result<Profile, String> {
@@ -100,22 +98,14 @@ pub(crate) fn run(args: &SampleArgs, printer: &Printer) -> Result<ExitStatus> {
     if let Some(n) = args.population {
         return population(n, &ids, printer);
     }
-    let profiles: Vec<Profile> = if args.all_profiles {
-        Profile::ALL.to_vec()
-    } else {
-        vec![args.profile]
-    };
+    let profiles: Vec<Profile> = if args.all_profiles { Profile::ALL.to_vec() } else { vec![args.profile] };
     let (targets, findings) = targets(args, &profiles, printer)?;
     if let Some(n) = args.simulate {
         simulate(args, n, &targets, printer)?;
     } else {
         decide(&ids, &targets, args.all_profiles, printer)?;
     }
-    Ok(if findings {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    })
+    Ok(if findings { ExitStatus::Findings } else { ExitStatus::Success })
 }
 
 fn collect_ids(args: &SampleArgs) -> Result<Vec<Identifier>> {
@@ -132,55 +122,30 @@ fn collect_ids(args: &SampleArgs) -> Result<Vec<Identifier>> {
 }
 
 /// The streams to decide and whether any has a config problem (exit 1).
-fn targets(
-    args: &SampleArgs,
-    profiles: &[Profile],
-    printer: &Printer,
-) -> Result<(Vec<Target>, bool)> {
+fn targets(args: &SampleArgs, profiles: &[Profile], printer: &Printer) -> Result<(Vec<Target>, bool)> {
     let Some(stream) = &args.stream else {
-        let rate = args
-            .rate
-            .expect("clap requires --stream, --rate or --population");
-        let samplers = profiles
-            .iter()
-            .map(|&p| Sampler::for_rate(p, args.unit, rate))
-            .collect();
-        return Ok((
-            vec![Target {
-                stream: None,
-                cc_stream: false,
-                samplers,
-            }],
-            false,
-        ));
+        let rate = args.rate.expect("clap requires --stream, --rate or --population");
+        let samplers = profiles.iter().map(|&p| Sampler::for_rate(p, args.unit, rate)).collect();
+        return Ok((vec![Target { stream: None, cc_stream: false, samplers }], false));
     };
     let loaded = args.source.load(printer, &[], &Constraints::default())?;
     let configs = &loaded.configs;
     let resolved = configs.resolve(stream);
-    let cc = if args.no_cc {
-        Vec::new()
-    } else {
-        configs.cc_streams(stream)
-    };
+    let cc = if args.no_cc { Vec::new() } else { configs.cc_streams(stream) };
     if resolved.is_none() && cc.is_empty() {
         let hint = configs
             .suggest(stream)
             .map(|s| format!("did you mean `{s}`?"))
             .or_else(|| Some("run `epc streams` to list the configured streams".into()));
         return Err(Hinted::error(
-            format!(
-                "stream `{stream}` is not configured in {}",
-                args.source.stream_config
-            ),
+            format!("stream `{stream}` is not configured in {}", args.source.stream_config),
             hint,
         ));
     }
     let mut findings = false;
     let mut out = Vec::new();
     if resolved.is_none() {
-        printer.warning(format!(
-            "stream `{stream}` is not configured: out-of-sample; its cc streams still get copies"
-        ));
+        printer.warning(format!("stream `{stream}` is not configured: out-of-sample; its cc streams still get copies"));
     }
     let mut report = |config: Option<&epc::stream::StreamConfig>| {
         if let Some(c) = config {
@@ -198,10 +163,7 @@ fn targets(
     out.push(Target {
         stream: Some(stream.clone()),
         cc_stream: false,
-        samplers: profiles
-            .iter()
-            .map(|&p| Sampler::for_stream(p, main_config))
-            .collect(),
+        samplers: profiles.iter().map(|&p| Sampler::for_stream(p, main_config)).collect(),
     });
     for child in cc {
         let config = configs.get_exact(child);
@@ -209,10 +171,7 @@ fn targets(
         out.push(Target {
             stream: Some(child.to_owned()),
             cc_stream: true,
-            samplers: profiles
-                .iter()
-                .map(|&p| Sampler::for_stream(p, config))
-                .collect(),
+            samplers: profiles.iter().map(|&p| Sampler::for_stream(p, config)).collect(),
         });
     }
     Ok((out, findings))
@@ -226,12 +185,7 @@ fn fmt_opt(v: Option<impl ToString>) -> String {
     v.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-fn decide(
-    ids: &[Identifier],
-    targets: &[Target],
-    all_profiles: bool,
-    printer: &Printer,
-) -> Result<()> {
+fn decide(ids: &[Identifier], targets: &[Target], all_profiles: bool, printer: &Printer) -> Result<()> {
     let mut records = Vec::new();
     let mut in_count = 0usize;
     for id in ids {
@@ -265,15 +219,7 @@ fn decide(
     let decisions = records.len();
     let summary = json!({"type": "summary", "identifiers": ids.len(), "decisions": decisions, "in_sample": in_count});
     emit(printer, records, summary, |printer, records| {
-        let mut header = vec![
-            "stream",
-            "unit",
-            "rate",
-            "identifier",
-            "value",
-            "in sample",
-            "reason",
-        ];
+        let mut header = vec!["stream", "unit", "rate", "identifier", "value", "in sample", "reason"];
         if all_profiles {
             header.extend(["profile", "agree"]);
         }
@@ -282,11 +228,7 @@ fn decide(
             let stream = r["stream"].as_str().map_or_else(
                 || "-".to_owned(),
                 |s| {
-                    if r["cc_stream"] == json!(true) {
-                        format!("↳ {s}")
-                    } else {
-                        s.to_owned()
-                    }
+                    if r["cc_stream"] == json!(true) { format!("↳ {s}") } else { s.to_owned() }
                 },
             );
             let mut row = vec![
@@ -312,10 +254,7 @@ fn decide(
         }
         t
     })?;
-    printer.note(format!(
-        "{decisions} decisions for {} identifiers: {in_count} in-sample",
-        ids.len()
-    ));
+    printer.note(format!("{decisions} decisions for {} identifiers: {in_count} in-sample", ids.len()));
     Ok(())
 }
 
@@ -378,12 +317,10 @@ fn population(n: u64, ids: &[Identifier], printer: &Printer) -> Result<ExitStatu
             "profile": "legacy-1-in-n",
         }));
     }
-    let summary = json!({"type": "summary", "identifiers": ids.len(), "decisions": records.len(), "in_sample": in_count});
+    let summary =
+        json!({"type": "summary", "identifiers": ids.len(), "decisions": records.len(), "in_sample": in_count});
     emit(printer, records, summary, |printer, records| {
-        let mut t = table::new(
-            printer,
-            &["identifier", "prefix", "population", "in sample", "reason"],
-        );
+        let mut t = table::new(printer, &["identifier", "prefix", "population", "in sample", "reason"]);
         for r in records {
             t.add_row(vec![
                 Cell::new(r["identifier"].as_str().unwrap_or_default()),
@@ -395,10 +332,7 @@ fn population(n: u64, ids: &[Identifier], printer: &Printer) -> Result<ExitStatu
         }
         t
     })?;
-    printer.note(format!(
-        "1 in {n}: {in_count} of {} identifiers in-sample",
-        ids.len()
-    ));
+    printer.note(format!("1 in {n}: {in_count} of {} identifiers in-sample", ids.len()));
     Ok(ExitStatus::Success)
 }
 
@@ -410,26 +344,18 @@ fn simulate(args: &SampleArgs, n: u64, targets: &[Target], printer: &Printer) ->
         Some(s) => s,
         None => {
             let mut b = [0u8; 8];
-            getrandom::fill(&mut b)
-                .map_err(|e| anyhow!("the operating system's random generator failed: {e}"))?;
+            getrandom::fill(&mut b).map_err(|e| anyhow!("the operating system's random generator failed: {e}"))?;
             u64::from_le_bytes(b)
         }
     };
-    printer.note(format!(
-        "simulating {n} random identifiers with seed {seed} (repeat with --seed {seed})"
-    ));
-    let samplers: Vec<Sampler> = targets
-        .iter()
-        .flat_map(|t| t.samplers.iter().cloned())
-        .collect();
+    printer.note(format!("simulating {n} random identifiers with seed {seed} (repeat with --seed {seed})"));
+    let samplers: Vec<Sampler> = targets.iter().flat_map(|t| t.samplers.iter().cloned()).collect();
     let mut rng = SmallRng::seed_from_u64(seed);
     let bar = printer.progress_allowed().then(|| {
         let bar = indicatif::ProgressBar::new(n);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} identifiers ({per_sec}, {eta} left)",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} identifiers ({per_sec}, {eta} left)")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });
@@ -474,8 +400,7 @@ fn simulate(args: &SampleArgs, n: u64, targets: &[Target], printer: &Printer) ->
             }));
         }
     }
-    let summary =
-        json!({"type": "summary", "draws": drawn, "seed": seed, "simulations": records.len()});
+    let summary = json!({"type": "summary", "draws": drawn, "seed": seed, "simulations": records.len()});
     emit(printer, records, summary, |printer, records| {
         let mut t = table::new(
             printer,
@@ -501,11 +426,7 @@ fn simulate(args: &SampleArgs, n: u64, targets: &[Target], printer: &Printer) ->
                 Cell::new(r["draws"].as_u64().unwrap_or_default()),
                 Cell::new(r["in_sample"].as_u64().unwrap_or_default()),
                 Cell::new(format!("{:.6}", r["fraction"].as_f64().unwrap_or_default())),
-                Cell::new(
-                    r["expected"]
-                        .as_f64()
-                        .map_or_else(|| "-".into(), |e| format!("{e:.6}")),
-                ),
+                Cell::new(r["expected"].as_f64().map_or_else(|| "-".into(), |e| format!("{e:.6}"))),
                 Cell::new(format!(
                     "[{:.6}, {:.6}]",
                     r["ci_low"].as_f64().unwrap_or_default(),

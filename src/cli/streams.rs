@@ -61,12 +61,7 @@ fn sample_summary(config: &StreamConfig) -> String {
 }
 
 fn problems_json(problems: &[ConfigProblem]) -> Value {
-    Value::Array(
-        problems
-            .iter()
-            .map(|p| json!({"field": p.field, "message": p.message}))
-            .collect(),
-    )
+    Value::Array(problems.iter().map(|p| json!({"field": p.field, "message": p.message})).collect())
 }
 
 fn list(
@@ -81,9 +76,7 @@ fn list(
         .filter(|c| constraints.matches(c))
         .filter(|c| {
             needle.as_deref().is_none_or(|n| {
-                c.key().to_lowercase().contains(n)
-                    || c.schema_title()
-                        .is_some_and(|t| t.to_lowercase().contains(n))
+                c.key().to_lowercase().contains(n) || c.schema_title().is_some_and(|t| t.to_lowercase().contains(n))
             })
         })
         .collect();
@@ -98,11 +91,7 @@ fn list(
             printer.warning(format!("config problem: {p}"));
         }
         problem_count += usize::from(!problems.is_empty());
-        let cc: Vec<&str> = if c.is_regex() {
-            Vec::new()
-        } else {
-            configs.cc_streams(c.key())
-        };
+        let cc: Vec<&str> = if c.is_regex() { Vec::new() } else { configs.cc_streams(c.key()) };
         records.push(json!({
             "type": "stream",
             "stream": c.key(),
@@ -135,14 +124,7 @@ fn list(
         Format::Table => {
             let mut t = table::new(
                 printer,
-                &[
-                    "stream",
-                    "schema title",
-                    "destination event service",
-                    "sampling",
-                    "MP events",
-                    "cc",
-                ],
+                &["stream", "schema title", "destination event service", "sampling", "MP events", "cc"],
             );
             for (c, r) in selected.iter().zip(&records) {
                 let sampling = sample_summary(c);
@@ -151,17 +133,9 @@ fn list(
                     Cell::new(c.key()),
                     Cell::new(c.schema_title().unwrap_or("-")),
                     Cell::new(c.destination_event_service().unwrap_or("-")),
-                    if sampling.starts_with("INVALID") {
-                        table::alert(printer, sampling)
-                    } else {
-                        Cell::new(sampling)
-                    },
+                    if sampling.starts_with("INVALID") { table::alert(printer, sampling) } else { Cell::new(sampling) },
                     Cell::new(c.metrics_platform_events().join(", ")),
-                    Cell::new(if cc == 0 {
-                        String::new()
-                    } else {
-                        cc.to_string()
-                    }),
+                    Cell::new(if cc == 0 { String::new() } else { cc.to_string() }),
                 ]);
             }
             if !selected.is_empty() {
@@ -174,11 +148,7 @@ fn list(
             ));
         }
     }
-    Ok(if problem_count > 0 {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    })
+    Ok(if problem_count > 0 { ExitStatus::Findings } else { ExitStatus::Success })
 }
 
 fn strip_type(mut v: Value) -> Value {
@@ -191,11 +161,7 @@ fn strip_type(mut v: Value) -> Value {
 /// The entry a name resolved to: exact or regex, and the key. An exact hit in
 /// an API response whose `stream` setting is a regex was regex-configured
 /// (the API keys results by the requested name; epc-spec.md §1.1 rule 3).
-fn matched_entry<'a>(
-    name: &str,
-    config: &'a StreamConfig,
-    kind: MatchKind,
-) -> (MatchKind, &'a str) {
+fn matched_entry<'a>(name: &str, config: &'a StreamConfig, kind: MatchKind) -> (MatchKind, &'a str) {
     if kind == MatchKind::Exact
         && let Some(Value::String(s)) = config.settings().get("stream")
         && s != name
@@ -206,12 +172,7 @@ fn matched_entry<'a>(
     (kind, config.key())
 }
 
-fn show(
-    names: &[String],
-    configs: &StreamConfigs,
-    source: &str,
-    printer: &Printer,
-) -> Result<ExitStatus> {
+fn show(names: &[String], configs: &StreamConfigs, source: &str, printer: &Printer) -> Result<ExitStatus> {
     let mut records = Vec::new();
     let mut missing = Vec::new();
     let mut any_problem = false;
@@ -257,11 +218,7 @@ fn show(
                     r["matched"]["kind"].as_str().unwrap_or_default(),
                     r["matched"]["key"].as_str().unwrap_or_default(),
                 );
-                let how = if kind == "regex" {
-                    format!("matched regex entry {key}")
-                } else {
-                    "exact entry".to_owned()
-                };
+                let how = if kind == "regex" { format!("matched regex entry {key}") } else { "exact entry".to_owned() };
                 printer.line(format!("stream {stream} ({how})"))?;
                 let mut t = table::new(printer, &["setting", "value"]);
                 let mut rows = Vec::new();
@@ -277,22 +234,14 @@ fn show(
                     .unwrap_or_default();
                 t.add_row(vec![
                     Cell::new("(cc streams)"),
-                    Cell::new(if cc.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        cc.join(", ")
-                    }),
+                    Cell::new(if cc.is_empty() { "-".to_owned() } else { cc.join(", ") }),
                 ]);
                 for p in r["problems"].as_array().into_iter().flatten() {
                     t.add_row(vec![
                         table::alert(printer, "(problem)"),
                         table::alert(
                             printer,
-                            format!(
-                                "{}: {}",
-                                p["field"].as_str().unwrap_or(""),
-                                p["message"].as_str().unwrap_or("")
-                            ),
+                            format!("{}: {}", p["field"].as_str().unwrap_or(""), p["message"].as_str().unwrap_or("")),
                         ),
                     ]);
                 }
@@ -312,16 +261,9 @@ fn show(
         } else {
             format!("streams `{}` are", missing.join("`, `"))
         };
-        return Err(Hinted::error(
-            format!("{what} not configured in {source}"),
-            hint,
-        ));
+        return Err(Hinted::error(format!("{what} not configured in {source}"), hint));
     }
-    Ok(if any_problem {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    })
+    Ok(if any_problem { ExitStatus::Findings } else { ExitStatus::Success })
 }
 
 /// Nested settings as dotted keys with compact JSON values (objects recurse; lists stay whole).
@@ -330,16 +272,8 @@ fn flatten(prefix: &str, map: &Map<String, Value>, out: &mut Vec<(String, String
         out.push((prefix.to_owned(), "{}".into()));
     }
     for (k, v) in map {
-        let k = if k.contains('.') {
-            format!("\"{k}\"")
-        } else {
-            k.clone()
-        };
-        let key = if prefix.is_empty() {
-            k
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let k = if k.contains('.') { format!("\"{k}\"") } else { k.clone() };
+        let key = if prefix.is_empty() { k } else { format!("{prefix}.{k}") };
         match v {
             Value::Object(m) => flatten(&key, m, out),
             Value::String(s) => out.push((key, s.clone())),

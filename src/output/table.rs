@@ -8,9 +8,7 @@ use super::Printer;
 pub(crate) fn new(printer: &Printer, header: &[&str]) -> Table {
     let mut table = Table::new();
     if printer.stdout_is_terminal() {
-        table
-            .load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
+        table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
     } else {
         table.load_preset(presets::NOTHING).force_no_tty();
     }
@@ -28,29 +26,17 @@ pub(crate) fn new(printer: &Printer, header: &[&str]) -> Table {
 
 /// The table as text, with trailing spaces trimmed from every line.
 pub(crate) fn render(table: &Table) -> String {
-    table
-        .lines()
-        .map(|l| l.trim_end().to_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
+    table.lines().map(|l| l.trim_end().to_owned()).collect::<Vec<_>>().join("\n")
 }
 
 /// An `in`/`out` cell, green or red when colour is on.
 pub(crate) fn in_out(printer: &Printer, in_sample: bool) -> Cell {
     let cell = Cell::new(if in_sample { "in" } else { "out" });
-    if printer.color_stdout() {
-        cell.fg(if in_sample { Color::Green } else { Color::Red })
-    } else {
-        cell
-    }
+    if printer.color_stdout() { cell.fg(if in_sample { Color::Green } else { Color::Red }) } else { cell }
 }
 
 /// A cell that stands out (problems, disagreements) when colour is on.
 pub(crate) fn alert(printer: &Printer, text: impl std::fmt::Display) -> Cell {
     let cell = Cell::new(text);
-    if printer.color_stdout() {
-        cell.fg(Color::Yellow)
-    } else {
-        cell
-    }
+    if printer.color_stdout() { cell.fg(Color::Yellow) } else { cell }
 }
