@@ -278,17 +278,18 @@ fn fetch(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
 
 fn describe_reqwest(e: &reqwest::Error) -> String {
     use std::error::Error as _;
-    let mut msg = if e.is_timeout() { "timed out".to_owned() } else { e.to_string() };
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !msg.contains(&text) {
-            msg.push_str(": ");
-            msg.push_str(&text);
-        }
-        cause = c.source();
+    let mut innermost = e.source();
+    while let Some(next) = innermost.and_then(|c| c.source()) {
+        innermost = Some(next);
     }
-    msg
+    let detail = innermost.map_or_else(|| e.to_string(), ToString::to_string);
+    if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        format!("cannot connect: {detail}")
+    } else {
+        detail
+    }
 }
 
 fn snippet(body: &str) -> String {

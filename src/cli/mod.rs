@@ -104,11 +104,13 @@ impl StreamConfigArgs {
         let loaded = source::load(&source, &options, &mut std::io::stdin().lock()).map_err(|e| {
             let offline_hint =
                 matches!(e, source::SourceError::Http { .. }) && options.cache_dir.is_some() && !self.offline;
-            let err = anyhow::Error::new(e);
             if offline_hint {
-                err.context(Hinted::hint("pass --offline to use the stream config cached by the last successful fetch"))
+                Hinted::error(
+                    e.to_string(),
+                    Some("pass --offline to use the stream config cached by the last successful fetch".into()),
+                )
             } else {
-                err
+                anyhow::Error::new(e)
             }
         })?;
         if let Some(w) = &loaded.cache_warning {
@@ -172,25 +174,20 @@ impl From<ExitStatus> for ExitCode {
 /// An error message with an optional hint line, for errors the user can fix.
 #[derive(Debug)]
 pub(crate) struct Hinted {
-    pub(crate) message: Option<String>,
+    pub(crate) message: String,
     pub(crate) hint: Option<String>,
 }
 
 impl Hinted {
     /// A user error with a hint.
     pub(crate) fn error(message: impl Into<String>, hint: Option<String>) -> anyhow::Error {
-        anyhow::Error::new(Self { message: Some(message.into()), hint })
-    }
-
-    /// A hint attached as context to another error.
-    pub(crate) fn hint(hint: impl Into<String>) -> Self {
-        Self { message: None, hint: Some(hint.into()) }
+        anyhow::Error::new(Self { message: message.into(), hint })
     }
 }
 
 impl std::fmt::Display for Hinted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message.as_deref().unwrap_or(""))
+        f.write_str(&self.message)
     }
 }
 
@@ -215,9 +212,7 @@ pub(crate) fn report_error(printer: &Printer, err: &anyhow::Error) {
             if hint.is_none() {
                 hint.clone_from(&h.hint);
             }
-            if let Some(m) = &h.message {
-                messages.push(m.clone());
-            }
+            messages.push(h.message.clone());
             continue;
         }
         let text = cause.to_string();
