@@ -274,7 +274,7 @@ fn emit(
         Format::Json => {
             let strip = |mut v: Value| {
                 if let Value::Object(m) = &mut v {
-                    m.remove("type");
+                    m.shift_remove("type");
                 }
                 v
             };

@@ -153,7 +153,7 @@ fn list(
 
 fn strip_type(mut v: Value) -> Value {
     if let Value::Object(m) = &mut v {
-        m.remove("type");
+        m.shift_remove("type");
     }
     v
 }

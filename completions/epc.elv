@@ -1,0 +1,116 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[epc] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'epc'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'epc'= {
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand streams 'List stream config, or show the full config of named streams'
+            cand sample 'Show sampling decisions for identifiers and a stream or rate'
+            cand id 'Print fresh standard identifiers (session, pageview or device)'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'epc;streams'= {
+            cand --streams-file 'Read more stream names from a file (one per line, `-` for stdin)'
+            cand --constraint 'Only streams whose settings match KEY=VALUE (EventStreamConfig semantics; nested keys as a[b]=c)'
+            cand --match 'Only streams whose name or schema title contains TEXT (case-insensitive)'
+            cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'
+            cand --timeout 'Timeout for each API request, in seconds'
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand --offline 'Use the cached copy of the last successful fetch instead of the network'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'epc;sample'= {
+            cand --stream 'The stream whose config decides (its cc streams are decided too)'
+            cand --rate 'Decide at this rate (0..1) without stream config'
+            cand --unit 'The sampling unit that goes with --rate'
+            cand --id 'An identifier to decide: 8+ hex characters or a UUID (repeatable)'
+            cand --ids 'Read identifiers from a file, one per line (`-` for stdin; blank lines and `#` comments skipped)'
+            cand --profile 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios'
+            cand --population 'The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N'
+            cand --simulate 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval'
+            cand --seed 'Seed for --simulate (default: random, printed on stderr)'
+            cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'
+            cand --timeout 'Timeout for each API request, in seconds'
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand --all-profiles 'One row per profile, and mark where the profiles disagree'
+            cand --no-cc 'Decide only the stream itself, not its cc streams'
+            cand --offline 'Use the cached copy of the last successful fetch instead of the network'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'epc;id'= {
+            cand -n 'How many to print'
+            cand --count 'How many to print'
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'epc;completions'= {
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'epc;help'= {
+            cand streams 'List stream config, or show the full config of named streams'
+            cand sample 'Show sampling decisions for identifiers and a stream or rate'
+            cand id 'Print fresh standard identifiers (session, pageview or device)'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'epc;help;streams'= {
+        }
+        &'epc;help;sample'= {
+        }
+        &'epc;help;id'= {
+        }
+        &'epc;help;completions'= {
+        }
+        &'epc;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,102 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_epc_global_optspecs
+    string join \n format= color= q/quiet h/help V/version
+end
+
+function __fish_epc_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_epc_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_epc_using_subcommand
+    set -l cmd (__fish_epc_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c epc -n "__fish_epc_needs_command" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_needs_command" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_needs_command" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_needs_command" -f -a "streams" -d 'List stream config, or show the full config of named streams'
+complete -c epc -n "__fish_epc_needs_command" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
+complete -c epc -n "__fish_epc_needs_command" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
+complete -c epc -n "__fish_epc_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c epc -n "__fish_epc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c epc -n "__fish_epc_using_subcommand streams" -l streams-file -d 'Read more stream names from a file (one per line, `-` for stdin)' -r
+complete -c epc -n "__fish_epc_using_subcommand streams" -l constraint -d 'Only streams whose settings match KEY=VALUE (EventStreamConfig semantics; nested keys as a[b]=c)' -r
+complete -c epc -n "__fish_epc_using_subcommand streams" -l match -d 'Only streams whose name or schema title contains TEXT (case-insensitive)' -r
+complete -c epc -n "__fish_epc_using_subcommand streams" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
+complete -c epc -n "__fish_epc_using_subcommand streams" -l timeout -d 'Timeout for each API request, in seconds' -r
+complete -c epc -n "__fish_epc_using_subcommand streams" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand streams" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand streams" -l offline -d 'Use the cached copy of the last successful fetch instead of the network'
+complete -c epc -n "__fish_epc_using_subcommand streams" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand streams" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand streams" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand sample" -l stream -d 'The stream whose config decides (its cc streams are decided too)' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l rate -d 'Decide at this rate (0..1) without stream config' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l unit -d 'The sampling unit that goes with --rate' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l id -d 'An identifier to decide: 8+ hex characters or a UUID (repeatable)' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l ids -d 'Read identifiers from a file, one per line (`-` for stdin; blank lines and `#` comments skipped)' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l profile -d 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l population -d 'The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l simulate -d 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l seed -d 'Seed for --simulate (default: random, printed on stderr)' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l timeout -d 'Timeout for each API request, in seconds' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand sample" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand sample" -l all-profiles -d 'One row per profile, and mark where the profiles disagree'
+complete -c epc -n "__fish_epc_using_subcommand sample" -l no-cc -d 'Decide only the stream itself, not its cc streams'
+complete -c epc -n "__fish_epc_using_subcommand sample" -l offline -d 'Use the cached copy of the last successful fetch instead of the network'
+complete -c epc -n "__fish_epc_using_subcommand sample" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand sample" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand sample" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand id" -s n -l count -d 'How many to print' -r
+complete -c epc -n "__fish_epc_using_subcommand id" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand id" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand id" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand id" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand id" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand completions" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand completions" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

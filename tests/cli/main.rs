@@ -1,0 +1,10 @@
+//! Integration tests for the `epc` binary: one test binary, a module per
+//! subcommand (style.md §7.6). Tests never touch the public network; remote
+//! stream config comes from a loopback server in `support`.
+
+mod cases;
+mod completions;
+mod id;
+mod sample;
+mod streams;
+mod support;

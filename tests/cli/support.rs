@@ -1,0 +1,292 @@
+//! Shared helpers: a hermetic `epc` command, fixture paths, JSON readers and a
+//! loopback stand-in for the MediaWiki Action API.
+
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use assert_cmd::assert::Assert;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The crate root (where `Cargo.toml`, `fixtures/` and `completions/` live).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file under `fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures").join(name)
+}
+
+/// A file under `../shared` (the team's shared data and cases), or `None`
+/// with a notice on stderr when that checkout is absent; the test then returns early.
+pub fn shared(path: &str) -> Option<PathBuf> {
+    let full = root().join("..").join("shared").join(path);
+    if full.exists() {
+        Some(full)
+    } else {
+        eprintln!("skipping: ../shared/{path} is absent");
+        None
+    }
+}
+
+/// An `epc` command that does not depend on the caller's environment: no
+/// `EPC_*` variables, `NO_COLOR=1`, a fixed `COLUMNS`, a fresh cache directory
+/// and `HOME`, run from the crate root. Derefs to [`Command`].
+pub struct Epc {
+    cmd: Command,
+    // Kept alive for the command's lifetime; removed when the `Epc` drops.
+    _home: TempDir,
+}
+
+impl Deref for Epc {
+    type Target = Command;
+    fn deref(&self) -> &Command {
+        &self.cmd
+    }
+}
+
+impl DerefMut for Epc {
+    fn deref_mut(&mut self) -> &mut Command {
+        &mut self.cmd
+    }
+}
+
+/// The hermetic `epc` command (see [`Epc`]).
+pub fn epc() -> Epc {
+    let home = tempfile::tempdir().expect("create a temporary HOME");
+    let mut cmd = Command::cargo_bin("epc").expect("the epc binary is built");
+    cmd.env_remove("EPC_STREAM_CONFIG")
+        .env_remove("EPC_COLOR")
+        .env_remove("XDG_CACHE_HOME")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("HOME", home.path())
+        .env("EPC_CACHE_DIR", home.path().join("cache"))
+        .current_dir(root());
+    Epc { cmd, _home: home }
+}
+
+/// `epc` with `--stream-config fixtures/<name>` appended after `args`.
+pub fn epc_with_fixture(name: &str, args: &[&str]) -> Epc {
+    let mut cmd = epc();
+    cmd.args(args).arg("--stream-config").arg(fixture(name));
+    cmd
+}
+
+/// stdout as one JSON document.
+#[track_caller]
+pub fn stdout_json(assert: &Assert) -> Value {
+    let out = &assert.get_output().stdout;
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", String::from_utf8_lossy(out)))
+}
+
+/// stdout as NDJSON records, one per line.
+#[track_caller]
+pub fn stdout_ndjson(assert: &Assert) -> Vec<Value> {
+    let out = String::from_utf8(assert.get_output().stdout.clone()).expect("stdout is UTF-8");
+    out.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON record ({e}): {line}")))
+        .collect()
+}
+
+/// stdout as text.
+pub fn stdout_text(assert: &Assert) -> String {
+    String::from_utf8(assert.get_output().stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// stderr as text.
+pub fn stderr_text(assert: &Assert) -> String {
+    String::from_utf8(assert.get_output().stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// The `error:` lines of stderr.
+pub fn error_lines(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.starts_with("error:")).collect()
+}
+
+/// The string items of a JSON list.
+#[track_caller]
+pub fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|v| v.as_str().unwrap_or_else(|| panic!("not a string: {v}")))
+        .collect()
+}
+
+/// The record of `streams` whose `stream` is `name`.
+#[track_caller]
+pub fn stream_record<'a>(records: &'a Value, name: &str) -> &'a Value {
+    records
+        .as_array()
+        .expect("a list of records")
+        .iter()
+        .find(|r| r["stream"] == name)
+        .unwrap_or_else(|| panic!("no record for stream `{name}` in {records}"))
+}
+
+/// One request the mock API received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path without the query.
+    pub path: String,
+    /// Decoded query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+}
+
+impl Seen {
+    /// The first value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The names in `streams=` (`|`-separated), empty when absent.
+    pub fn stream_names(&self) -> Vec<&str> {
+        self.param("streams").map(|s| s.split('|').filter(|n| !n.is_empty()).collect()).unwrap_or_default()
+    }
+}
+
+/// What the mock API answers.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    /// HTTP 200 with a JSON body.
+    pub fn json(body: impl Into<String>) -> Self {
+        Self { status: 200, headers: Vec::new(), body: body.into() }
+    }
+
+    /// Another status, with a plain body.
+    pub fn status(status: u16, body: impl Into<String>) -> Self {
+        Self { status, headers: Vec::new(), body: body.into() }
+    }
+
+    /// Adds a response header.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// A loopback HTTP server on 127.0.0.1 (port 0) answering at most a bounded
+/// number of requests in a thread, recording each one.
+pub struct MockApi {
+    /// `http://127.0.0.1:PORT/w/api.php`.
+    pub url: String,
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<Vec<Seen>>>,
+}
+
+/// Starts a [`MockApi`] that answers up to `max_requests` requests with `handler`
+/// (and gives up after 30 s without a request).
+pub fn mock_api(max_requests: usize, mut handler: impl FnMut(&Seen) -> Reply + Send + 'static) -> MockApi {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port"));
+    let port = server.server_addr().to_ip().expect("an IP listener").port();
+    let thread_server = Arc::clone(&server);
+    let thread = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        while seen.len() < max_requests {
+            let Ok(Some(request)) = thread_server.recv_timeout(Duration::from_secs(30)) else {
+                break;
+            };
+            let (path, query) = request.url().split_once('?').unwrap_or((request.url(), ""));
+            let header = |name: &str| {
+                request
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+                    .map(|h| h.value.as_str().to_owned())
+            };
+            let s = Seen {
+                method: request.method().as_str().to_owned(),
+                path: path.to_owned(),
+                query: parse_query(query),
+                user_agent: header("user-agent"),
+            };
+            let reply = handler(&s);
+            seen.push(s);
+            let mut response = tiny_http::Response::from_string(reply.body)
+                .with_status_code(reply.status)
+                .with_header(tiny_http::Header::from_bytes("Content-Type", "application/json; charset=utf-8").unwrap());
+            for (name, value) in reply.headers {
+                response = response.with_header(tiny_http::Header::from_bytes(name, value).unwrap());
+            }
+            let _ = request.respond(response);
+        }
+        seen
+    });
+    MockApi { url: format!("http://127.0.0.1:{port}/w/api.php"), server, thread: Some(thread) }
+}
+
+impl MockApi {
+    /// Stops the server (closing its port) and returns the requests it saw.
+    pub fn finish(mut self) -> Vec<Seen> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Vec<Seen> {
+        self.server.unblock();
+        self.thread.take().map(|t| t.join().expect("the mock API thread panicked")).unwrap_or_default()
+    }
+}
+
+impl Drop for MockApi {
+    fn drop(&mut self) {
+        if self.thread.is_some() && !std::thread::panicking() {
+            self.stop();
+        }
+    }
+}
+
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(b) = hex {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).expect("a UTF-8 query")
+}
+
+/// Reads a whole file as text.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
