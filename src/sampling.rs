@@ -364,15 +364,21 @@ impl Sampler {
         .with_profile(profile)
     }
 
-    /// Builds the sampler for a bare `{unit, rate}`, as if a Metrics Platform
-    /// stream had `sample: {unit, rate}` and `producers.metrics_platform_client`
-    /// (`epc sample --rate R --unit U`).
+    /// Builds the sampler for a bare `{unit, rate}`, as if the stream were
+    /// configured with that unit and rate in the form each client reads
+    /// (`epc sample --rate R --unit U`): `sample: {unit, rate}` for most,
+    /// `sample.identifier` under a Metrics Platform producer for MP-Java, and
+    /// the legacy `sampling: {identifier, rate}` for iOS. What a client makes of
+    /// the production form of a real stream is shown by [`Sampler::for_stream`].
     #[must_use]
     pub fn for_rate(profile: Profile, unit: SamplingUnit, rate: SamplingRate) -> Self {
-        let mut settings = serde_json::Map::new();
-        settings.insert("sample".into(), serde_json::json!({"unit": unit.as_str(), "rate": rate.get()}));
-        // A Metrics Platform stream, so that MP-Java reads the block at all.
-        settings.insert("producers".into(), serde_json::json!({"metrics_platform_client": {}}));
+        let (unit, rate) = (unit.as_str(), rate.get());
+        let settings = serde_json::json!({
+            "sample": {"unit": unit, "identifier": unit, "rate": rate},
+            "sampling": {"identifier": unit, "rate": rate},
+            "producers": {"metrics_platform_client": {}},
+        });
+        let serde_json::Value::Object(settings) = settings else { unreachable!("a JSON object literal") };
         Self::for_stream(profile, Some(&StreamConfig::new("", settings)))
     }
 

@@ -74,18 +74,23 @@ fn sample_all_profiles_marks_where_they_disagree() {
     assert!(rows.iter().all(|r| r["profiles_agree"] == false), "{rows:?}");
     let differing: Vec<&str> =
         rows.iter().filter(|r| r["differs_from_canonical"] == true).map(|r| r["profile"].as_str().unwrap()).collect();
-    assert_eq!(differing, ["mp-js"]);
-    assert_eq!(v["summary"], json!({"identifiers": 1, "decisions": 6, "in_sample": 5}));
+    // MP-JS and iOS compare at rate 1, and 0xffffffff / (2^32 - 1) is exactly 1.
+    assert_eq!(differing, ["mp-js", "ios"]);
+    assert_eq!(v["summary"], json!({"identifiers": 1, "decisions": 6, "in_sample": 4}));
 }
 
 #[test]
 fn sample_all_profiles_show_mp_java_losing_events_of_a_unit_keyed_sample_block() {
-    // MP-Java binds `sample.identifier`, never `unit` (epc-spec.md §2), so a
-    // `{unit, rate}` block with 0 < rate < 1 throws there and the event is lost.
-    let a = epc()
-        .args(["sample", "--rate", "0.5", "--id", "00000000000000000ddd", "--all-profiles", "--format", "ndjson"])
-        .assert()
-        .code(0);
+    // MP-Java binds `sample.identifier`, never `unit` (epc-spec.md §2), so the
+    // production `{unit, rate}` block of a Metrics Platform stream with
+    // 0 < rate < 1 throws there and the event is lost.
+    let a = epc_with_fixture(
+        FIXTURE,
+        &["sample", "--stream", "test.widget_click", "--no-cc", "--id", "00000000000000000ddd", "--all-profiles"],
+    )
+    .args(["--format", "ndjson"])
+    .assert()
+    .code(0);
     let records = stdout_ndjson(&a);
     let decisions: Vec<&Value> = records.iter().filter(|r| r["type"] == "decision").collect();
     assert_eq!(decisions.len(), 6);
@@ -97,6 +102,24 @@ fn sample_all_profiles_show_mp_java_losing_events_of_a_unit_keyed_sample_block()
         .collect();
     assert_eq!(outliers, [("mp-java", "client_exception")]);
     assert_eq!(records.last().unwrap()["in_sample"], 5);
+}
+
+#[test]
+fn sample_rate_mode_configures_each_client_in_its_own_form() {
+    // With --rate, every client reads the rate: MP-Java via `identifier`, iOS via `sampling`.
+    let a = epc()
+        .args(["sample", "--rate", "0.5", "--unit", "session", "--id", "80000000000000000000", "--all-profiles"])
+        .args(["--format", "json"])
+        .assert()
+        .code(0);
+    let v = stdout_json(&a);
+    let rows = v["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 6);
+    for r in rows {
+        assert_eq!((r["in_sample"].as_bool(), r["reason"].as_str()), (Some(false), Some("compared")), "{r}");
+        assert_eq!(r["rate"], 0.5);
+        assert_eq!(r["unit"], "session");
+    }
 }
 
 #[test]
