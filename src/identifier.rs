@@ -55,6 +55,11 @@ impl Identifier {
     /// [`IdentifierError`] naming the identifier and what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, IdentifierError> {
         let bytes = text.as_bytes();
+        // Fast path, the common shape: a run of at least 8 hex digits. Checked
+        // without a branch per character, since random hex defeats branch prediction.
+        if bytes.len() >= 8 && all_hex(bytes) {
+            return Ok(Self { text: text.to_owned(), prefix: hex8_unchecked(&bytes[..8]) });
+        }
         if text.contains('-') {
             // Must be a UUID: 8-4-4-4-12.
             const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
@@ -113,20 +118,43 @@ pub fn normalise(prefix: u32) -> f64 {
     f64::from(prefix) / f64::from(u32::MAX)
 }
 
+/// Marks a byte that is not an ASCII hex digit in [`HEX_DIGIT`].
+const NOT_HEX: u8 = 0x80;
+
+/// The value of every ASCII hex digit (either case), [`NOT_HEX`] for any other byte.
+const HEX_DIGIT: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation)]
+        let c = b as u8;
+        table[b] = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => NOT_HEX,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Whether every byte is an ASCII hex digit (no early exit, no per-byte branch).
+#[inline]
+fn all_hex(bytes: &[u8]) -> bool {
+    bytes.iter().fold(0, |acc, &b| acc | HEX_DIGIT[usize::from(b)]) & NOT_HEX == 0
+}
+
+/// Reads eight bytes already known to be ASCII hex digits as a big-endian `u32`.
+#[inline]
+fn hex8_unchecked(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0, |acc, &b| (acc << 4) | u32::from(HEX_DIGIT[usize::from(b)] & 0x0f))
+}
+
 /// Reads exactly eight ASCII hex digits as a `u32`; `None` if any is not hex.
 #[inline]
 fn hex8(bytes: &[u8]) -> Option<u32> {
-    let mut acc: u32 = 0;
-    for &b in bytes {
-        let d = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => return None,
-        };
-        acc = (acc << 4) | u32::from(d);
-    }
-    Some(acc)
+    all_hex(bytes).then(|| hex8_unchecked(bytes))
 }
 
 impl FromStr for Identifier {
@@ -225,6 +253,20 @@ mod tests {
             err("0aac-0b29-1234-1234-123456789abc"),
             IdentifierError::BadUuid("0aac-0b29-1234-1234-123456789abc".into())
         );
+    }
+
+    #[test]
+    fn table_driven_parse_agrees_with_a_char_by_char_reading() {
+        for b in 0..=u8::MAX {
+            for position in 0..10 {
+                let mut bytes = *b"0aAc0B2976";
+                bytes[position] = b;
+                let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+                let expected =
+                    text.chars().all(|c| c.is_ascii_hexdigit()).then(|| u32::from_str_radix(&text[..8], 16).unwrap());
+                assert_eq!(Identifier::parse(text).ok().map(|id| id.prefix()), expected, "{text:?}");
+            }
+        }
     }
 
     #[test]
