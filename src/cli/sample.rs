@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng, rngs::SmallRng};
 use serde_json::{Value, json};
 
 use super::{ExitStatus, Hinted, StreamConfigArgs, read_lines};
-use crate::output::{Format, Printer, table};
+use crate::output::{Printer, table};
 use epc::constraint::Constraints;
 use epc::identifier::Identifier;
 use epc::sampling::{
@@ -258,36 +258,16 @@ fn decide(ids: &[Identifier], targets: &[Target], all_profiles: bool, printer: &
     Ok(())
 }
 
-/// Prints records as a table, one JSON document, or NDJSON with a summary record.
+/// Prints records (see [`Printer::records`]) under the `results` key.
 fn emit(
     printer: &Printer,
     records: Vec<Value>,
     summary: Value,
     table: impl FnOnce(&Printer, &[Value]) -> comfy_table::Table,
 ) -> Result<()> {
-    match printer.format {
-        Format::Table => {
-            if !records.is_empty() {
-                printer.line(table::render(&table(printer, &records)))?;
-            }
-        }
-        Format::Json => {
-            let strip = |mut v: Value| {
-                if let Value::Object(m) = &mut v {
-                    m.shift_remove("type");
-                }
-                v
-            };
-            let records: Vec<Value> = records.into_iter().map(strip).collect();
-            printer.json_document(&json!({"results": records, "summary": strip(summary)}))?;
-        }
-        Format::Ndjson => {
-            for r in &records {
-                printer.json_line(r)?;
-            }
-            printer.json_line(&summary)?;
-        }
-    }
+    printer.records("results", records, summary, |records| {
+        (!records.is_empty()).then(|| table::render(&table(printer, records)))
+    })?;
     Ok(())
 }
 

@@ -110,52 +110,33 @@ fn list(
         "type": "summary", "streams": selected.len(), "regex": regex, "sampled": sampled,
         "with_problems": problem_count, "configured": configs.len(),
     });
-    match printer.format {
-        Format::Json => {
-            let records: Vec<Value> = records.into_iter().map(strip_type).collect();
-            printer.json_document(&json!({"streams": records, "summary": strip_type(summary)}))?;
+    printer.records("streams", records, summary, |records| {
+        let mut t = table::new(
+            printer,
+            &["stream", "schema title", "destination event service", "sampling", "MP events", "cc"],
+        );
+        for (c, r) in selected.iter().zip(records) {
+            let sampling = sample_summary(c);
+            let cc = r["cc_streams"].as_array().map_or(0, Vec::len);
+            t.add_row(vec![
+                Cell::new(c.key()),
+                Cell::new(c.schema_title().unwrap_or("-")),
+                Cell::new(c.destination_event_service().unwrap_or("-")),
+                if sampling.starts_with("INVALID") { table::alert(printer, sampling) } else { Cell::new(sampling) },
+                Cell::new(c.metrics_platform_events().join(", ")),
+                Cell::new(if cc == 0 { String::new() } else { cc.to_string() }),
+            ]);
         }
-        Format::Ndjson => {
-            for r in &records {
-                printer.json_line(r)?;
-            }
-            printer.json_line(&summary)?;
-        }
-        Format::Table => {
-            let mut t = table::new(
-                printer,
-                &["stream", "schema title", "destination event service", "sampling", "MP events", "cc"],
-            );
-            for (c, r) in selected.iter().zip(&records) {
-                let sampling = sample_summary(c);
-                let cc = r["cc_streams"].as_array().map_or(0, Vec::len);
-                t.add_row(vec![
-                    Cell::new(c.key()),
-                    Cell::new(c.schema_title().unwrap_or("-")),
-                    Cell::new(c.destination_event_service().unwrap_or("-")),
-                    if sampling.starts_with("INVALID") { table::alert(printer, sampling) } else { Cell::new(sampling) },
-                    Cell::new(c.metrics_platform_events().join(", ")),
-                    Cell::new(if cc == 0 { String::new() } else { cc.to_string() }),
-                ]);
-            }
-            if !selected.is_empty() {
-                printer.line(table::render(&t))?;
-            }
-            printer.note(format!(
-                "{} of {} streams ({regex} regex-keyed, {sampled} sampled, {problem_count} with config problems)",
-                selected.len(),
-                configs.len()
-            ));
-        }
+        (!selected.is_empty()).then(|| table::render(&t))
+    })?;
+    if printer.format == Format::Table {
+        printer.note(format!(
+            "{} of {} streams ({regex} regex-keyed, {sampled} sampled, {problem_count} with config problems)",
+            selected.len(),
+            configs.len()
+        ));
     }
     Ok(if problem_count > 0 { ExitStatus::Findings } else { ExitStatus::Success })
-}
-
-fn strip_type(mut v: Value) -> Value {
-    if let Value::Object(m) = &mut v {
-        m.shift_remove("type");
-    }
-    v
 }
 
 /// The entry a name resolved to: exact or regex, and the key. An exact hit in
@@ -201,55 +182,43 @@ fn show(names: &[String], configs: &StreamConfigs, source: &str, printer: &Print
             "warnings": problems_json(&warnings),
         }));
     }
-    match printer.format {
-        Format::Json => {
-            let records: Vec<Value> = records.into_iter().map(strip_type).collect();
-            printer.json_document(&json!({"streams": records, "missing": missing}))?;
-        }
-        Format::Ndjson => {
-            for r in &records {
-                printer.json_line(r)?;
+    let summary = json!({"type": "summary", "streams": records.len(), "missing": missing});
+    printer.records("streams", records, summary, |records| {
+        let mut out: Vec<String> = Vec::new();
+        for r in records {
+            let stream = r["stream"].as_str().unwrap_or_default();
+            let (kind, key) =
+                (r["matched"]["kind"].as_str().unwrap_or_default(), r["matched"]["key"].as_str().unwrap_or_default());
+            let how = if kind == "regex" { format!("matched regex entry {key}") } else { "exact entry".to_owned() };
+            out.push(format!("stream {stream} ({how})"));
+            let mut t = table::new(printer, &["setting", "value"]);
+            let mut rows = Vec::new();
+            if let Value::Object(settings) = &r["stream_config"] {
+                flatten("", settings, &mut rows);
             }
-        }
-        Format::Table => {
-            for r in &records {
-                let stream = r["stream"].as_str().unwrap_or_default();
-                let (kind, key) = (
-                    r["matched"]["kind"].as_str().unwrap_or_default(),
-                    r["matched"]["key"].as_str().unwrap_or_default(),
-                );
-                let how = if kind == "regex" { format!("matched regex entry {key}") } else { "exact entry".to_owned() };
-                printer.line(format!("stream {stream} ({how})"))?;
-                let mut t = table::new(printer, &["setting", "value"]);
-                let mut rows = Vec::new();
-                if let Value::Object(settings) = &r["stream_config"] {
-                    flatten("", settings, &mut rows);
-                }
-                for (k, v) in rows {
-                    t.add_row(vec![Cell::new(k), Cell::new(v)]);
-                }
-                let cc: Vec<&str> = r["cc_streams"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
+            for (k, v) in rows {
+                t.add_row(vec![Cell::new(k), Cell::new(v)]);
+            }
+            let cc: Vec<&str> =
+                r["cc_streams"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            t.add_row(vec![
+                Cell::new("(cc streams)"),
+                Cell::new(if cc.is_empty() { "-".to_owned() } else { cc.join(", ") }),
+            ]);
+            for p in r["problems"].as_array().into_iter().flatten() {
                 t.add_row(vec![
-                    Cell::new("(cc streams)"),
-                    Cell::new(if cc.is_empty() { "-".to_owned() } else { cc.join(", ") }),
+                    table::alert(printer, "(problem)"),
+                    table::alert(
+                        printer,
+                        format!("{}: {}", p["field"].as_str().unwrap_or(""), p["message"].as_str().unwrap_or("")),
+                    ),
                 ]);
-                for p in r["problems"].as_array().into_iter().flatten() {
-                    t.add_row(vec![
-                        table::alert(printer, "(problem)"),
-                        table::alert(
-                            printer,
-                            format!("{}: {}", p["field"].as_str().unwrap_or(""), p["message"].as_str().unwrap_or("")),
-                        ),
-                    ]);
-                }
-                printer.line(table::render(&t))?;
-                printer.line("")?;
             }
+            out.push(table::render(&t));
+            out.push(String::new());
         }
-    }
+        (!out.is_empty()).then(|| out.join("\n"))
+    })?;
     if !missing.is_empty() {
         let first = missing[0];
         let hint = configs

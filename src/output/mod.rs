@@ -106,6 +106,40 @@ impl Printer {
         out.flush()
     }
 
+    /// Prints result records in the chosen format: the text that `table` renders
+    /// from them (nothing when it returns `None`), one JSON document
+    /// `{"<key>": [records without "type"], "summary": {…}}`, or NDJSON (each
+    /// record, then the summary record).
+    pub(crate) fn records(
+        &self,
+        key: &str,
+        records: Vec<Value>,
+        summary: Value,
+        table: impl FnOnce(&[Value]) -> Option<String>,
+    ) -> io::Result<()> {
+        match self.format {
+            Format::Table => {
+                if let Some(text) = table(&records) {
+                    self.line(text)?;
+                }
+            }
+            Format::Json => {
+                let records: Vec<Value> = records.into_iter().map(without_type).collect();
+                let mut doc = serde_json::Map::new();
+                doc.insert(key.to_owned(), Value::Array(records));
+                doc.insert("summary".to_owned(), without_type(summary));
+                self.json_document(&Value::Object(doc))?;
+            }
+            Format::Ndjson => {
+                for r in &records {
+                    self.json_line(r)?;
+                }
+                self.json_line(&summary)?;
+            }
+        }
+        Ok(())
+    }
+
     fn stderr_line(&self, label: &str, ansi: &str, text: &dyn Display) {
         let mut err = io::stderr().lock();
         let _ = if self.color_stderr {
@@ -143,6 +177,14 @@ impl Printer {
             let _ = writeln!(io::stderr().lock(), "{text}");
         }
     }
+}
+
+/// A record without its `type` key (other keys keep their order).
+fn without_type(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.shift_remove("type");
+    }
+    v
 }
 
 /// Whether an error chain ends in a broken pipe (stdout closed by `head`, …).

@@ -134,7 +134,7 @@ fn case_02_more_than_50_names_are_fetched_in_batches_of_at_most_50() {
     let v = stdout_json(&a);
     let shown: Vec<&str> = v["streams"].as_array().unwrap().iter().map(|r| r["stream"].as_str().unwrap()).collect();
     assert_eq!(shown, expected);
-    assert_eq!(v["missing"], json!([]));
+    assert_eq!(v["summary"]["missing"], json!([]));
     assert!(n_streams.len() >= 2, "requests: {n_streams:?}");
     assert!(n_streams.iter().all(|&n| n <= MEDIAWIKI_LIMIT), "requests: {n_streams:?}");
     assert_eq!(n_streams.iter().sum::<usize>(), 60, "requests: {n_streams:?}");

@@ -155,7 +155,7 @@ fn streams_constraint_keeps_only_streams_with_that_setting() {
 fn streams_named_stream_resolves_through_a_regex_entry() {
     let a = epc_with_fixture(FIXTURE, &["streams", "mediawiki.job.refreshLinks", "--format", "json"]).assert().code(0);
     let v = stdout_json(&a);
-    assert_eq!(v["missing"], json!([]));
+    assert_eq!(v["summary"]["missing"], json!([]));
     let r = &v["streams"][0];
     assert_eq!(r["stream"], "mediawiki.job.refreshLinks");
     assert_eq!(r["matched"], json!({"kind": "regex", "key": "/^mediawiki\\.job\\..+/"}));
