@@ -18,6 +18,8 @@
 //! - [`identifier`]: session, pageview and device identifiers: parse, generate.
 //! - [`source`]: loading stream config from a file, stdin or the MediaWiki API,
 //!   with batching and a cache.
+//! - [`schema`]: schema URIs, titles and versions, local schema repositories,
+//!   `$schema`/`$ref` resolution, and strict YAML/JSON loading.
 //!
 //! ```
 //! use epc::identifier::Identifier;
@@ -41,5 +43,6 @@
 pub mod constraint;
 pub mod identifier;
 pub mod sampling;
+pub mod schema;
 pub mod source;
 pub mod stream;

@@ -1,0 +1,811 @@
+//! Schema repositories and `$schema`/`$ref` resolution.
+//!
+//! A *schema repository* is a folder such as Wikimedia's `schemas/event/primary`
+//! checkout (schema-repos.md §1): `.jsonschema-tools.yaml` at the root, and
+//! under `jsonschema/` one directory per schema title holding `current.yaml`,
+//! one materialized `<X.Y.Z>.yaml` per version, and relative symlinks
+//! `<X.Y.Z> -> <X.Y.Z>.yaml`, `latest -> …`, `latest.yaml -> …`.
+//! [`SchemaRepository`] maps a URI path (`/analytics/legacy/test/1.2.0`) to a
+//! file of such a folder; [`SchemaResolver`] resolves `$schema` and `$ref`
+//! URIs against an ordered list of base URIs and caches the parsed documents.
+//!
+//! Rules (decisions.md, "Validation"; schema-repos.md §3.1 and §5.1; case 12):
+//! - A URI path is looked up under each base in order, first success wins, so
+//!   local repositories shadow remote ones. When the last path segment has no
+//!   extension (a numeric last dot-part such as `1.0.0` is not one, as in
+//!   EventGate), `.yaml` and then `.json` are appended, and then the path is
+//!   tried as it is (the extensionless symlink).
+//! - Paths resolve under a repository's schema base path, never against the
+//!   file-system root, and a file is read only when its real path (symlinks
+//!   followed) lies inside the repository folder.
+//! - Symlinks stored as plain files, as Git writes them when symlinks are not
+//!   supported (a file whose whole content is a sibling's name, such as
+//!   `1.0.0.yaml`), are followed like symlinks, within the folder too.
+//! - http(s) base URIs are recorded but not fetched: a URI that only they could
+//!   resolve is an error naming the URLs that would have been tried (remote
+//!   fetching is not implemented, with or without `allow_remote`).
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use serde_json::Value;
+
+use super::yaml::{self, DocumentError};
+use super::{SchemaTitle, SchemaUri, SchemaUriError, SchemaVersion};
+
+/// The repository config file read at a repository's root.
+pub const CONFIG_FILE: &str = ".jsonschema-tools.yaml";
+
+/// The schema base path when the config does not set `schemaBasePath`.
+pub const DEFAULT_SCHEMA_BASE_PATH: &str = "jsonschema/";
+
+/// How many symlink stubs (plain files naming their target) are followed in a row.
+const MAX_STUB_HOPS: usize = 8;
+
+/// The largest file taken to be a symlink stub.
+const MAX_STUB_LEN: u64 = 255;
+
+/// An error opening a schema repository or resolving a URI.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// A repository folder (or a file in it) could not be read.
+    #[error("{}: {error}", path.display())]
+    Io {
+        /// The folder or file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        error: io::Error,
+    },
+    /// The repository folder is not a directory.
+    #[error("{}: not a schema repository folder (not a directory)", path.display())]
+    NotADirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// `.jsonschema-tools.yaml` is present but does not have the expected shape.
+    #[error("{}: {reason}", path.display())]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A schema or config document is malformed (file and line in the message).
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    /// A URI is malformed, or a reference cannot be joined with its base.
+    #[error(transparent)]
+    Uri(#[from] SchemaUriError),
+    /// A URI path leads outside the repository folder (through `..` or a symlink).
+    #[error("{uri}: resolves to {}, outside the schema repository {}; not read", path.display(), repository.display())]
+    OutsideRepository {
+        /// The URI being resolved.
+        uri: String,
+        /// Where it led.
+        path: PathBuf,
+        /// The repository folder.
+        repository: PathBuf,
+    },
+    /// No base URI has the schema.
+    #[error("{uri}: schema not found; looked in {}", looked_in(searched))]
+    NotFound {
+        /// The URI being resolved (document part).
+        uri: String,
+        /// The schema base folders searched, in order.
+        searched: Vec<PathBuf>,
+    },
+    /// Only remote base URIs could have the schema and remote access is off.
+    #[error(
+        "{uri}: not found in the local schema repositories ({}); the remaining base URIs are remote ({}) \
+         and remote schema access is off: give a local checkout that has it with --schema-repo DIR",
+        looked_in(searched), urls.join(", ")
+    )]
+    RemoteNotAllowed {
+        /// The URI being resolved (document part).
+        uri: String,
+        /// The URLs that would be tried, in order.
+        urls: Vec<String>,
+        /// The local schema base folders searched first.
+        searched: Vec<PathBuf>,
+    },
+    /// Remote access is on, but fetching schemas over HTTP is not implemented.
+    #[error(
+        "{uri}: not found in the local schema repositories ({}); fetching schemas from remote base URIs \
+         ({}) is not supported yet: give a local checkout that has it with --schema-repo DIR",
+        looked_in(searched), urls.join(", ")
+    )]
+    RemoteUnsupported {
+        /// The URI being resolved (document part).
+        uri: String,
+        /// The URLs that would be tried, in order.
+        urls: Vec<String>,
+        /// The local schema base folders searched first.
+        searched: Vec<PathBuf>,
+    },
+    /// A URI scheme other than http, https and file.
+    #[error("{uri}: unsupported URI scheme (only http, https and file)")]
+    UnsupportedScheme {
+        /// The URI.
+        uri: String,
+    },
+    /// A `file:` URI or path outside every repository folder.
+    #[error("{uri}: outside every schema repository folder; not read")]
+    OutsideRepositories {
+        /// The URI.
+        uri: String,
+    },
+    /// A `$ref` that does not resolve, with what it resolved to.
+    #[error(
+        "$ref `{reference}` in {base} resolves to {resolved}, which cannot be loaded{}: {source}",
+        hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default()
+    )]
+    UnresolvableRef {
+        /// The `$ref` as written.
+        reference: String,
+        /// The base it was resolved against (the enclosing schema's `$id`).
+        base: String,
+        /// The resolved URI.
+        resolved: String,
+        /// A suggestion, such as adding the leading `/` (case 12).
+        hint: Option<String>,
+        /// Why the resolved URI could not be loaded.
+        source: Box<SchemaError>,
+    },
+}
+
+fn looked_in(searched: &[PathBuf]) -> String {
+    if searched.is_empty() {
+        "no local schema repository given".to_owned()
+    } else {
+        searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> SchemaError + '_ {
+    move |error| SchemaError::Io { path: path.to_owned(), error }
+}
+
+/// The `.jsonschema-tools.yaml` settings that matter for resolution
+/// (schema-repos.md §2.2; other keys are ignored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoConfig {
+    /// `schemaBasePath`, relative to the repository root; default `jsonschema/`
+    /// (jsonschema-tools defaults to its working directory, which for the
+    /// Wikimedia repositories is always set to `./jsonschema/`).
+    pub schema_base_path: String,
+    /// `schemaBaseUris` as written; empty when unset, which means the schema
+    /// base path only.
+    pub schema_base_uris: Vec<String>,
+    /// `contentTypes`; default `[yaml, json]`. The first is the primary type.
+    pub content_types: Vec<String>,
+}
+
+impl Default for RepoConfig {
+    fn default() -> Self {
+        Self {
+            schema_base_path: DEFAULT_SCHEMA_BASE_PATH.to_owned(),
+            schema_base_uris: Vec::new(),
+            content_types: vec!["yaml".to_owned(), "json".to_owned()],
+        }
+    }
+}
+
+impl RepoConfig {
+    /// Reads the settings from a parsed `.jsonschema-tools.yaml` (`null` for an
+    /// empty file). `schemaBaseUris` and `contentTypes` may be a list or one
+    /// string (jsonschema-tools also splits them on commas).
+    ///
+    /// # Errors
+    /// A reason when the document is not a mapping or a key has the wrong type.
+    pub fn from_value(value: &Value) -> Result<Self, String> {
+        let mut config = Self::default();
+        let map = match value {
+            Value::Null => return Ok(config),
+            Value::Object(map) => map,
+            _ => return Err("not a mapping".to_owned()),
+        };
+        let strings = |key: &str, v: &Value| -> Result<Vec<String>, String> {
+            let list = match v {
+                Value::String(s) => vec![s.as_str()],
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().ok_or_else(|| format!("`{key}` must be a list of strings")))
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(format!("`{key}` must be a list of strings")),
+            };
+            Ok(list.iter().flat_map(|s| s.split(',')).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        };
+        if let Some(v) = map.get("schemaBasePath") {
+            config.schema_base_path = v.as_str().ok_or("`schemaBasePath` must be a string")?.to_owned();
+        }
+        if let Some(v) = map.get("schemaBaseUris") {
+            config.schema_base_uris = strings("schemaBaseUris", v)?;
+        }
+        if let Some(v) = map.get("contentTypes") {
+            config.content_types = strings("contentTypes", v)?;
+        }
+        Ok(config)
+    }
+}
+
+/// A local schema repository folder.
+#[derive(Debug, Clone)]
+pub struct SchemaRepository {
+    root: PathBuf,
+    base: PathBuf,
+    config: RepoConfig,
+    has_config_file: bool,
+}
+
+/// Where a URI path was found in a repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The file tried, under the schema base path (`…/test/event/1.0.0`).
+    pub path: PathBuf,
+    /// The file read, after following symlinks and symlink stubs
+    /// (`…/test/event/1.0.0.yaml`), canonical.
+    pub real_path: PathBuf,
+}
+
+/// A materialized schema version file found in a repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionedFile {
+    /// The title (the directory relative to the schema base path).
+    pub title: SchemaTitle,
+    /// The version (the file name without its extension).
+    pub version: SchemaVersion,
+    /// The file (`<base>/<title>/<version>.yaml` or `.json`).
+    pub path: PathBuf,
+}
+
+impl SchemaRepository {
+    /// Opens a repository folder. With a `.jsonschema-tools.yaml`, its
+    /// settings apply; without one, the schema base path is `jsonschema/` when
+    /// that folder exists, and otherwise the folder itself (so both
+    /// `schemas/primary` and `schemas/primary/jsonschema` work).
+    ///
+    /// # Errors
+    /// [`SchemaError::Io`] or [`SchemaError::NotADirectory`] for the folder,
+    /// [`SchemaError::Document`]/[`SchemaError::Config`] for a malformed config,
+    /// and [`SchemaError::Config`] when `schemaBasePath` is missing or outside
+    /// the folder.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, SchemaError> {
+        let dir = dir.as_ref();
+        let root = dir.canonicalize().map_err(io_error(dir))?;
+        if !root.is_dir() {
+            return Err(SchemaError::NotADirectory { path: dir.to_owned() });
+        }
+        let config_path = root.join(CONFIG_FILE);
+        if config_path.is_file() {
+            let value = yaml::load_file(&config_path)?;
+            let config = RepoConfig::from_value(&value)
+                .map_err(|reason| SchemaError::Config { path: config_path.clone(), reason })?;
+            let base = root.join(&config.schema_base_path).canonicalize().map_err(|e| SchemaError::Config {
+                path: config_path.clone(),
+                reason: format!("schemaBasePath `{}`: {e}", config.schema_base_path),
+            })?;
+            if !base.starts_with(&root) || !base.is_dir() {
+                return Err(SchemaError::Config {
+                    path: config_path,
+                    reason: format!(
+                        "schemaBasePath `{}` is not a folder inside the repository",
+                        config.schema_base_path
+                    ),
+                });
+            }
+            return Ok(Self { root, base, config, has_config_file: true });
+        }
+        let default_base = root.join(DEFAULT_SCHEMA_BASE_PATH);
+        let (base, schema_base_path) = if default_base.is_dir() {
+            (default_base.canonicalize().map_err(io_error(&default_base))?, DEFAULT_SCHEMA_BASE_PATH.to_owned())
+        } else {
+            (root.clone(), "./".to_owned())
+        };
+        if !base.starts_with(&root) {
+            return Err(SchemaError::OutsideRepository { uri: schema_base_path, path: base, repository: root });
+        }
+        let config = RepoConfig { schema_base_path, ..RepoConfig::default() };
+        Ok(Self { root, base, config, has_config_file: false })
+    }
+
+    /// Opens a folder used as a schema base as it is (a local base URI such
+    /// as `./jsonschema/`): no config is read and nothing outside it is read.
+    ///
+    /// # Errors
+    /// [`SchemaError::Io`] or [`SchemaError::NotADirectory`].
+    pub fn open_base(dir: impl AsRef<Path>) -> Result<Self, SchemaError> {
+        let dir = dir.as_ref();
+        let root = dir.canonicalize().map_err(io_error(dir))?;
+        if !root.is_dir() {
+            return Err(SchemaError::NotADirectory { path: dir.to_owned() });
+        }
+        let config = RepoConfig { schema_base_path: "./".to_owned(), ..RepoConfig::default() };
+        Ok(Self { base: root.clone(), root, config, has_config_file: false })
+    }
+
+    /// The repository folder, canonical. Nothing outside it is read.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The schema base folder (`<root>/jsonschema`), canonical.
+    #[must_use]
+    pub fn base(&self) -> &Path {
+        &self.base
+    }
+
+    /// The settings in effect.
+    #[must_use]
+    pub fn config(&self) -> &RepoConfig {
+        &self.config
+    }
+
+    /// Whether the settings came from a `.jsonschema-tools.yaml`.
+    #[must_use]
+    pub fn has_config_file(&self) -> bool {
+        self.has_config_file
+    }
+
+    /// Finds the file for a URI path (`/analytics/legacy/test/1.2.0`, no query
+    /// or fragment) under the schema base path, per the rules in the module
+    /// docs. `Ok(None)` when no candidate exists.
+    ///
+    /// # Errors
+    /// [`SchemaError::OutsideRepository`] when a candidate exists but its real
+    /// path is outside the repository folder; [`SchemaError::Io`] when a
+    /// candidate cannot be inspected.
+    pub fn locate(&self, uri_path: &str) -> Result<Option<Located>, SchemaError> {
+        let rel = uri_path.trim_start_matches('/');
+        if rel.is_empty() || rel.contains('\0') || rel.contains('\\') {
+            return Ok(None);
+        }
+        for candidate in candidates(rel) {
+            let path = self.base.join(&candidate);
+            if fs::symlink_metadata(&path).is_err() {
+                continue;
+            }
+            let Ok(mut real) = path.canonicalize() else {
+                continue; // a dangling symlink
+            };
+            for _ in 0..MAX_STUB_HOPS {
+                if !real.starts_with(&self.root) {
+                    return Err(SchemaError::OutsideRepository {
+                        uri: uri_path.to_owned(),
+                        path: real,
+                        repository: self.root.clone(),
+                    });
+                }
+                match stub_target(&real)? {
+                    Some(next) => real = next,
+                    None => break,
+                }
+            }
+            if real.is_file() {
+                return Ok(Some(Located { path, real_path: real }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every materialized version file (`<title>/<X.Y.Z>.yaml` or `.json`, not
+    /// `current.yaml`, symlinks and symlink stubs) under the schema base path,
+    /// sorted by title and version. Directory symlinks are not followed.
+    ///
+    /// # Errors
+    /// [`SchemaError::Io`] when a folder cannot be listed.
+    pub fn versioned_files(&self) -> Result<Vec<VersionedFile>, SchemaError> {
+        let mut found = Vec::new();
+        let mut stack = vec![self.base.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in fs::read_dir(&dir).map_err(io_error(&dir))? {
+                let entry = entry.map_err(io_error(&dir))?;
+                let kind = entry.file_type().map_err(io_error(&entry.path()))?;
+                let path = entry.path();
+                if kind.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if !kind.is_file() {
+                    continue;
+                }
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                let Some(stem) = name.strip_suffix(".yaml").or_else(|| name.strip_suffix(".json")) else { continue };
+                let Ok(version) = stem.parse::<SchemaVersion>() else { continue };
+                let Some(title) = dir
+                    .strip_prefix(&self.base)
+                    .ok()
+                    .and_then(|rel| rel.to_str())
+                    .and_then(|rel| SchemaTitle::parse(&rel.replace(std::path::MAIN_SEPARATOR, "/")).ok())
+                else {
+                    continue;
+                };
+                found.push(VersionedFile { title, version, path });
+            }
+        }
+        found.sort_by(|a, b| (&a.title, a.version, &a.path).cmp(&(&b.title, b.version, &b.path)));
+        Ok(found)
+    }
+}
+
+/// The file names tried for a URI path relative to the base: with `.yaml`,
+/// with `.json`, then as it is, unless the last segment has an extension.
+fn candidates(rel: &str) -> Vec<String> {
+    let last = rel.rsplit('/').next().unwrap_or(rel);
+    let has_extension = last
+        .rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty() && !ext.bytes().all(|b| b.is_ascii_digit()));
+    if has_extension {
+        vec![rel.to_owned()]
+    } else {
+        vec![format!("{rel}.yaml"), format!("{rel}.json"), rel.to_owned()]
+    }
+}
+
+/// The target of a symlink stub: a small file whose whole content is the
+/// relative name of an existing file (Git's form of a symlink on a checkout
+/// without symlinks). `None` for any other file.
+fn stub_target(path: &Path) -> Result<Option<PathBuf>, SchemaError> {
+    let meta = fs::metadata(path).map_err(io_error(path))?;
+    if !meta.is_file() || meta.len() == 0 || meta.len() > MAX_STUB_LEN {
+        return Ok(None);
+    }
+    let Ok(text) = fs::read_to_string(path) else { return Ok(None) };
+    let looks_like_name = !text.starts_with('/')
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ':' | '{' | '[' | '#' | '\\'));
+    if !looks_like_name {
+        return Ok(None);
+    }
+    let Some(dir) = path.parent() else { return Ok(None) };
+    match dir.join(&text).canonicalize() {
+        Ok(target) if target.is_file() && target != path => Ok(Some(target)),
+        _ => Ok(None),
+    }
+}
+
+/// A base URI: a local folder or a remote URL prefix.
+#[derive(Debug, Clone)]
+pub enum BaseUri {
+    /// A local schema repository (or base folder).
+    Local(SchemaRepository),
+    /// An http(s) URL prefix, recorded but not fetched.
+    Remote(String),
+}
+
+/// Where a resolved document came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file of a local repository.
+    File {
+        /// The repository folder.
+        repository: PathBuf,
+        /// The file tried and the file read.
+        located: Located,
+    },
+}
+
+impl Origin {
+    /// The file that was read.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::File { located, .. } => &located.real_path,
+        }
+    }
+}
+
+/// A loaded schema document.
+#[derive(Debug, Clone)]
+pub struct SchemaDocument {
+    /// The document URI it was loaded for (no fragment).
+    pub uri: SchemaUri,
+    /// The parsed document.
+    pub value: Value,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+impl SchemaDocument {
+    /// The sub-document a fragment selects: the whole document for no or an
+    /// empty fragment, else the JSON pointer (`/properties/meta`). `None` when
+    /// the pointer selects nothing.
+    #[must_use]
+    pub fn select(&self, fragment: Option<&str>) -> Option<&Value> {
+        match fragment {
+            None | Some("") => Some(&self.value),
+            Some(pointer) => self.value.pointer(pointer),
+        }
+    }
+
+    /// The document's `$id`, when it is a string.
+    #[must_use]
+    pub fn id(&self) -> Option<&str> {
+        self.value.get("$id").and_then(Value::as_str)
+    }
+}
+
+/// A resolved `$ref`: the target URI and its document.
+#[derive(Debug, Clone)]
+pub struct ResolvedRef {
+    /// The reference resolved against its base (with its fragment).
+    pub target: SchemaUri,
+    /// The target's document.
+    pub document: Arc<SchemaDocument>,
+}
+
+/// Resolves schema URIs against an ordered list of base URIs, caching the
+/// parsed documents by document URI (failures are not cached). Shareable
+/// across threads.
+#[derive(Debug)]
+pub struct SchemaResolver {
+    bases: Vec<BaseUri>,
+    allow_remote: bool,
+    notes: Vec<String>,
+    cache: RwLock<HashMap<SchemaUri, Arc<SchemaDocument>>>,
+}
+
+impl SchemaResolver {
+    /// Builds the base list, in order: `repositories` (the `--schema-repo`
+    /// folders, searched first, in order); then `base_uris` (http(s) URLs,
+    /// `file:` URLs or folder paths); then each repository's configured
+    /// `schemaBaseUris` (relative entries resolve against the repository root;
+    /// the repository's own base path is already in the list). Duplicates are
+    /// dropped. Configured local entries outside their repository are not
+    /// used, and [`SchemaResolver::notes`] says so.
+    ///
+    /// # Errors
+    /// [`SchemaError`] when a local base URI folder cannot be opened, or a URI
+    /// is malformed or of an unsupported scheme.
+    pub fn new(
+        repositories: Vec<SchemaRepository>,
+        base_uris: &[String],
+        allow_remote: bool,
+    ) -> Result<Self, SchemaError> {
+        let mut resolver = Self { bases: Vec::new(), allow_remote, notes: Vec::new(), cache: RwLock::default() };
+        let configured: Vec<(PathBuf, Vec<String>)> =
+            repositories.iter().map(|r| (r.root.clone(), r.config.schema_base_uris.clone())).collect();
+        for repo in repositories {
+            resolver.push(BaseUri::Local(repo));
+        }
+        for uri in base_uris {
+            let base = base_from_uri(uri, None)?;
+            resolver.push(base);
+        }
+        for (root, uris) in configured {
+            for uri in uris {
+                match base_from_uri(&uri, Some(&root)) {
+                    Ok(BaseUri::Local(repo)) if !repo.root.starts_with(&root) => resolver.notes.push(format!(
+                        "{}: schemaBaseUris entry `{uri}` is outside the repository and is not used",
+                        root.join(CONFIG_FILE).display()
+                    )),
+                    Ok(base) => resolver.push(base),
+                    Err(e) => resolver.notes.push(format!(
+                        "{}: schemaBaseUris entry `{uri}` is not used: {e}",
+                        root.join(CONFIG_FILE).display()
+                    )),
+                }
+            }
+        }
+        Ok(resolver)
+    }
+
+    fn push(&mut self, base: BaseUri) {
+        let duplicate = self.bases.iter().any(|b| match (b, &base) {
+            (BaseUri::Local(a), BaseUri::Local(b)) => a.base == b.base,
+            (BaseUri::Remote(a), BaseUri::Remote(b)) => a.trim_end_matches('/') == b.trim_end_matches('/'),
+            _ => false,
+        });
+        if !duplicate {
+            self.bases.push(base);
+        }
+    }
+
+    /// The base URIs in search order.
+    #[must_use]
+    pub fn bases(&self) -> &[BaseUri] {
+        &self.bases
+    }
+
+    /// Whether remote base URIs may be used.
+    #[must_use]
+    pub fn allow_remote(&self) -> bool {
+        self.allow_remote
+    }
+
+    /// Things the caller may want to warn about (configured base URIs not used).
+    #[must_use]
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    fn local_bases(&self) -> impl Iterator<Item = &SchemaRepository> {
+        self.bases.iter().filter_map(|b| match b {
+            BaseUri::Local(repo) => Some(repo),
+            BaseUri::Remote(_) => None,
+        })
+    }
+
+    /// Loads the document a schema URI names (its fragment is ignored; see
+    /// [`SchemaDocument::select`]).
+    ///
+    /// - A path (`/analytics/legacy/test/1.2.0`; one without the leading `/`
+    ///   is taken as relative to each base, as EventGate's concatenation does)
+    ///   is looked up under each base in order.
+    /// - An http(s) URL that starts with a remote base URI is looked up, by
+    ///   the rest of its path, in the local repositories first.
+    /// - A `file:` URL is read only when it lies inside a repository folder.
+    ///
+    /// # Errors
+    /// [`SchemaError::NotFound`], [`SchemaError::RemoteNotAllowed`] or
+    /// [`SchemaError::RemoteUnsupported`] (each names the URI and where it
+    /// looked), [`SchemaError::Document`] for a malformed file (with its line),
+    /// [`SchemaError::OutsideRepository`], [`SchemaError::OutsideRepositories`],
+    /// [`SchemaError::UnsupportedScheme`].
+    pub fn resolve(&self, uri: &SchemaUri) -> Result<Arc<SchemaDocument>, SchemaError> {
+        let document_uri = uri.document();
+        if let Some(hit) = self.cache.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&document_uri) {
+            return Ok(Arc::clone(hit));
+        }
+        let document = Arc::new(self.load(&document_uri)?);
+        self.cache
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(document_uri)
+            .or_insert_with(|| Arc::clone(&document));
+        Ok(document)
+    }
+
+    fn load(&self, uri: &SchemaUri) -> Result<SchemaDocument, SchemaError> {
+        match uri.scheme().as_deref() {
+            None => self.load_path(uri, uri.as_str()),
+            Some("http" | "https") => {
+                let text = uri.as_str();
+                for base in &self.bases {
+                    if let BaseUri::Remote(prefix) = base {
+                        let prefix = prefix.trim_end_matches('/');
+                        if let Some(rest) = text.strip_prefix(prefix).filter(|r| r.starts_with('/'))
+                            && let Some(found) = self.find_local(uri, rest)?
+                        {
+                            return Ok(found);
+                        }
+                    }
+                }
+                Err(self.remote_error(uri, vec![text.to_owned()]))
+            }
+            Some("file") => {
+                let path = url::Url::parse(uri.as_str())
+                    .ok()
+                    .and_then(|u| u.to_file_path().ok())
+                    .and_then(|p| p.canonicalize().ok())
+                    .ok_or_else(|| SchemaError::NotFound { uri: uri.to_string(), searched: Vec::new() })?;
+                let repo = self
+                    .local_bases()
+                    .find(|r| path.starts_with(&r.root))
+                    .ok_or_else(|| SchemaError::OutsideRepositories { uri: uri.to_string() })?;
+                let located = Located { path: path.clone(), real_path: path };
+                read_document(uri, repo, located)
+            }
+            Some(_) => Err(SchemaError::UnsupportedScheme { uri: uri.to_string() }),
+        }
+    }
+
+    fn find_local(&self, uri: &SchemaUri, path: &str) -> Result<Option<SchemaDocument>, SchemaError> {
+        for repo in self.local_bases() {
+            if let Some(located) = repo.locate(path)? {
+                return read_document(uri, repo, located).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn load_path(&self, uri: &SchemaUri, text: &str) -> Result<SchemaDocument, SchemaError> {
+        let path = text.split(['?', '#']).next().unwrap_or(text);
+        let mut urls = Vec::new();
+        for base in &self.bases {
+            match base {
+                BaseUri::Local(repo) => {
+                    if let Some(located) = repo.locate(path)? {
+                        return read_document(uri, repo, located);
+                    }
+                }
+                BaseUri::Remote(prefix) => {
+                    urls.push(format!("{}/{}", prefix.trim_end_matches('/'), path.trim_start_matches('/')));
+                }
+            }
+        }
+        if urls.is_empty() {
+            Err(SchemaError::NotFound { uri: uri.to_string(), searched: self.searched() })
+        } else {
+            Err(self.remote_error(uri, urls))
+        }
+    }
+
+    fn searched(&self) -> Vec<PathBuf> {
+        self.local_bases().map(|r| r.base.clone()).collect()
+    }
+
+    fn remote_error(&self, uri: &SchemaUri, urls: Vec<String>) -> SchemaError {
+        let (uri, searched) = (uri.to_string(), self.searched());
+        if self.allow_remote {
+            SchemaError::RemoteUnsupported { uri, urls, searched }
+        } else {
+            SchemaError::RemoteNotAllowed { uri, urls, searched }
+        }
+    }
+
+    /// Resolves a `$ref` written in the schema whose `$id` (or URI) is `base`:
+    /// joins it per RFC 3986 ([`SchemaUri::join`]) and loads the target
+    /// document. A reference to the base document itself (`#/definitions/x`)
+    /// loads the base.
+    ///
+    /// # Errors
+    /// [`SchemaError::UnresolvableRef`] naming the reference, the base and what
+    /// it resolved to, with the cause; when the reference lacks the leading
+    /// `/` and would resolve with it, the hint says so (case 12).
+    pub fn resolve_ref(&self, base: &SchemaUri, reference: &str) -> Result<ResolvedRef, SchemaError> {
+        let target = base.join(reference)?;
+        match self.resolve(&target) {
+            Ok(document) => Ok(ResolvedRef { target, document }),
+            Err(source) => {
+                let relative = scheme_of_ref(reference).is_none()
+                    && !reference.starts_with('/')
+                    && !reference.starts_with('#')
+                    && !reference.is_empty();
+                let hint = relative
+                    .then(|| SchemaUri::parse(&format!("/{reference}")).ok())
+                    .flatten()
+                    .filter(|absolute| self.resolve(absolute).is_ok())
+                    .map(|absolute| {
+                        format!("did you mean `{absolute}`? Schema repositories write $ref paths with a leading `/`")
+                    });
+                Err(SchemaError::UnresolvableRef {
+                    reference: reference.to_owned(),
+                    base: base.to_string(),
+                    resolved: target.to_string(),
+                    hint,
+                    source: Box::new(source),
+                })
+            }
+        }
+    }
+}
+
+fn scheme_of_ref(reference: &str) -> Option<String> {
+    SchemaUri::parse(reference).ok().and_then(|u| u.scheme())
+}
+
+/// A base from a base URI: http(s) stays remote; a `file:` URL or a path is a
+/// local base folder (relative paths against `root` when given).
+fn base_from_uri(uri: &str, root: Option<&Path>) -> Result<BaseUri, SchemaError> {
+    let parsed = SchemaUri::parse(uri)?;
+    match parsed.scheme().as_deref() {
+        Some("http" | "https") => Ok(BaseUri::Remote(uri.to_owned())),
+        Some("file") => {
+            let path = url::Url::parse(uri)
+                .ok()
+                .and_then(|u| u.to_file_path().ok())
+                .ok_or_else(|| SchemaError::UnsupportedScheme { uri: uri.to_owned() })?;
+            SchemaRepository::open_base(path).map(BaseUri::Local)
+        }
+        Some(_) => Err(SchemaError::UnsupportedScheme { uri: uri.to_owned() }),
+        None => {
+            let path = match root {
+                Some(root) => root.join(uri),
+                None => PathBuf::from(uri),
+            };
+            SchemaRepository::open_base(path).map(BaseUri::Local)
+        }
+    }
+}
+
+fn read_document(uri: &SchemaUri, repo: &SchemaRepository, located: Located) -> Result<SchemaDocument, SchemaError> {
+    let text = fs::read_to_string(&located.real_path).map_err(io_error(&located.real_path))?;
+    let format = yaml::Format::for_path(&located.real_path);
+    let value = yaml::parse_str(&text, format, &located.real_path.display().to_string())?;
+    Ok(SchemaDocument { uri: uri.clone(), value, origin: Origin::File { repository: repo.root.clone(), located } })
+}

@@ -1,0 +1,389 @@
+//! Loading YAML and JSON documents into [`serde_json::Value`], strictly.
+//!
+//! Schema files are YAML (`current.yaml`, `<version>.yaml`); events and some
+//! schemas are JSON. Both load into a `serde_json::Value` with these rules
+//! (decisions.md, "Validation"; cases 14 and 15 in `../shared/cases/`):
+//!
+//! - YAML 1.2 core scalars: only `true`/`True`/`TRUE`/`false`/`False`/`FALSE`
+//!   are booleans, so `on`, `off`, `yes`, `no`, `NO`, `y`, `n` stay strings, as
+//!   js-yaml (jsonschema-tools, EventGate) reads them. `1_000` stays a string
+//!   (YAML 1.2 has no `_` digit separators), and so does `0755` (octal 493 to
+//!   js-yaml 3, decimal 755 to YAML 1.2: a string makes the ambiguity visible).
+//! - There is no timestamp type: an unquoted `2021-06-01T00:00:00Z` is the
+//!   string `"2021-06-01T00:00:00Z"`. (js-yaml 3 would build a `Date` here;
+//!   case 14 asks for a warning about such scalars, which is not in this
+//!   module.)
+//! - A duplicate mapping key is an error naming the key and its line, in YAML
+//!   (js-yaml 3 rejects these too) and in JSON (where `JSON.parse` and
+//!   serde_json silently keep the last value, which can hide an invalid first
+//!   value: case 15). For JSON the error also gives the JSON pointer of the
+//!   repeated member (`/meta/stream`).
+//! - `.inf` and `.nan` are errors (JSON has no such numbers); a YAML stream
+//!   with more than one document is an error.
+//!
+//! YAML is read with [`serde_saphyr`], a maintained serde YAML crate built on a
+//! pure-Rust YAML 1.2 parser (serde_yaml is deprecated upstream). Errors carry
+//! the source name (a file path, URI or `-`) and, when known, line and column.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// A 1-based line and column in a document, when the parser knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// 1-based line; 0 when unknown.
+    pub line: u64,
+    /// 1-based column; 0 when unknown.
+    pub column: u64,
+}
+
+impl fmt::Display for Position {
+    /// `:line:column`, `:line`, or nothing when the position is unknown, so
+    /// that it can follow a file name (`schema.yaml:22:3`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => Ok(()),
+            (line, 0) => write!(f, ":{line}"),
+            (line, column) => write!(f, ":{line}:{column}"),
+        }
+    }
+}
+
+/// What went wrong loading a document.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentErrorKind {
+    /// The file could not be read.
+    #[error("cannot read: {0}")]
+    Io(#[source] std::io::Error),
+    /// A mapping (YAML) or object (JSON) has the same key twice.
+    #[error(
+        "duplicate key `{key}`{}: keys must be unique (a parser that keeps one of them would hide the other)",
+        pointer.as_deref().map(|p| format!(" at {p}")).unwrap_or_default()
+    )]
+    DuplicateKey {
+        /// The repeated key.
+        key: String,
+        /// JSON pointer of the repeated member, when known (JSON only).
+        pointer: Option<String>,
+    },
+    /// The text is not well-formed YAML or JSON, or holds something JSON
+    /// cannot represent (`.nan`, more than one YAML document).
+    #[error("{0}")]
+    Syntax(String),
+}
+
+/// An error loading a YAML or JSON document: `source:line:column: problem`.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}{position}: {kind}")]
+pub struct DocumentError {
+    /// The file path, URI or `-` the text came from.
+    pub source_name: String,
+    /// Where in the text, when known.
+    pub position: Position,
+    /// What is wrong.
+    #[source]
+    pub kind: DocumentErrorKind,
+}
+
+/// The syntax a document is parsed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// YAML 1.2 (also reads JSON, which is almost a subset).
+    Yaml,
+    /// JSON (RFC 8259), with duplicate keys rejected.
+    Json,
+}
+
+impl Format {
+    /// The format for a file name: `.json` is JSON; everything else, including
+    /// `.yaml`, `.yml` and extensionless files (the repositories' `1.0.0`
+    /// symlinks), is YAML.
+    #[must_use]
+    pub fn for_path(path: &Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("json") => Self::Json,
+            _ => Self::Yaml,
+        }
+    }
+}
+
+/// Reads and parses a file, choosing the format by [`Format::for_path`].
+///
+/// # Errors
+/// [`DocumentError`] naming `path`: unreadable file, malformed text or a
+/// duplicate key, with the line where known.
+pub fn load_file(path: &Path) -> Result<Value, DocumentError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| DocumentError {
+        source_name: name.clone(),
+        position: Position::default(),
+        kind: DocumentErrorKind::Io(e),
+    })?;
+    parse_str(&text, Format::for_path(path), &name)
+}
+
+/// Parses text in the given format.
+///
+/// # Errors
+/// As [`parse_yaml_str`] or [`parse_json_str`].
+pub fn parse_str(text: &str, format: Format, source_name: &str) -> Result<Value, DocumentError> {
+    match format {
+        Format::Yaml => parse_yaml_str(text, source_name),
+        Format::Json => parse_json_str(text, source_name),
+    }
+}
+
+/// The serde-saphyr options that give the rules in the module docs.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        strict_booleans: true,
+        legacy_octal_numbers: false,
+        underscored_numbers_as_strings: true,
+        leading_zero_numbers_as_strings: true,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::Reject,
+        with_snippet: false,
+    }
+}
+
+/// Parses one YAML 1.2 document (see the module docs for the scalar rules).
+/// An empty document is `null`.
+///
+/// # Errors
+/// [`DocumentError`] naming `source_name` with line and column: malformed
+/// YAML, a duplicate key ([`DocumentErrorKind::DuplicateKey`]), `.nan`/`.inf`,
+/// or more than one document.
+pub fn parse_yaml_str(text: &str, source_name: &str) -> Result<Value, DocumentError> {
+    serde_saphyr::from_str_with_options::<Value>(text, yaml_options()).map_err(|error| {
+        let inner = error.without_snippet();
+        let position = inner.location().map(|l| Position { line: l.line(), column: l.column() }).unwrap_or_default();
+        let kind = match inner {
+            serde_saphyr::Error::DuplicateMappingKey { key, .. } => DocumentErrorKind::DuplicateKey {
+                key: key.clone().unwrap_or_else(|| "(non-scalar key)".to_owned()),
+                pointer: None,
+            },
+            serde_saphyr::Error::MultipleDocuments { .. } => {
+                DocumentErrorKind::Syntax("more than one YAML document (`---`); expected one".to_owned())
+            }
+            other => DocumentErrorKind::Syntax(strip_location_suffix(&other.to_string())),
+        };
+        DocumentError { source_name: source_name.to_owned(), position, kind }
+    })
+}
+
+/// Parses one JSON value, rejecting duplicate object keys (which serde_json
+/// and `JSON.parse` would silently collapse to the last one).
+///
+/// # Errors
+/// [`DocumentError`] naming `source_name` with line and column: malformed
+/// JSON, trailing characters, nesting deeper than 128, or a duplicate key
+/// ([`DocumentErrorKind::DuplicateKey`] with the member's JSON pointer).
+pub fn parse_json_str(text: &str, source_name: &str) -> Result<Value, DocumentError> {
+    let duplicate = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = UniqueValue { path: &mut Vec::new(), duplicate: &duplicate }
+        .deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value));
+    result.map_err(|error| {
+        let position = Position { line: error.line() as u64, column: error.column() as u64 };
+        let kind = match duplicate.into_inner() {
+            Some((key, pointer)) => DocumentErrorKind::DuplicateKey { key, pointer: Some(pointer) },
+            None => DocumentErrorKind::Syntax(strip_location_suffix(&error.to_string())),
+        };
+        DocumentError { source_name: source_name.to_owned(), position, kind }
+    })
+}
+
+/// Drops a parser's own " at line L column C" suffix: the position is
+/// reported separately.
+fn strip_location_suffix(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].split_whitespace().count() == 5 => message[..i].to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+/// Escapes a key for a JSON pointer (RFC 6901: `~` → `~0`, `/` → `~1`).
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A `serde_json::Value` seed that fails on a repeated object key, recording
+/// the key and its pointer in `duplicate`.
+struct UniqueValue<'a> {
+    path: &'a mut Vec<String>,
+    duplicate: &'a RefCell<Option<(String, String)>>,
+}
+
+impl<'de> DeserializeSeed<'de> for UniqueValue<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        loop {
+            self.path.push(items.len().to_string());
+            let item = seq.next_element_seed(UniqueValue { path: &mut *self.path, duplicate: self.duplicate });
+            self.path.pop();
+            match item? {
+                Some(value) => items.push(value),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            self.path.push(key);
+            if map.contains_key(self.path.last().expect("just pushed")) {
+                let pointer: String = self.path.iter().map(|k| format!("/{}", pointer_token(k))).collect();
+                let key = self.path.pop().expect("just pushed");
+                let message = format!("duplicate key `{key}` at {pointer}");
+                *self.duplicate.borrow_mut() = Some((key, pointer));
+                return Err(de::Error::custom(message));
+            }
+            let value = access.next_value_seed(UniqueValue { path: &mut *self.path, duplicate: self.duplicate });
+            let key = self.path.pop().expect("pushed above");
+            map.insert(key, value?);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yaml_12_scalars_stay_strings() {
+        let v = parse_yaml_str(
+            "a: [on, off, yes, no, NO, y, n, On]\nb: [true, False, TRUE]\nc: 2021-06-01T00:00:00Z\nd: 1_000\ne: 0755\nf: ~\ng: 1.5\nh: [5, -1, 9007199254740993, 1.0]\n",
+            "t.yaml",
+        )
+        .unwrap();
+        assert_eq!(v["a"], json!(["on", "off", "yes", "no", "NO", "y", "n", "On"]));
+        assert_eq!(v["b"], json!([true, false, true]));
+        assert_eq!(v["c"], json!("2021-06-01T00:00:00Z"));
+        assert_eq!(v["d"], json!("1_000"));
+        assert_eq!(v["e"], json!("0755"));
+        assert_eq!(v["f"], Value::Null);
+        assert_eq!(v["g"], json!(1.5));
+        assert_eq!(v["h"], json!([5, -1, 9_007_199_254_740_993_u64, 1.0]));
+        assert!(v["h"][2].is_u64() && v["h"][3].is_f64());
+    }
+
+    #[test]
+    fn yaml_keeps_key_order_and_reads_json() {
+        let v = parse_yaml_str("{\"z\": 1, \"a\": [1, 2.5, null, \"x\"]}", "t.json").unwrap();
+        assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["z", "a"]);
+        assert_eq!(v["a"], json!([1, 2.5, null, "x"]));
+        assert_eq!(parse_yaml_str("", "empty.yaml").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn yaml_duplicate_key_names_key_and_line() {
+        let err = parse_yaml_str("a: 1\nb:\n  c: 1\n  c: 2\n", "dup.yaml").unwrap_err();
+        assert!(matches!(err.kind, DocumentErrorKind::DuplicateKey { ref key, .. } if key == "c"), "{err}");
+        assert_eq!(err.position.line, 4, "{err}");
+        assert!(err.to_string().starts_with("dup.yaml:4:"), "{err}");
+    }
+
+    #[test]
+    fn yaml_errors_name_file_and_line() {
+        for bad in ["a: [1, 2\nb: 3\n", "a: .nan\n", "a: 1\n---\nb: 2\n", "a: b: c\n", "a: &x 1\nb: *y\n"] {
+            let err = parse_yaml_str(bad, "bad.yaml").unwrap_err();
+            assert!(matches!(err.kind, DocumentErrorKind::Syntax(_)), "{bad:?}: {err}");
+            assert!(err.to_string().starts_with("bad.yaml:"), "{err}");
+            assert!(err.position.line > 0, "{bad:?}: {err}");
+        }
+        let err = parse_yaml_str("a: 1\n---\nb: 2\n", "two.yaml").unwrap_err();
+        assert_eq!(err.to_string(), "two.yaml:3:1: more than one YAML document (`---`); expected one");
+    }
+
+    #[test]
+    fn json_duplicates_are_errors_with_pointer_and_line() {
+        let err = parse_json_str("{\"a\": 1,\n \"m\": {\"s\": 1,\n \"s\": 2}}", "e.json").unwrap_err();
+        match &err.kind {
+            DocumentErrorKind::DuplicateKey { key, pointer } => {
+                assert_eq!(key, "s");
+                assert_eq!(pointer.as_deref(), Some("/m/s"));
+            }
+            other => panic!("{other}"),
+        }
+        assert_eq!(err.position.line, 3, "{err}");
+        assert!(err.to_string().starts_with("e.json:3:"), "{err}");
+        let err = parse_json_str(r#"[{"a/b": 1}, {"x": {"a~": 1, "a~": 1}}]"#, "e.json").unwrap_err();
+        assert!(matches!(err.kind, DocumentErrorKind::DuplicateKey { pointer: Some(ref p), .. } if p == "/1/x/a~0"));
+    }
+
+    #[test]
+    fn json_parses_like_serde_json_otherwise() {
+        let text = r#"{"b": [1, -2, 3.5, 18446744073709551615, true, null, "s"], "a": {"x": {}}, "c": []}"#;
+        assert_eq!(parse_json_str(text, "-").unwrap(), serde_json::from_str::<Value>(text).unwrap());
+        let err = parse_json_str("{\"a\": 1}\n x", "t.json").unwrap_err();
+        assert!(matches!(err.kind, DocumentErrorKind::Syntax(_)));
+        assert_eq!(err.to_string(), "t.json:2:2: trailing characters");
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(parse_json_str(&deep, "deep.json").unwrap_err().to_string().contains("recursion limit"));
+    }
+
+    #[test]
+    fn format_by_extension() {
+        assert_eq!(Format::for_path(Path::new("a/b.JSON")), Format::Json);
+        assert_eq!(Format::for_path(Path::new("a/1.0.0")), Format::Yaml);
+        assert_eq!(Format::for_path(Path::new("a/current.yaml")), Format::Yaml);
+    }
+}
