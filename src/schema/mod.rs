@@ -431,6 +431,21 @@ impl fmt::Display for VersionRef {
     }
 }
 
+/// A path under `../shared` (the team's shared data and cases, beside the
+/// crate), or `None` with a printed notice when it is absent, so that
+/// real-data tests skip on machines without it.
+#[cfg(test)]
+#[allow(clippy::print_stderr)]
+pub(crate) fn shared(path: &str) -> Option<std::path::PathBuf> {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(path);
+    if full.exists() {
+        Some(full)
+    } else {
+        eprintln!("skipping: ../shared/{path} is absent");
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

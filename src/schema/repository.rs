@@ -809,3 +809,508 @@ fn read_document(uri: &SchemaUri, repo: &SchemaRepository, located: Located) -> 
     let value = yaml::parse_str(&text, format, &located.real_path.display().to_string())?;
     Ok(SchemaDocument { uri: uri.clone(), value, origin: Origin::File { repository: repo.root.clone(), located } })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::os::unix::fs::symlink;
+
+    /// A temporary folder with the given files (parents created).
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let full = dir.path().join(path);
+            fs::create_dir_all(full.parent().unwrap()).unwrap();
+            fs::write(full, text).unwrap();
+        }
+        dir
+    }
+
+    fn uri(s: &str) -> SchemaUri {
+        SchemaUri::parse(s).unwrap()
+    }
+
+    fn resolver(repos: &[&Path], base_uris: &[&str], allow_remote: bool) -> SchemaResolver {
+        let repos = repos.iter().map(|p| SchemaRepository::open(p).unwrap()).collect();
+        let base_uris: Vec<String> = base_uris.iter().map(|s| (*s).to_owned()).collect();
+        SchemaResolver::new(repos, &base_uris, allow_remote).unwrap()
+    }
+
+    #[test]
+    fn config_shapes() {
+        assert_eq!(RepoConfig::from_value(&Value::Null).unwrap(), RepoConfig::default());
+        let c = RepoConfig::from_value(&json!({
+            "schemaBasePath": "./schemas/", "schemaBaseUris": "./schemas/, https://x/", "contentTypes": ["json"],
+            "logLevel": "info"
+        }))
+        .unwrap();
+        assert_eq!(c.schema_base_path, "./schemas/");
+        assert_eq!(c.schema_base_uris, ["./schemas/", "https://x/"]);
+        assert_eq!(c.content_types, ["json"]);
+        assert!(RepoConfig::from_value(&json!([])).is_err());
+        assert_eq!(
+            RepoConfig::from_value(&json!({"schemaBasePath": 1})).unwrap_err(),
+            "`schemaBasePath` must be a string"
+        );
+        assert!(RepoConfig::from_value(&json!({"contentTypes": [1]})).is_err());
+    }
+
+    #[test]
+    fn open_finds_the_schema_base() {
+        let with_config = folder(&[(CONFIG_FILE, "schemaBasePath: ./schemas/\n"), ("schemas/a/1.0.0.yaml", "{}")]);
+        let repo = SchemaRepository::open(with_config.path()).unwrap();
+        assert!(repo.has_config_file() && repo.base().ends_with("schemas"));
+        let conventional = folder(&[("jsonschema/a/1.0.0.yaml", "{}")]);
+        let repo = SchemaRepository::open(conventional.path()).unwrap();
+        assert!(!repo.has_config_file() && repo.base().ends_with("jsonschema"));
+        // The jsonschema/ folder itself, as `--schemas repo/jsonschema` in case 12.
+        let repo = SchemaRepository::open(conventional.path().join("jsonschema")).unwrap();
+        assert_eq!(repo.base(), repo.root());
+        assert!(repo.locate("/a/1.0.0").unwrap().is_some());
+
+        let err = SchemaRepository::open(conventional.path().join("missing")).unwrap_err();
+        assert!(matches!(err, SchemaError::Io { .. }) && err.to_string().contains("missing"), "{err}");
+        let err = SchemaRepository::open(conventional.path().join("jsonschema/a/1.0.0.yaml")).unwrap_err();
+        assert!(matches!(err, SchemaError::NotADirectory { .. }), "{err}");
+        let escaping = folder(&[(CONFIG_FILE, "schemaBasePath: ../\n")]);
+        let err = SchemaRepository::open(escaping.path()).unwrap_err();
+        assert!(err.to_string().contains("not a folder inside the repository"), "{err}");
+        let dup = folder(&[(CONFIG_FILE, "contentTypes: [yaml]\ncontentTypes: [json]\n")]);
+        let err = SchemaRepository::open(dup.path()).unwrap_err();
+        assert!(
+            matches!(err, SchemaError::Document(_)) && err.to_string().contains(".jsonschema-tools.yaml:2:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn locate_appends_yaml_then_json_then_tries_the_path() {
+        let dir = folder(&[
+            ("jsonschema/a/b/1.0.0.yaml", "title: yaml"),
+            ("jsonschema/a/b/1.0.0.json", "{\"title\": \"json\"}"),
+            ("jsonschema/c/1.0.0.json", "{}"),
+            ("jsonschema/d/1.0.0", "{}"),
+            ("jsonschema/e/current.yaml", "{}"),
+            ("jsonschema/f/2.0.0.yaml/x", "{}"),
+        ]);
+        let repo = SchemaRepository::open(dir.path()).unwrap();
+        let found = |p: &str| repo.locate(p).unwrap().map(|l| l.path.strip_prefix(repo.base()).unwrap().to_owned());
+        assert_eq!(found("/a/b/1.0.0").unwrap(), Path::new("a/b/1.0.0.yaml"));
+        assert_eq!(found("/a/b/1.0.0.json").unwrap(), Path::new("a/b/1.0.0.json"));
+        assert_eq!(found("/c/1.0.0").unwrap(), Path::new("c/1.0.0.json"));
+        assert_eq!(found("/d/1.0.0").unwrap(), Path::new("d/1.0.0"));
+        assert_eq!(found("/e/current").unwrap(), Path::new("e/current.yaml"));
+        assert_eq!(found("/e/current.yaml").unwrap(), Path::new("e/current.yaml"));
+        // An explicit extension is not extended; directories are not schemas.
+        assert_eq!(found("/e/current.yaml.yaml"), None);
+        assert_eq!(found("/f/2.0.0"), None);
+        assert_eq!(found("/a/b"), None);
+        assert_eq!(found("/"), None);
+        assert_eq!(candidates("x/1.0.0"), ["x/1.0.0.yaml", "x/1.0.0.json", "x/1.0.0"]);
+        assert_eq!(candidates("x/latest"), ["x/latest.yaml", "x/latest.json", "x/latest"]);
+        assert_eq!(candidates("x/.hidden"), ["x/.hidden.yaml", "x/.hidden.json", "x/.hidden"]);
+        assert_eq!(candidates("x/a.yml"), ["x/a.yml"]);
+    }
+
+    #[test]
+    fn symlinks_and_symlink_stubs_are_followed_inside_the_repository() {
+        let outside = folder(&[("secret.yaml", "secret: 1")]);
+        let dir = folder(&[
+            ("jsonschema/t/2.0.0.yaml", "title: t\n$id: /t/2.0.0\n"),
+            ("jsonschema/t/latest.yaml", "2.0.0.yaml"),
+            ("jsonschema/t/chain", "latest.yaml"),
+            ("jsonschema/t/dangling", "3.0.0.yaml"),
+            ("jsonschema/t/escape", "../../escape.yaml"),
+            ("escape.yaml", "e: 1"),
+        ]);
+        let base = dir.path().join("jsonschema/t");
+        symlink("2.0.0.yaml", base.join("2.0.0")).unwrap();
+        symlink("2.0.0", base.join("latest")).unwrap();
+        symlink(outside.path().join("secret.yaml"), base.join("9.9.9.yaml")).unwrap();
+        symlink("missing.yaml", base.join("8.8.8")).unwrap();
+        let repo = SchemaRepository::open(dir.path()).unwrap();
+        let real = |p: &str| repo.locate(p).unwrap().unwrap().real_path;
+        let target = base.join("2.0.0.yaml").canonicalize().unwrap();
+        for p in ["/t/2.0.0", "/t/latest", "/t/latest.yaml", "/t/chain"] {
+            assert_eq!(real(p), target, "{p}");
+        }
+        // A stub naming nothing is an ordinary (one-word YAML) file.
+        assert_eq!(real("/t/dangling"), base.join("dangling").canonicalize().unwrap());
+        // A stub leading out of the schema base but inside the repository is followed.
+        assert_eq!(real("/t/escape"), dir.path().join("escape.yaml").canonicalize().unwrap());
+        // A dangling real symlink is not found.
+        assert_eq!(repo.locate("/t/8.8.8").unwrap(), None);
+        // Out of the repository folder: through a symlink or `..`, never read.
+        let err = repo.locate("/t/9.9.9").unwrap_err();
+        assert!(matches!(err, SchemaError::OutsideRepository { .. }), "{err}");
+        assert!(err.to_string().contains("outside the schema repository"), "{err}");
+        let up = "/".to_owned() + &"../".repeat(12) + "etc/hostname";
+        assert!(matches!(repo.locate(&up), Err(SchemaError::OutsideRepository { .. }) | Ok(None)));
+        let escape_repo = SchemaRepository::open(dir.path().join("jsonschema")).unwrap();
+        let err = escape_repo.locate("/t/escape").unwrap_err();
+        assert!(matches!(err, SchemaError::OutsideRepository { .. }), "{err}");
+    }
+
+    #[test]
+    fn resolver_searches_in_order_and_caches() {
+        let first = folder(&[("jsonschema/t/1.0.0.yaml", "title: first")]);
+        let second = folder(&[("jsonschema/t/1.0.0.yaml", "title: second"), ("jsonschema/u/1.0.0.yaml", "title: u")]);
+        let r = resolver(&[first.path(), second.path()], &[], false);
+        let t = r.resolve(&uri("/t/1.0.0#/title")).unwrap();
+        assert_eq!(t.value["title"], "first");
+        assert_eq!(t.uri.as_str(), "/t/1.0.0");
+        assert_eq!(t.select(Some("/title")), Some(&json!("first")));
+        assert_eq!(t.select(Some("")), Some(&t.value));
+        assert_eq!(t.select(Some("/nope")), None);
+        assert!(Arc::ptr_eq(&t, &r.resolve(&uri("/t/1.0.0")).unwrap()));
+        assert_eq!(r.resolve(&uri("/u/1.0.0")).unwrap().value["title"], "u");
+        assert_eq!(r.resolve(&uri("u/1.0.0")).unwrap().value["title"], "u");
+        match r.resolve(&uri("/v/1.0.0")).unwrap_err() {
+            SchemaError::NotFound { uri, searched } => {
+                assert_eq!(uri, "/v/1.0.0");
+                assert_eq!(searched.len(), 2);
+            }
+            other => panic!("{other}"),
+        }
+        // Failures are not cached.
+        fs::create_dir_all(second.path().join("jsonschema/v")).unwrap();
+        fs::write(second.path().join("jsonschema/v/1.0.0.yaml"), "title: v").unwrap();
+        assert_eq!(r.resolve(&uri("/v/1.0.0")).unwrap().value["title"], "v");
+        // Malformed files are errors naming the file and line, not "not found".
+        fs::write(second.path().join("jsonschema/v/2.0.0.yaml"), "a: 1\na: 2\n").unwrap();
+        let err = r.resolve(&uri("/v/2.0.0")).unwrap_err();
+        assert!(err.to_string().contains("v/2.0.0.yaml:2:1: duplicate key `a`"), "{err}");
+    }
+
+    #[test]
+    fn remote_bases_are_recorded_not_fetched() {
+        let local = folder(&[("jsonschema/t/1.0.0.yaml", "title: t")]);
+        let r = resolver(&[local.path()], &["https://example.org/schemas/"], false);
+        assert!(matches!(&r.bases()[1], BaseUri::Remote(u) if u == "https://example.org/schemas/"));
+        match r.resolve(&uri("/x/1.0.0")).unwrap_err() {
+            err @ SchemaError::RemoteNotAllowed { .. } => {
+                let text = err.to_string();
+                assert!(text.starts_with("/x/1.0.0: not found in the local schema repositories"), "{text}");
+                assert!(
+                    text.contains("(https://example.org/schemas/x/1.0.0)") && text.contains("--schema-repo"),
+                    "{text}"
+                );
+            }
+            other => panic!("{other}"),
+        }
+        // An absolute URL under a remote base is read from the local copy when there is one.
+        let t = r.resolve(&uri("https://example.org/schemas/t/1.0.0")).unwrap();
+        assert_eq!(t.value["title"], "t");
+        let err = r.resolve(&uri("https://elsewhere.org/t/1.0.0")).unwrap_err();
+        assert!(
+            matches!(err, SchemaError::RemoteNotAllowed { ref urls, .. } if urls == &["https://elsewhere.org/t/1.0.0"])
+        );
+        let allowed = resolver(&[local.path()], &["https://example.org/schemas"], true);
+        let err = allowed.resolve(&uri("/x/1.0.0")).unwrap_err();
+        assert!(
+            matches!(err, SchemaError::RemoteUnsupported { ref urls, .. } if urls == &["https://example.org/schemas/x/1.0.0"])
+        );
+        assert!(err.to_string().contains("not supported yet"), "{err}");
+        assert!(matches!(r.resolve(&uri("ftp://x/t/1.0.0")), Err(SchemaError::UnsupportedScheme { .. })));
+        // file: URLs only inside a repository folder.
+        let inside = url::Url::from_file_path(local.path().join("jsonschema/t/1.0.0.yaml").canonicalize().unwrap());
+        assert_eq!(r.resolve(&uri(inside.unwrap().as_str())).unwrap().value["title"], "t");
+        let other = folder(&[("x.yaml", "x: 1")]);
+        let outside = url::Url::from_file_path(other.path().join("x.yaml").canonicalize().unwrap()).unwrap();
+        assert!(matches!(r.resolve(&uri(outside.as_str())), Err(SchemaError::OutsideRepositories { .. })));
+    }
+
+    #[test]
+    fn configured_base_uris_follow_the_given_ones() {
+        let dir = folder(&[
+            (
+                "repo/.jsonschema-tools.yaml",
+                "schemaBaseUris: [./jsonschema/, ../elsewhere/, ./missing/, https://p.org/js/]\n",
+            ),
+            ("repo/jsonschema/t/1.0.0.yaml", "title: t"),
+            ("elsewhere/u/1.0.0.yaml", "title: u"),
+            ("extra/w/1.0.0.yaml", "title: w"),
+        ]);
+        let extra = dir.path().join("extra").display().to_string();
+        let r = resolver(&[&dir.path().join("repo")], &[&extra, "https://given.org/"], false);
+        let bases: Vec<String> = r
+            .bases()
+            .iter()
+            .map(|b| match b {
+                BaseUri::Local(repo) => repo.base().file_name().unwrap().to_string_lossy().into_owned(),
+                BaseUri::Remote(u) => u.clone(),
+            })
+            .collect();
+        assert_eq!(bases, ["jsonschema", "extra", "https://given.org/", "https://p.org/js/"]);
+        assert_eq!(r.notes().len(), 2, "{:?}", r.notes());
+        assert!(r.notes()[0].contains("`../elsewhere/` is outside the repository"), "{:?}", r.notes());
+        assert_eq!(r.resolve(&uri("/w/1.0.0")).unwrap().value["title"], "w");
+        assert!(
+            matches!(r.resolve(&uri("/u/1.0.0")), Err(SchemaError::RemoteNotAllowed { ref urls, .. }) if urls.len() == 2)
+        );
+    }
+}
+
+/// Case 12 (`../shared/cases/12-ref-resolution-base`): path-absolute refs
+/// resolve under the schema base, relative refs against `$id`.
+#[cfg(test)]
+mod case_12 {
+    use super::*;
+    use crate::schema::shared;
+    use serde_json::json;
+
+    const CASE: &str = "cases/12-ref-resolution-base";
+
+    fn uri(s: &str) -> SchemaUri {
+        SchemaUri::parse(s).unwrap()
+    }
+
+    fn case_resolver(repo: &Path) -> SchemaResolver {
+        SchemaResolver::new(vec![SchemaRepository::open(repo).unwrap()], &[], false).unwrap()
+    }
+
+    #[test]
+    fn event_schemas_resolve_to_materialized_files() {
+        let Some(dir) = shared(CASE) else { return };
+        let r = case_resolver(&dir.join("repo"));
+        for event in ["ok-ref_ok.json", "bad-ref_ok-meta-missing-stream.json", "bad-ref_ok-dt-format.json"] {
+            let event = yaml::load_file(&dir.join("events").join(event)).unwrap();
+            let doc = r.resolve(&uri(event["$schema"].as_str().unwrap())).unwrap();
+            assert!(doc.origin.path().ends_with("jsonschema/analytics/ref_ok/1.0.0.yaml"));
+            assert_eq!(doc.id(), Some("/analytics/ref_ok/1.0.0"));
+        }
+        // ref_bad has no materialized version (materialize fails on it).
+        let event = yaml::load_file(&dir.join("events/any-ref_bad.json")).unwrap();
+        let err = r.resolve(&uri(event["$schema"].as_str().unwrap())).unwrap_err();
+        assert!(matches!(err, SchemaError::NotFound { ref uri, .. } if uri == "/analytics/ref_bad/1.0.0"), "{err}");
+    }
+
+    #[test]
+    fn path_absolute_refs_resolve_under_the_schema_base() {
+        let Some(dir) = shared(CASE) else { return };
+        let r = case_resolver(&dir.join("repo"));
+        let current = r.resolve(&uri("/analytics/ref_ok/current")).unwrap();
+        assert!(current.origin.path().ends_with("analytics/ref_ok/current.yaml"));
+        let id = uri(current.id().unwrap());
+        let meta_ref = current.value["properties"]["meta"]["$ref"].as_str().unwrap();
+        assert_eq!(meta_ref, "/fragment/common/1.0.0#/properties/meta");
+        let meta = r.resolve_ref(&id, meta_ref).unwrap();
+        assert!(meta.document.origin.path().ends_with("jsonschema/fragment/common/1.0.0.yaml"));
+        assert!(meta.document.origin.path().starts_with(dir.canonicalize().unwrap()));
+        let selected = meta.document.select(meta.target.fragment()).unwrap();
+        assert_eq!(selected["required"], json!(["stream"]));
+        let dt = r.resolve_ref(&id, current.value["properties"]["dt"]["$ref"].as_str().unwrap()).unwrap();
+        assert_eq!(dt.document.select(dt.target.fragment()).unwrap()["format"], json!("date-time"));
+        // The extensionless `1.0.0` (a symlink, stored here as a stub) names the same file.
+        let stub = dir.join("repo/jsonschema/fragment/common/1.0.0");
+        assert_eq!(stub_target(&stub).unwrap().unwrap(), stub.with_extension("0.yaml").canonicalize().unwrap());
+        // Never against the file-system root: with no repository nothing is found, and a
+        // file that exists at the host root is not found through the repository.
+        let none = SchemaResolver::new(Vec::new(), &[], false).unwrap();
+        let err = none.resolve(&uri("/fragment/common/1.0.0")).unwrap_err();
+        assert!(err.to_string().contains("no local schema repository given"), "{err}");
+        assert!(matches!(r.resolve(&uri("/etc/hostname")), Err(SchemaError::NotFound { .. })));
+    }
+
+    #[test]
+    fn refs_resolve_whether_the_file_is_extensionless_yaml_or_json() {
+        let Some(dir) = shared(CASE) else { return };
+        let fragment = fs::read_to_string(dir.join("repo/jsonschema/fragment/common/1.0.0.yaml")).unwrap();
+        let as_json = serde_json::to_string(&yaml::parse_yaml_str(&fragment, "fragment").unwrap()).unwrap();
+        for (name, text) in [("1.0.0", &fragment), ("1.0.0.yaml", &fragment), ("1.0.0.json", &as_json)] {
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().join("jsonschema/fragment/common").join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, text).unwrap();
+            let r = case_resolver(tmp.path());
+            let meta =
+                r.resolve_ref(&uri("/analytics/ref_ok/1.0.0"), "/fragment/common/1.0.0#/properties/meta").unwrap();
+            assert!(meta.document.origin.path().ends_with(name), "{name}");
+            assert_eq!(meta.document.select(meta.target.fragment()).unwrap()["required"], json!(["stream"]), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_relative_ref_resolves_against_the_id_and_the_error_says_so() {
+        let Some(dir) = shared(CASE) else { return };
+        let r = case_resolver(&dir.join("repo"));
+        let current = r.resolve(&uri("/analytics/ref_bad/current.yaml")).unwrap();
+        let id = uri(current.id().unwrap());
+        let reference = current.value["properties"]["meta"]["$ref"].as_str().unwrap();
+        let err = r.resolve_ref(&id, reference).unwrap_err();
+        match &err {
+            SchemaError::UnresolvableRef { reference, resolved, hint, source, .. } => {
+                assert_eq!(reference, "fragment/common/1.0.0#/properties/meta");
+                assert_eq!(resolved, "/analytics/ref_bad/fragment/common/1.0.0#/properties/meta");
+                assert!(hint.as_deref().unwrap().contains("`/fragment/common/1.0.0#/properties/meta`"), "{hint:?}");
+                assert!(matches!(**source, SchemaError::NotFound { .. }), "{source}");
+            }
+            other => panic!("{other}"),
+        }
+        let text = err.to_string();
+        assert!(text.starts_with("$ref `fragment/common/1.0.0#/properties/meta` in /analytics/ref_bad/1.0.0 resolves to /analytics/ref_bad/fragment/common/1.0.0#/properties/meta, which cannot be loaded (did you mean"), "{text}");
+        assert!(text.contains("leading `/`"), "{text}");
+    }
+}
+
+/// The real schema repositories in `../shared/data/schemas` (primary and
+/// secondary; secondary's `/fragment/...` refs need primary).
+#[cfg(test)]
+#[allow(clippy::print_stderr)]
+mod real_data {
+    use super::*;
+    use crate::schema::{VersionRef, shared};
+
+    fn repos() -> Option<(SchemaRepository, SchemaRepository)> {
+        let primary = shared("data/schemas/primary")?;
+        let secondary = shared("data/schemas/secondary")?;
+        Some((SchemaRepository::open(primary).unwrap(), SchemaRepository::open(secondary).unwrap()))
+    }
+
+    fn uri(s: &str) -> SchemaUri {
+        SchemaUri::parse(s).unwrap()
+    }
+
+    #[test]
+    fn event_schema_uris_and_latest_resolve() {
+        let Some((primary, secondary)) = repos() else { return };
+        assert_eq!(primary.config().content_types, ["yaml"]);
+        assert_eq!(
+            secondary.config().schema_base_uris[1],
+            "https://schema.wikimedia.org/repositories/primary/jsonschema/"
+        );
+        let r = SchemaResolver::new(vec![primary.clone(), secondary.clone()], &[], false).unwrap();
+        let test = r.resolve(&uri("/analytics/legacy/test/1.2.0")).unwrap();
+        assert_eq!(test.id(), Some("/analytics/legacy/test/1.2.0"));
+        assert_eq!(test.value["title"], "analytics/legacy/test");
+        assert!(test.origin.path().starts_with(secondary.root()));
+        let event = r.resolve(&uri("/test/event/1.0.0")).unwrap();
+        assert!(event.origin.path().starts_with(primary.root()));
+        // An absolute URL under primary's public base is read from the local checkout.
+        let remote =
+            r.resolve(&uri("https://schema.wikimedia.org/repositories/primary/jsonschema/test/event/1.0.0")).unwrap();
+        assert_eq!(remote.origin.path(), event.origin.path());
+
+        // `latest` (and `latest.yaml`) of every title is its highest materialized version.
+        let mut titles = 0;
+        for repo in [&primary, &secondary] {
+            let files = repo.versioned_files().unwrap();
+            let mut highest: HashMap<&SchemaTitle, &VersionedFile> = HashMap::new();
+            for f in &files {
+                highest.insert(&f.title, f); // sorted by version
+            }
+            for (title, file) in highest {
+                for last in ["latest", "latest.yaml"] {
+                    let doc = r.resolve(&uri(&format!("/{title}/{last}"))).unwrap();
+                    assert_eq!(doc.origin.path(), file.path.canonicalize().unwrap(), "/{title}/{last}");
+                }
+                titles += 1;
+            }
+        }
+        eprintln!("real data: `latest` resolves to the highest version for {titles} titles");
+        assert!(titles >= 200, "{titles}");
+    }
+
+    #[test]
+    fn every_versioned_schema_loads_and_its_id_resolves_back_to_it() {
+        let Some((primary, secondary)) = repos() else { return };
+        let r = SchemaResolver::new(vec![primary.clone(), secondary.clone()], &[], false).unwrap();
+        let (mut counts, mut elsewhere) = (Vec::new(), Vec::new());
+        for repo in [&primary, &secondary] {
+            let files = repo.versioned_files().unwrap();
+            for f in &files {
+                let value = yaml::load_file(&f.path).unwrap_or_else(|e| panic!("{e}"));
+                let id = value["$id"].as_str().unwrap_or_else(|| panic!("{}: no $id", f.path.display()));
+                assert_eq!(value["title"].as_str(), Some(f.title.as_str()), "{}", f.path.display());
+                let (title, version) = uri(id).title_and_version().unwrap();
+                assert_eq!(version, VersionRef::Exact(f.version), "{}", f.path.display());
+                if title != f.title {
+                    // The `$id` names another directory (jsonschema-tools' S15 only checks that
+                    // the path *contains* the `$id`), so it cannot lead back here.
+                    assert!(r.resolve(&uri(id)).is_err(), "{id}");
+                    elsewhere.push(format!("{}/{} has $id {id}", f.title, f.version));
+                    continue;
+                }
+                let doc = r.resolve(&uri(id)).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(doc.origin.path(), f.path.canonicalize().unwrap(), "{id}");
+                assert_eq!(doc.value, value);
+            }
+            counts.push(files.len());
+        }
+        eprintln!(
+            "real data: {} primary and {} secondary versioned schemas load; each $id resolves back to its file, except: {elsewhere:?}",
+            counts[0], counts[1]
+        );
+        assert_eq!(counts, [83, 427]);
+        assert_eq!(elsewhere, ["development/webrequest/1.0.0 has $id /webrequest/1.0.0"]);
+    }
+
+    /// Every `$ref` in every `current.yaml`, resolved against the file's `$id`
+    /// with primary and secondary given, loads and its JSON pointer selects
+    /// something. Without primary, secondary's fragment refs are errors
+    /// naming the remote URL and suggesting a local checkout.
+    #[test]
+    fn current_refs_resolve_across_repositories() {
+        let Some((primary, secondary)) = repos() else { return };
+        let both = SchemaResolver::new(vec![secondary.clone(), primary.clone()], &[], false).unwrap();
+        let (mut external, mut internal) = (0, 0);
+        for repo in [&primary, &secondary] {
+            let mut stack = vec![repo.base().to_owned()];
+            while let Some(dir) = stack.pop() {
+                for entry in fs::read_dir(&dir).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        stack.push(path);
+                        continue;
+                    }
+                    if path.file_name().is_none_or(|n| n != "current.yaml") {
+                        continue;
+                    }
+                    let value = yaml::load_file(&path).unwrap();
+                    let id = uri(value["$id"].as_str().unwrap());
+                    let mut refs = Vec::new();
+                    collect_refs(&value, &mut refs);
+                    for reference in refs {
+                        if reference.starts_with('#') || reference.starts_with("./#") {
+                            internal += 1;
+                            continue;
+                        }
+                        let resolved =
+                            both.resolve_ref(&id, reference).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                        assert!(resolved.document.select(resolved.target.fragment()).is_some(), "{reference}");
+                        external += 1;
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "real data: {external} $refs in current.yaml files resolve across primary+secondary ({internal} internal skipped)"
+        );
+        assert!(external > 100, "{external}");
+
+        let alone = SchemaResolver::new(vec![secondary], &[], false).unwrap();
+        let err = alone.resolve_ref(&uri("/fragment/analytics/common/2.0.0"), "/fragment/common/1.0.0#").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("https://schema.wikimedia.org/repositories/primary/jsonschema/fragment/common/1.0.0"),
+            "{text}"
+        );
+        assert!(text.contains("--schema-repo"), "{text}");
+    }
+
+    fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("$ref", Value::String(s)) => out.push(s),
+                        _ => collect_refs(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+            _ => {}
+        }
+    }
+}

@@ -386,4 +386,63 @@ mod tests {
         assert_eq!(Format::for_path(Path::new("a/1.0.0")), Format::Yaml);
         assert_eq!(Format::for_path(Path::new("a/current.yaml")), Format::Yaml);
     }
+
+    /// Case 14: schema YAML read with YAML 1.2 scalars, as js-yaml reads it.
+    #[test]
+    fn case_14_yaml_scalars_in_a_real_schema_file() {
+        let Some(dir) = crate::schema::shared("cases/14-yaml-scalar-coercion") else { return };
+        for file in ["1.0.0.yaml", "current.yaml"] {
+            let schema = load_file(&dir.join("repo/jsonschema/analytics/toggle").join(file)).unwrap();
+            let props = &schema["properties"];
+            assert_eq!(props["toggle_state"]["enum"], json!(["on", "off"]));
+            assert_eq!(props["answer"]["enum"], json!(["yes", "no", "maybe"]));
+            assert_eq!(props["country_code"]["enum"], json!(["NO", "SE", "DK"]));
+            let example = &schema["examples"][0];
+            // Unquoted timestamp: a string here (js-yaml 3 makes it a Date; see the case).
+            assert_eq!(example["dt"], json!("2021-06-01T00:00:00Z"));
+            assert_eq!(
+                (&example["toggle_state"], &example["answer"], &example["country_code"]),
+                (&json!("on"), &json!("no"), &json!("NO"))
+            );
+        }
+        let events = dir.join("events");
+        let ok = load_file(&events.join("ok-string-values.json")).unwrap();
+        assert_eq!(ok["toggle_state"], json!("on"));
+        assert_eq!(load_file(&events.join("bad-boolean-toggle.json")).unwrap()["toggle_state"], json!(true));
+        assert_eq!(load_file(&events.join("bad-boolean-answer.json")).unwrap()["answer"], json!(false));
+    }
+
+    /// Case 15: duplicate keys are errors naming the key and the line (YAML)
+    /// or the member's pointer (JSON), never silently collapsed.
+    #[test]
+    fn case_15_duplicate_keys() {
+        let Some(dir) = crate::schema::shared("cases/15-duplicate-keys") else { return };
+        let clean = load_file(&dir.join("schema.yaml")).unwrap();
+        assert_eq!(clean["properties"]["action"]["type"], json!("string"));
+        let err = load_file(&dir.join("schema-duplicate-key.yaml")).unwrap_err();
+        assert!(
+            matches!(err.kind, DocumentErrorKind::DuplicateKey { ref key, pointer: None } if key == "action"),
+            "{err}"
+        );
+        assert_eq!(err.position.line, 22, "{err}");
+        assert!(err.to_string().contains("schema-duplicate-key.yaml:22:3: duplicate key `action`"), "{err}");
+
+        let events = dir.join("events");
+        assert_eq!(load_file(&events.join("ok-no-duplicates.json")).unwrap()["position"], json!(3));
+        for (file, pointer) in [
+            ("bad-duplicate-hides-invalid-first.json", "/position"),
+            ("bad-duplicate-nested-meta-stream.json", "/meta/stream"),
+        ] {
+            let err = load_file(&events.join(file)).unwrap_err();
+            assert!(
+                matches!(err.kind, DocumentErrorKind::DuplicateKey { pointer: Some(ref p), .. } if p == pointer),
+                "{file}: {err}"
+            );
+            assert!(err.to_string().contains(&format!("{file}:1:")), "{err}");
+            assert!(err.to_string().contains(&format!("at {pointer}")), "{err}");
+            // As YAML (JSON is YAML), the duplicate is caught too.
+            let text = std::fs::read_to_string(events.join(file)).unwrap();
+            assert!(matches!(parse_yaml_str(&text, file).unwrap_err().kind, DocumentErrorKind::DuplicateKey { .. }));
+        }
+    }
 }
