@@ -512,12 +512,14 @@ pub struct SchemaDocument {
 
 impl SchemaDocument {
     /// The sub-document a fragment selects: the whole document for no or an
-    /// empty fragment, else the JSON pointer (`/properties/meta`). `None` when
-    /// the pointer selects nothing.
+    /// empty fragment, else the JSON pointer (`/properties/meta`), percent-
+    /// decoded first as a URI fragment (RFC 6901 §6). `None` when the pointer
+    /// selects nothing or the fragment is not a pointer (a plain-name anchor).
     #[must_use]
     pub fn select(&self, fragment: Option<&str>) -> Option<&Value> {
         match fragment {
             None | Some("") => Some(&self.value),
+            Some(pointer) if pointer.contains('%') => self.value.pointer(&percent_decode(pointer)?),
             Some(pointer) => self.value.pointer(pointer),
         }
     }
@@ -662,7 +664,7 @@ impl SchemaResolver {
 
     fn load(&self, uri: &SchemaUri) -> Result<SchemaDocument, SchemaError> {
         match uri.scheme().as_deref() {
-            None => self.load_path(uri, uri.as_str()),
+            None => self.load_path(uri),
             Some("http" | "https") => {
                 let text = uri.as_str();
                 for base in &self.bases {
@@ -703,8 +705,8 @@ impl SchemaResolver {
         Ok(None)
     }
 
-    fn load_path(&self, uri: &SchemaUri, text: &str) -> Result<SchemaDocument, SchemaError> {
-        let path = text.split(['?', '#']).next().unwrap_or(text);
+    fn load_path(&self, uri: &SchemaUri) -> Result<SchemaDocument, SchemaError> {
+        let path = uri.path();
         let mut urls = Vec::new();
         for base in &self.bases {
             match base {
@@ -775,6 +777,24 @@ impl SchemaResolver {
     }
 }
 
+/// Decodes `%XX` escapes; `None` for a malformed escape or non-UTF-8 result.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 fn scheme_of_ref(reference: &str) -> Option<String> {
     SchemaUri::parse(reference).ok().and_then(|u| u.scheme())
 }
@@ -835,6 +855,13 @@ mod tests {
         let repos = repos.iter().map(|p| SchemaRepository::open(p).unwrap()).collect();
         let base_uris: Vec<String> = base_uris.iter().map(|s| (*s).to_owned()).collect();
         SchemaResolver::new(repos, &base_uris, allow_remote).unwrap()
+    }
+
+    #[test]
+    fn resolver_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<SchemaResolver>();
+        assert_send_sync::<SchemaDocument>();
     }
 
     #[test]
@@ -963,6 +990,9 @@ mod tests {
         assert_eq!(t.select(Some("/title")), Some(&json!("first")));
         assert_eq!(t.select(Some("")), Some(&t.value));
         assert_eq!(t.select(Some("/nope")), None);
+        assert_eq!(t.select(Some("/%74itle")), Some(&json!("first")));
+        assert_eq!(t.select(Some("/%7")), None);
+        assert_eq!(t.select(Some("anchor")), None);
         assert!(Arc::ptr_eq(&t, &r.resolve(&uri("/t/1.0.0")).unwrap()));
         assert_eq!(r.resolve(&uri("/u/1.0.0")).unwrap().value["title"], "u");
         assert_eq!(r.resolve(&uri("u/1.0.0")).unwrap().value["title"], "u");

@@ -20,6 +20,9 @@
 //!   repeated member (`/meta/stream`).
 //! - `.inf` and `.nan` are errors (JSON has no such numbers); a YAML stream
 //!   with more than one document is an error.
+//! - Nesting deeper than [`MAX_DEPTH`] (64, YAML) or 128 (JSON) levels, and YAML
+//!   documents of more than [`MAX_NODES`] nodes, are errors, not a stack
+//!   overflow or runaway memory.
 //!
 //! YAML is read with [`serde_saphyr`], a maintained serde YAML crate built on a
 //! pure-Rust YAML 1.2 parser (serde_yaml is deprecated upstream). Errors carry
@@ -137,6 +140,14 @@ pub fn parse_str(text: &str, format: Format, source_name: &str) -> Result<Value,
     }
 }
 
+/// The deepest nesting of YAML collections accepted (serde-saphyr's default,
+/// safe on a 2 MiB thread stack in debug builds; deeper overflows there).
+/// Wikimedia schemas nest far less; serde_json's limit for JSON is 128.
+pub const MAX_DEPTH: usize = 64;
+
+/// The most YAML nodes (collections and scalars) one document may hold.
+pub const MAX_NODES: usize = 20_000_000;
+
 /// The serde-saphyr options that give the rules in the module docs.
 fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
@@ -147,6 +158,11 @@ fn yaml_options() -> serde_saphyr::Options {
         leading_zero_numbers_as_strings: true,
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::Reject,
         with_snippet: false,
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+            max_events: 2 * MAX_NODES,
+        },
     }
 }
 
@@ -444,5 +460,23 @@ mod tests {
             let text = std::fs::read_to_string(events.join(file)).unwrap();
             assert!(matches!(parse_yaml_str(&text, file).unwrap_err().kind, DocumentErrorKind::DuplicateKey { .. }));
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let depth = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        assert!(parse_yaml_str(&depth(MAX_DEPTH - 1), "ok.yaml").is_ok());
+        let block: String = (0..MAX_DEPTH - 1).map(|i| " ".repeat(i) + "a:\n").collect();
+        assert!(parse_yaml_str(&block, "ok.yaml").is_ok());
+        for text in [depth(MAX_DEPTH + 1), depth(100_000), (0..MAX_DEPTH + 1).map(|i| " ".repeat(i) + "a:\n").collect()]
+        {
+            let err = parse_yaml_str(&text, "deep.yaml").unwrap_err();
+            assert!(matches!(err.kind, DocumentErrorKind::Syntax(_)) && err.position.line > 0, "{err}");
+        }
+        assert!(parse_json_str(&depth(127), "ok.json").is_ok());
+        let objects = "{\"a\":".repeat(127) + "1" + &"}".repeat(127);
+        assert!(parse_json_str(&objects, "ok.json").is_ok());
+        assert!(parse_json_str(&depth(129), "deep.json").is_err());
+        assert!(parse_json_str(&depth(100_000), "deep.json").is_err());
     }
 }
