@@ -10,9 +10,9 @@
 //!   (YAML 1.2 has no `_` digit separators), and so does `0755` (octal 493 to
 //!   js-yaml 3, decimal 755 to YAML 1.2: a string makes the ambiguity visible).
 //! - There is no timestamp type: an unquoted `2021-06-01T00:00:00Z` is the
-//!   string `"2021-06-01T00:00:00Z"`. (js-yaml 3 would build a `Date` here;
-//!   case 14 asks for a warning about such scalars, which is not in this
-//!   module.)
+//!   string `"2021-06-01T00:00:00Z"`. (js-yaml 3 would build a `Date` here:
+//!   [`ambiguous_scalars`] lists such scalars, and YAML 1.1 booleans and
+//!   number forms, so that a caller can warn about them, case 14.)
 //! - A duplicate mapping key is an error naming the key and its line, in YAML
 //!   (js-yaml 3 rejects these too) and in JSON (where `JSON.parse` and
 //!   serde_json silently keep the last value, which can hide an invalid first
@@ -318,6 +318,166 @@ impl<'de> Visitor<'de> for UniqueValue<'_> {
     }
 }
 
+/// How a plain (unquoted) YAML scalar is read differently by other YAML
+/// loaders than by [`parse_yaml_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ambiguity {
+    /// A YAML 1.1 timestamp (`2021-06-01T00:00:00Z`, `2021-06-01`): a string
+    /// here, a `Date` to js-yaml 3 (jsonschema-tools, EventGate), which fails
+    /// `type: string` (case 14).
+    Timestamp,
+    /// A YAML 1.1 boolean (`yes`, `no`, `on`, `off`, `y`, `n` in any case
+    /// form): a string here and to js-yaml, a boolean to PyYAML and other
+    /// YAML 1.1 loaders.
+    Boolean,
+    /// A YAML 1.1 number form (`0755` octal, `1_000`, sexagesimal `1:30`): a
+    /// string here, a number to js-yaml 3.
+    Number,
+}
+
+impl Ambiguity {
+    /// What other loaders make of the scalar, for a message.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Timestamp => {
+                "an unquoted timestamp: js-yaml 3 (jsonschema-tools, EventGate) reads it as a Date, not a string"
+            }
+            Self::Boolean => {
+                "an unquoted YAML 1.1 boolean: a string to YAML 1.2 and js-yaml, a boolean to YAML 1.1 loaders"
+            }
+            Self::Number => "an unquoted YAML 1.1 number form: a string to YAML 1.2, a number to js-yaml 3",
+        }
+    }
+}
+
+/// A plain scalar that YAML loaders disagree about; quoting it removes the
+/// ambiguity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmbiguousScalar {
+    /// JSON pointer of the value, or of the member when the scalar is a key
+    /// (`/examples/0/dt`).
+    pub pointer: String,
+    /// Whether the scalar is a mapping key rather than a value.
+    pub is_key: bool,
+    /// Where it starts.
+    pub position: Position,
+    /// The scalar as written.
+    pub text: String,
+    /// How loaders differ.
+    pub ambiguity: Ambiguity,
+}
+
+/// Classifies a plain scalar's text (the patterns of the YAML 1.1 type
+/// repository as js-yaml 3 and PyYAML implement them).
+#[must_use]
+pub fn ambiguity_of(text: &str) -> Option<Ambiguity> {
+    use std::sync::LazyLock;
+    static TIMESTAMP: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$",
+        )
+        .expect("valid regex")
+    });
+    static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^[-+]?(?:0[0-7_]+|0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[0-9]*_[0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?)$",
+        )
+        .expect("valid regex")
+    });
+    const BOOLEANS: [&str; 20] = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "true",
+        "True", "false", "False",
+    ];
+    if BOOLEANS[..16].contains(&text) {
+        Some(Ambiguity::Boolean)
+    } else if TIMESTAMP.is_match(text) {
+        Some(Ambiguity::Timestamp)
+    } else if text.bytes().any(|b| b.is_ascii_digit()) && NUMBER.is_match(text) && !text.starts_with("0x") {
+        Some(Ambiguity::Number)
+    } else {
+        None
+    }
+}
+
+/// A frame of the scan: where the next node of a collection goes.
+enum Frame {
+    Map { key: String, expecting_key: bool },
+    Seq { index: usize },
+}
+
+fn frames_pointer(stack: &[Frame]) -> String {
+    let mut out = String::new();
+    for frame in stack {
+        out.push('/');
+        match frame {
+            Frame::Map { key, .. } => out.push_str(&pointer_token(key)),
+            Frame::Seq { index } => out.push_str(&index.to_string()),
+        }
+    }
+    out
+}
+
+/// Marks the node at the top of `stack` complete: a key makes the mapping
+/// expect its value, a value makes it expect the next key.
+fn node_done(stack: &mut [Frame]) {
+    match stack.last_mut() {
+        Some(Frame::Map { expecting_key, .. }) => *expecting_key = !*expecting_key,
+        Some(Frame::Seq { index }) => *index += 1,
+        None => {}
+    }
+}
+
+/// Lists the plain, untagged scalars of a YAML text that YAML 1.1 loaders
+/// (js-yaml 3 in jsonschema-tools and EventGate, PyYAML) read differently
+/// from [`parse_yaml_str`]: timestamps, YAML 1.1 booleans and number forms
+/// (case 14). Quoted scalars and explicitly tagged ones are never listed.
+///
+/// # Errors
+/// [`DocumentError`] naming `source_name` when the text is not well-formed YAML.
+pub fn ambiguous_scalars(text: &str, source_name: &str) -> Result<Vec<AmbiguousScalar>, DocumentError> {
+    use granit_parser::{Event, Parser, ScalarStyle};
+    let mut found = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    for item in Parser::new_from_str(text) {
+        let (event, span) = item.map_err(|e| DocumentError {
+            source_name: source_name.to_owned(),
+            position: Position { line: e.marker().line() as u64, column: e.marker().col() as u64 + 1 },
+            kind: DocumentErrorKind::Syntax(e.info()),
+        })?;
+        match event {
+            Event::Scalar(value, style, _, tag) => {
+                let is_key = matches!(stack.last(), Some(Frame::Map { expecting_key: true, .. }));
+                if is_key && let Some(Frame::Map { key, .. }) = stack.last_mut() {
+                    *key = value.to_string();
+                }
+                if style == ScalarStyle::Plain
+                    && tag.is_none()
+                    && let Some(ambiguity) = ambiguity_of(&value)
+                {
+                    found.push(AmbiguousScalar {
+                        pointer: frames_pointer(&stack),
+                        is_key,
+                        position: Position { line: span.start.line() as u64, column: span.start.col() as u64 + 1 },
+                        text: value.to_string(),
+                        ambiguity,
+                    });
+                }
+                node_done(&mut stack);
+            }
+            Event::Alias(_) => node_done(&mut stack),
+            Event::MappingStart(..) => stack.push(Frame::Map { key: String::new(), expecting_key: true }),
+            Event::SequenceStart(..) => stack.push(Frame::Seq { index: 0 }),
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                node_done(&mut stack);
+            }
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,5 +638,50 @@ mod tests {
         assert!(parse_json_str(&objects, "ok.json").is_ok());
         assert!(parse_json_str(&depth(129), "deep.json").is_err());
         assert!(parse_json_str(&depth(100_000), "deep.json").is_err());
+    }
+
+    #[test]
+    fn ambiguous_scalars_are_listed_with_pointer_and_line() {
+        let text = "title: x\nenum: [on, 'off', NO, maybe]\nexamples:\n  - dt: 2021-06-01T00:00:00Z\n    d: 2021-06-01\n    q: \"2021-06-01\"\n    t: !!str 2021-06-01\n    oct: 0755\n    u: 1_000\n    s: 1:30\n    k: {yes: 1, ok: true, h: 0x1F}\n    a/b: [y, &x on, *x]\n";
+        let found = ambiguous_scalars(text, "t.yaml").unwrap();
+        let summary: Vec<(String, bool, u64, &str, Ambiguity)> = found
+            .iter()
+            .map(|a| (a.pointer.clone(), a.is_key, a.position.line, a.text.as_str(), a.ambiguity))
+            .collect();
+        use Ambiguity::{Boolean, Number, Timestamp};
+        assert_eq!(
+            summary,
+            [
+                ("/enum/0".to_owned(), false, 2, "on", Boolean),
+                ("/enum/2".to_owned(), false, 2, "NO", Boolean),
+                ("/examples/0/dt".to_owned(), false, 4, "2021-06-01T00:00:00Z", Timestamp),
+                ("/examples/0/d".to_owned(), false, 5, "2021-06-01", Timestamp),
+                ("/examples/0/oct".to_owned(), false, 8, "0755", Number),
+                ("/examples/0/u".to_owned(), false, 9, "1_000", Number),
+                ("/examples/0/s".to_owned(), false, 10, "1:30", Number),
+                ("/examples/0/k/yes".to_owned(), true, 11, "yes", Boolean),
+                ("/examples/0/a~1b/0".to_owned(), false, 12, "y", Boolean),
+                ("/examples/0/a~1b/1".to_owned(), false, 12, "on", Boolean),
+            ]
+        );
+        assert_eq!(found[2].position.column, 9);
+        for plain in ["1.5", "10", "-3", "0", "1e5", "0x1F", "true", "null", "12:30 pm", "2021-6-1", "v1_2", "a:b"] {
+            assert_eq!(ambiguity_of(plain), None, "{plain}");
+        }
+        let err = ambiguous_scalars("a: [1, 2\nb: 3\n", "bad.yaml").unwrap_err();
+        assert!(err.to_string().starts_with("bad.yaml:2:"), "{err}");
+    }
+
+    /// Case 14: the unquoted example `dt` that CI reads as a Date is found.
+    #[test]
+    fn case_14_unquoted_timestamp_is_reported() {
+        let Some(dir) = crate::schema::shared("cases/14-yaml-scalar-coercion") else { return };
+        let path = dir.join("repo/jsonschema/analytics/toggle/1.0.0.yaml");
+        let found = ambiguous_scalars(&std::fs::read_to_string(&path).unwrap(), "1.0.0.yaml").unwrap();
+        let timestamps: Vec<&str> =
+            found.iter().filter(|a| a.ambiguity == Ambiguity::Timestamp).map(|a| a.pointer.as_str()).collect();
+        assert_eq!(timestamps, ["/examples/0/dt"]);
+        let booleans = found.iter().filter(|a| a.ambiguity == Ambiguity::Boolean).count();
+        assert_eq!(booleans, 2 + 2 + 1 + 3, "{found:?}");
     }
 }
