@@ -14,6 +14,19 @@
 //!   maps `$schema` and `$ref` URIs onto an ordered list of base URIs.
 //! - [`yaml`]: loading YAML 1.2 and JSON into `serde_json::Value`, with
 //!   duplicate keys rejected.
+//!
+//! ```
+//! use epc::schema::{SchemaUri, VersionRef};
+//!
+//! let uri = SchemaUri::parse("/analytics/legacy/test/1.2.0")?;
+//! let (title, version) = uri.title_and_version().expect("title and version");
+//! assert_eq!(title.as_str(), "analytics/legacy/test");
+//! assert_eq!(version, VersionRef::Exact("1.2.0".parse()?));
+//! // `$ref`s resolve against the schema's `$id` (RFC 3986): keep the leading `/`.
+//! assert_eq!(uri.join("/fragment/common/1.0.0#")?.as_str(), "/fragment/common/1.0.0#");
+//! assert_eq!(uri.join("fragment/common/1.0.0")?.as_str(), "/analytics/legacy/test/fragment/common/1.0.0");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod repository;
 pub mod yaml;

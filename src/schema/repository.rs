@@ -24,6 +24,22 @@
 //! - http(s) base URIs are recorded but not fetched: a URI that only they could
 //!   resolve is an error naming the URLs that would have been tried (remote
 //!   fetching is not implemented, with or without `allow_remote`).
+//!
+//! ```
+//! use epc::schema::SchemaUri;
+//! use epc::schema::repository::{SchemaRepository, SchemaResolver};
+//!
+//! # let dir = tempfile::tempdir()?;
+//! # std::fs::create_dir_all(dir.path().join("jsonschema/test/event"))?;
+//! # std::fs::write(dir.path().join("jsonschema/test/event/1.0.0.yaml"), "title: test/event\n$id: /test/event/1.0.0\n")?;
+//! // A checkout with jsonschema/test/event/1.0.0.yaml:
+//! let repo = SchemaRepository::open(dir.path())?;
+//! let resolver = SchemaResolver::new(vec![repo], &[], false)?;
+//! let schema = resolver.resolve(&SchemaUri::parse("/test/event/1.0.0")?)?;
+//! assert_eq!(schema.value["title"], "test/event");
+//! assert!(schema.origin.path().ends_with("test/event/1.0.0.yaml"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::HashMap;
 use std::fs;
