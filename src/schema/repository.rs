@@ -503,6 +503,11 @@ pub enum Origin {
         /// The file tried and the file read.
         located: Located,
     },
+    /// A file named directly (`--schema FILE`), wherever it is.
+    Given {
+        /// The file as named.
+        path: PathBuf,
+    },
 }
 
 impl Origin {
@@ -511,6 +516,7 @@ impl Origin {
     pub fn path(&self) -> &Path {
         match self {
             Self::File { located, .. } => &located.real_path,
+            Self::Given { path } => path,
         }
     }
 }
@@ -538,6 +544,28 @@ impl SchemaDocument {
             Some(pointer) if pointer.contains('%') => self.value.pointer(&percent_decode(pointer)?),
             Some(pointer) => self.value.pointer(pointer),
         }
+    }
+
+    /// Loads a schema file named directly (such as `current.yaml` given with
+    /// `--schema FILE`), outside any repository lookup and not cached. Its URI
+    /// is its `$id` when that is a valid URI, so that its relative `$ref`s
+    /// resolve as in the repository (case 12); otherwise the file's `file:` URL.
+    ///
+    /// # Errors
+    /// [`SchemaError::Document`] naming the file, with the line when known.
+    pub fn from_file(path: &Path) -> Result<Self, SchemaError> {
+        let value = yaml::load_file(path)?;
+        let id = value.get("$id").and_then(Value::as_str).and_then(|id| SchemaUri::parse(id).ok());
+        let uri = match id {
+            Some(id) => id.document(),
+            None => {
+                let absolute = std::path::absolute(path).map_err(io_error(path))?;
+                let url = url::Url::from_file_path(&absolute)
+                    .map_err(|()| SchemaError::UnsupportedScheme { uri: absolute.display().to_string() })?;
+                SchemaUri::parse(url.as_str())?
+            }
+        };
+        Ok(Self { uri, value, origin: Origin::Given { path: path.to_owned() } })
     }
 
     /// The document's `$id`, when it is a string.
@@ -758,8 +786,10 @@ impl SchemaResolver {
 
     /// Resolves a `$ref` written in the schema whose `$id` (or URI) is `base`:
     /// joins it per RFC 3986 ([`SchemaUri::join`]) and loads the target
-    /// document. A reference to the base document itself (`#/definitions/x`)
-    /// loads the base.
+    /// document. A reference into the base document itself (`#/definitions/x`)
+    /// loads the base URI from the bases; a caller holding a document that
+    /// came from elsewhere ([`SchemaDocument::from_file`]) should select
+    /// within that document when `target.document() == base.document()`.
     ///
     /// # Errors
     /// [`SchemaError::UnresolvableRef`] naming the reference, the base and what
@@ -1175,6 +1205,27 @@ mod case_12 {
             assert!(meta.document.origin.path().ends_with(name), "{name}");
             assert_eq!(meta.document.select(meta.target.fragment()).unwrap()["required"], json!(["stream"]), "{name}");
         }
+    }
+
+    #[test]
+    fn a_schema_file_given_directly_resolves_its_refs_through_the_repository() {
+        let Some(dir) = shared(CASE) else { return };
+        let r = case_resolver(&dir.join("repo/jsonschema"));
+        let given = SchemaDocument::from_file(&dir.join("repo/jsonschema/analytics/ref_ok/current.yaml")).unwrap();
+        assert_eq!(given.uri.as_str(), "/analytics/ref_ok/1.0.0");
+        assert!(matches!(given.origin, Origin::Given { .. }));
+        let reference = given.value["properties"]["meta"]["$ref"].as_str().unwrap();
+        assert!(r.resolve_ref(&given.uri, reference).is_ok());
+        let bad = SchemaDocument::from_file(&dir.join("repo/jsonschema/analytics/ref_bad/current.yaml")).unwrap();
+        let reference = bad.value["properties"]["meta"]["$ref"].as_str().unwrap();
+        assert!(matches!(r.resolve_ref(&bad.uri, reference), Err(SchemaError::UnresolvableRef { hint: Some(_), .. })));
+        // Without `$id`, the file's URL is the base.
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("s.yaml"), "type: object\n").unwrap();
+        let anonymous = SchemaDocument::from_file(&tmp.path().join("s.yaml")).unwrap();
+        assert_eq!(anonymous.uri.scheme().as_deref(), Some("file"));
+        let err = SchemaDocument::from_file(&tmp.path().join("missing.yaml")).unwrap_err();
+        assert!(err.to_string().contains("missing.yaml: cannot read"), "{err}");
     }
 
     #[test]
