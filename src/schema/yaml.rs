@@ -201,9 +201,7 @@ pub fn parse_yaml_str(text: &str, source_name: &str) -> Result<Value, DocumentEr
 pub fn parse_json_str(text: &str, source_name: &str) -> Result<Value, DocumentError> {
     let duplicate = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_str(text);
-    let result = UniqueValue { path: &mut Vec::new(), duplicate: &duplicate }
-        .deserialize(&mut de)
-        .and_then(|value| de.end().map(|()| value));
+    let result = UniqueValue { duplicate: &duplicate }.deserialize(&mut de).and_then(|value| de.end().map(|()| value));
     result.map_err(|error| {
         let position = Position { line: error.line() as u64, column: error.column() as u64 };
         let kind = match duplicate.into_inner() {
@@ -228,11 +226,22 @@ fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// A `serde_json::Value` seed that fails on a repeated object key, recording
-/// the key and its pointer in `duplicate`.
+/// A `serde_json::Value` seed that fails on a repeated object key. The
+/// duplicate's key and pointer are recorded in `duplicate`: the object that
+/// finds it sets `(key, "/key")`, and each enclosing object or array prefixes
+/// its own member name or index as the error passes through, so nothing is
+/// tracked while parsing succeeds.
 struct UniqueValue<'a> {
-    path: &'a mut Vec<String>,
     duplicate: &'a RefCell<Option<(String, String)>>,
+}
+
+impl UniqueValue<'_> {
+    /// Prefixes `/token` to the recorded pointer, if a duplicate caused the error.
+    fn prefix(&self, token: &str) {
+        if let Some((_, pointer)) = self.duplicate.borrow_mut().as_mut() {
+            pointer.insert_str(0, &format!("/{}", pointer_token(token)));
+        }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for UniqueValue<'_> {
@@ -289,12 +298,13 @@ impl<'de> Visitor<'de> for UniqueValue<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         loop {
-            self.path.push(items.len().to_string());
-            let item = seq.next_element_seed(UniqueValue { path: &mut *self.path, duplicate: self.duplicate });
-            self.path.pop();
-            match item? {
-                Some(value) => items.push(value),
-                None => return Ok(Value::Array(items)),
+            match seq.next_element_seed(UniqueValue { duplicate: self.duplicate }) {
+                Ok(Some(value)) => items.push(value),
+                Ok(None) => return Ok(Value::Array(items)),
+                Err(e) => {
+                    self.prefix(&items.len().to_string());
+                    return Err(e);
+                }
             }
         }
     }
@@ -302,17 +312,23 @@ impl<'de> Visitor<'de> for UniqueValue<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            self.path.push(key);
-            if map.contains_key(self.path.last().expect("just pushed")) {
-                let pointer: String = self.path.iter().map(|k| format!("/{}", pointer_token(k))).collect();
-                let key = self.path.pop().expect("just pushed");
-                let message = format!("duplicate key `{key}` at {pointer}");
-                *self.duplicate.borrow_mut() = Some((key, pointer));
-                return Err(de::Error::custom(message));
+            match map.entry(key) {
+                serde_json::map::Entry::Occupied(entry) => {
+                    let key = entry.key().clone();
+                    let message = format!("duplicate key `{key}`");
+                    *self.duplicate.borrow_mut() = Some((key.clone(), format!("/{}", pointer_token(&key))));
+                    return Err(de::Error::custom(message));
+                }
+                serde_json::map::Entry::Vacant(entry) => {
+                    match access.next_value_seed(UniqueValue { duplicate: self.duplicate }) {
+                        Ok(value) => entry.insert(value),
+                        Err(e) => {
+                            self.prefix(entry.key());
+                            return Err(e);
+                        }
+                    };
+                }
             }
-            let value = access.next_value_seed(UniqueValue { path: &mut *self.path, duplicate: self.duplicate });
-            let key = self.path.pop().expect("pushed above");
-            map.insert(key, value?);
         }
         Ok(Value::Object(map))
     }
