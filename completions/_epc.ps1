@@ -56,7 +56,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
         'epc;sample' {
             [CompletionResult]::new('--stream', '--stream', [CompletionResultType]::ParameterName, 'The stream whose config decides (its cc streams are decided too)')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Decide at this rate (0..1) without stream config')
-            [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'The sampling unit that goes with --rate')
+            [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'The sampling unit that goes with --rate: session (the default), pageview or device')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'An identifier to decide: 8+ hex characters or a UUID (repeatable)')
             [CompletionResult]::new('--ids', '--ids', [CompletionResultType]::ParameterName, 'Read identifiers from a file, one per line (`-` for stdin; blank lines and `#` comments skipped)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios')

@@ -51,7 +51,7 @@ set edit:completion:arg-completer[epc] = {|@words|
         &'epc;sample'= {
             cand --stream 'The stream whose config decides (its cc streams are decided too)'
             cand --rate 'Decide at this rate (0..1) without stream config'
-            cand --unit 'The sampling unit that goes with --rate'
+            cand --unit 'The sampling unit that goes with --rate: session (the default), pageview or device'
             cand --id 'An identifier to decide: 8+ hex characters or a UUID (repeatable)'
             cand --ids 'Read identifiers from a file, one per line (`-` for stdin; blank lines and `#` comments skipped)'
             cand --profile 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios'

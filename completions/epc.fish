@@ -55,7 +55,7 @@ complete -c epc -n "__fish_epc_using_subcommand streams" -s h -l help -d 'Print 
 complete -c epc -n "__fish_epc_using_subcommand streams" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_using_subcommand sample" -l stream -d 'The stream whose config decides (its cc streams are decided too)' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l rate -d 'Decide at this rate (0..1) without stream config' -r
-complete -c epc -n "__fish_epc_using_subcommand sample" -l unit -d 'The sampling unit that goes with --rate' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l unit -d 'The sampling unit that goes with --rate: session (the default), pageview or device' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l id -d 'An identifier to decide: 8+ hex characters or a UUID (repeatable)' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l ids -d 'Read identifiers from a file, one per line (`-` for stdin; blank lines and `#` comments skipped)' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l profile -d 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios' -r

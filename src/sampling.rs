@@ -73,7 +73,12 @@ impl SamplingRate {
     /// # Errors
     /// [`RateError`] unless `0 <= rate <= 1` and finite.
     pub fn new(rate: f64) -> Result<Self, RateError> {
-        if rate.is_finite() && (0.0..=1.0).contains(&rate) { Ok(Self(rate)) } else { Err(RateError(rate.to_string())) }
+        // `+ 0.0` turns -0 into 0, so a rate never prints as `-0`.
+        if rate.is_finite() && (0.0..=1.0).contains(&rate) {
+            Ok(Self(rate + 0.0))
+        } else {
+            Err(RateError(rate.to_string()))
+        }
     }
 
     /// The fraction.
@@ -801,7 +806,10 @@ pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // Exact ends when every draw agrees (rounding would leave 2e-19 or 0.9999999999999999).
+    let low = if k == 0.0 { 0.0 } else { (centre - half).max(0.0) };
+    let high = if k == n { 1.0 } else { (centre + half).min(1.0) };
+    (low, high)
 }
 
 #[cfg(test)]
@@ -981,5 +989,7 @@ mod tests {
         let (lo, hi) = wilson_interval(500, 1000);
         assert!((lo - 0.469_1).abs() < 1e-3 && (hi - 0.530_9).abs() < 1e-3, "{lo} {hi}");
         assert_eq!(wilson_interval(0, 0), (0.0, 1.0));
+        assert_eq!(wilson_interval(0, 1000).0, 0.0);
+        assert_eq!(wilson_interval(10, 10).1, 1.0);
     }
 }

@@ -168,6 +168,14 @@ pub enum SourceError {
         /// The error text.
         info: String,
     },
+    /// A cache file that cannot be read.
+    #[error("the cached stream config {path} is unreadable ({message}); fetch again without --offline")]
+    Cache {
+        /// The cache file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// `--offline` with nothing cached.
     #[error("no cached stream config for {url}: fetch it once without --offline")]
     NoCache {
@@ -197,7 +205,7 @@ pub fn load(source: &Source, options: &FetchOptions, stdin: &mut dyn Read) -> Re
         Source::Stdin => {
             let mut text = String::new();
             stdin.read_to_string(&mut text).map_err(SourceError::Stdin)?;
-            let configs = StreamConfigs::from_json_str(&text, "-")?;
+            let configs = StreamConfigs::from_json_str(&text, "<stdin>")?;
             Ok(Loaded { configs, origin: Origin::Stdin, cache_warning: None })
         }
         Source::Api(url) => {
@@ -333,25 +341,38 @@ fn save_cache(dir: &Path, url: &str, options: &FetchOptions, streams: Value) -> 
     write().map_err(|e| format!("cannot write the stream config cache in {}: {e}", dir.display()))
 }
 
+/// The cache files that can answer a request, most specific first: the exact
+/// request, every stream with the same constraints, every stream (constraints
+/// are applied again by the caller).
+fn cache_candidates(url: &str, options: &FetchOptions) -> Vec<(String, PathBuf)> {
+    let Some(dir) = options.cache_dir.as_deref() else { return Vec::new() };
+    let mut keys = vec![
+        cache_key(url, &options.constraints, &options.streams),
+        cache_key(url, &options.constraints, &[]),
+        cache_key(url, &Constraints::default(), &[]),
+    ];
+    keys.dedup();
+    keys.into_iter().map(|k| (cache_path(dir, &k), k)).map(|(p, k)| (k, p)).collect()
+}
+
+/// Whether a cached fetch could answer this request with `offline` set.
+#[must_use]
+pub fn has_cache(url: &str, options: &FetchOptions) -> bool {
+    cache_candidates(url, options).iter().any(|(_, path)| path.is_file())
+}
+
 fn load_cached(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
-    let no_cache = || SourceError::NoCache { url: url.to_owned() };
-    let dir = options.cache_dir.as_deref().ok_or_else(no_cache)?;
-    let exact = cache_key(url, &options.constraints, &options.streams);
-    let all = cache_key(url, &options.constraints, &[]);
-    for key in [exact, all] {
-        let path = cache_path(dir, &key);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(doc) = serde_json::from_str::<Value>(&text) else {
-            continue;
-        };
+    for (key, path) in cache_candidates(url, options) {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let corrupt = |message: String| SourceError::Cache { path: path.clone(), message };
+        let doc = serde_json::from_str::<Value>(&text).map_err(|e| corrupt(e.to_string()))?;
         if doc.get("request").and_then(Value::as_str) != Some(key.as_str()) {
+            // A hash collision between two requests: not this one.
             continue;
         }
         let fetched_at = doc.get("fetched_at").and_then(Value::as_u64).unwrap_or(0);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        let streams = doc.get("streams").cloned().unwrap_or(Value::Null);
+        let streams = doc.get("streams").cloned().ok_or_else(|| corrupt("no `streams`".into()))?;
         let configs = StreamConfigs::from_value(streams, &path.display().to_string())?;
         return Ok(Loaded {
             configs,
@@ -359,7 +380,7 @@ fn load_cached(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError>
             cache_warning: None,
         });
     }
-    Err(no_cache())
+    Err(SourceError::NoCache { url: url.to_owned() })
 }
 
 #[cfg(test)]

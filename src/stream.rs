@@ -276,6 +276,13 @@ impl StreamConfigs {
     /// [`StreamConfigError`] naming `source_name` for malformed JSON or a
     /// document that is not a map of stream settings.
     pub fn from_json_str(text: &str, source_name: &str) -> Result<Self, StreamConfigError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Err(StreamConfigError::Shape {
+                source_name: source_name.to_owned(),
+                reason: "the document is empty".into(),
+            });
+        }
         let value: Value = serde_json::from_str(text)
             .map_err(|error| StreamConfigError::Json { source_name: source_name.to_owned(), error })?;
         Self::from_value(value, source_name)

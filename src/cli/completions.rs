@@ -1,5 +1,7 @@
 //! `epc completions SHELL` (hidden): the shell completion scripts committed in `completions/`.
 
+use std::io::Write as _;
+
 use anyhow::Result;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
@@ -15,7 +17,11 @@ pub(crate) struct CompletionsArgs {
 }
 
 pub(crate) fn run(args: &CompletionsArgs) -> Result<ExitStatus> {
+    // Generate into memory: clap_complete panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "epc", &mut script);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut Cli::command(), "epc", &mut out);
+    out.write_all(&script)?;
+    out.flush()?;
     Ok(ExitStatus::Success)
 }

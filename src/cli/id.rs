@@ -41,18 +41,15 @@ pub(crate) fn run(args: &IdArgs, printer: &Printer) -> Result<ExitStatus> {
             identifier::generate(kind).map_err(|e| anyhow!("the operating system's random generator failed: {e}"))?,
         );
     }
-    match printer.format {
-        Format::Table => {
-            for id in &ids {
-                printer.line(id)?;
-            }
+    if printer.format == Format::Table {
+        for id in &ids {
+            printer.line(id)?;
         }
-        Format::Json => printer.json_document(&json!({"kind": name, "identifiers": ids}))?,
-        Format::Ndjson => {
-            for id in &ids {
-                printer.json_line(&json!({"type": "identifier", "kind": name, "identifier": id}))?;
-            }
-        }
+    } else {
+        let count = ids.len();
+        let records = ids.into_iter().map(|id| json!({"type": "identifier", "kind": name, "identifier": id})).collect();
+        printer
+            .records("results", records, json!({"type": "summary", "kind": name, "identifiers": count}), |_| None)?;
     }
     Ok(ExitStatus::Success)
 }

@@ -78,7 +78,7 @@ pub(crate) struct StreamConfigArgs {
 fn parse_timeout(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Ok(t),
-        _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
+        _ => Err(format!("`{text}` is not a number of seconds above 0 and at most 86400")),
     }
 }
 
@@ -90,6 +90,12 @@ impl StreamConfigArgs {
         streams: &[String],
         constraints: &epc::constraint::Constraints,
     ) -> Result<Loaded> {
+        if self.stream_config.trim().is_empty() {
+            return Err(Hinted::error(
+                "--stream-config (or EPC_STREAM_CONFIG) is empty",
+                Some("give a JSON file, `-` for stdin, or a MediaWiki API URL".into()),
+            ));
+        }
         let source = Source::parse(&self.stream_config);
         let options = FetchOptions {
             streams: streams.to_vec(),
@@ -102,13 +108,15 @@ impl StreamConfigArgs {
             printer.note(format!("note: --offline has no effect on {}", source.name()));
         }
         let loaded = source::load(&source, &options, &mut std::io::stdin().lock()).map_err(|e| {
-            let offline_hint =
-                matches!(e, source::SourceError::Http { .. }) && options.cache_dir.is_some() && !self.offline;
-            if offline_hint {
-                Hinted::error(
-                    e.to_string(),
-                    Some("pass --offline to use the stream config cached by the last successful fetch".into()),
-                )
+            let network = matches!(e, source::SourceError::Http { .. } | source::SourceError::Status { .. });
+            if network {
+                let hint = match &source {
+                    Source::Api(url) if source::has_cache(url, &options) => {
+                        "pass --offline to use the stream config cached by the last successful fetch"
+                    }
+                    _ => "pass --stream-config FILE to read stream config from a file",
+                };
+                Hinted::error(e.to_string(), Some(hint.into()))
             } else {
                 anyhow::Error::new(e)
             }

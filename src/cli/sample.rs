@@ -32,11 +32,11 @@ pub(crate) struct SampleArgs {
     #[arg(long, value_name = "STREAM")]
     stream: Option<String>,
     /// Decide at this rate (0..1) without stream config.
-    #[arg(long, value_name = "RATE", conflicts_with_all = ["stream", "population"], value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", conflicts_with_all = ["stream", "population"], value_parser = parse_rate, allow_negative_numbers = true)]
     rate: Option<SamplingRate>,
-    /// The sampling unit that goes with --rate.
-    #[arg(long, value_name = "UNIT", requires = "rate", value_parser = parse_unit, default_value = "session")]
-    unit: SamplingUnit,
+    /// The sampling unit that goes with --rate: session (the default), pageview or device.
+    #[arg(long, value_name = "UNIT", requires = "rate", conflicts_with_all = ["stream", "population"], value_parser = parse_unit)]
+    unit: Option<SamplingUnit>,
     /// An identifier to decide: 8+ hex characters or a UUID (repeatable).
     #[arg(long = "id", value_name = "ID")]
     ids: Vec<String>,
@@ -50,13 +50,14 @@ pub(crate) struct SampleArgs {
     #[arg(long, conflicts_with = "profile")]
     all_profiles: bool,
     /// The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N.
-    #[arg(long, value_name = "N", conflicts_with_all = ["stream", "all_profiles"])]
+    #[arg(long, value_name = "N", conflicts_with_all = ["stream", "all_profiles", "profile"])]
     population: Option<u64>,
     /// Draw N random identifiers and report the realised in-sample fraction with a 95% interval.
-    #[arg(long, value_name = "N", conflicts_with = "population")]
+    #[arg(long, value_name = "N", conflicts_with_all = ["population", "ids", "ids_file"],
+          value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     simulate: Option<u64>,
     /// Seed for --simulate (default: random, printed on stderr).
-    #[arg(long, value_name = "SEED", requires = "simulate")]
+    #[arg(long, value_name = "SEED", requires = "simulate", allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Decide only the stream itself, not its cc streams.
     #[arg(long)]
@@ -88,6 +89,12 @@ struct Target {
 }
 
 pub(crate) fn run(args: &SampleArgs, printer: &Printer) -> Result<ExitStatus> {
+    if args.stream.is_some() && args.source.stream_config == "-" && args.ids_file.as_deref() == Some("-") {
+        return Err(Hinted::error(
+            "--stream-config - and --ids - cannot both read standard input",
+            Some("put the stream config or the identifiers in a file".into()),
+        ));
+    }
     let ids = collect_ids(args)?;
     if ids.is_empty() && args.simulate.is_none() {
         return Err(Hinted::error(
@@ -125,7 +132,8 @@ fn collect_ids(args: &SampleArgs) -> Result<Vec<Identifier>> {
 fn targets(args: &SampleArgs, profiles: &[Profile], printer: &Printer) -> Result<(Vec<Target>, bool)> {
     let Some(stream) = &args.stream else {
         let rate = args.rate.expect("clap requires --stream, --rate or --population");
-        let samplers = profiles.iter().map(|&p| Sampler::for_rate(p, args.unit, rate)).collect();
+        let unit = args.unit.unwrap_or(SamplingUnit::Session);
+        let samplers = profiles.iter().map(|&p| Sampler::for_rate(p, unit, rate)).collect();
         return Ok((vec![Target { stream: None, cc_stream: false, samplers }], false));
     };
     let loaded = args.source.load(printer, &[], &Constraints::default())?;
@@ -153,8 +161,11 @@ fn targets(args: &SampleArgs, profiles: &[Profile], printer: &Printer) -> Result
                 printer.warning(format!("config problem: {p}"));
                 findings = true;
             }
-            for w in c.warnings() {
-                printer.warning(w);
+            // The legacy-`sampling` warning is about the canonical profile; iOS applies the block.
+            if profiles != [Profile::Ios] {
+                for w in c.warnings() {
+                    printer.warning(w);
+                }
             }
         }
     };
@@ -186,14 +197,19 @@ fn fmt_opt(v: Option<impl ToString>) -> String {
 }
 
 fn decide(ids: &[Identifier], targets: &[Target], all_profiles: bool, printer: &Printer) -> Result<()> {
-    let mut records = Vec::new();
-    let mut in_count = 0usize;
+    let mut header = vec!["stream", "unit", "rate", "identifier", "value", "in sample", "reason"];
+    if all_profiles {
+        header.extend(["profile", "agree"]);
+    }
+    let mut sink = printer.sink("results", &header)?;
+    let (mut decisions, mut in_count) = (0usize, 0usize);
     for id in ids {
         for target in targets {
-            let decisions: Vec<_> = target.samplers.iter().map(|s| s.decide(id)).collect();
-            let canonical = decisions[0].in_sample;
-            let agree = decisions.iter().all(|d| d.in_sample == canonical);
-            for (sampler, d) in target.samplers.iter().zip(&decisions) {
+            let outcomes: Vec<_> = target.samplers.iter().map(|s| s.decide(id)).collect();
+            let canonical = outcomes[0].in_sample;
+            let agree = outcomes.iter().all(|d| d.in_sample == canonical);
+            for (sampler, d) in target.samplers.iter().zip(&outcomes) {
+                decisions += 1;
                 in_count += usize::from(d.in_sample);
                 let mut r = json!({
                     "type": "decision",
@@ -212,50 +228,52 @@ fn decide(ids: &[Identifier], targets: &[Target], all_profiles: bool, printer: &
                     r["profiles_agree"] = json!(agree);
                     r["differs_from_canonical"] = json!(d.in_sample != canonical);
                 }
-                records.push(r);
+                sink.push(r, |r| decision_row(printer, r, all_profiles))?;
             }
         }
     }
-    let decisions = records.len();
     let summary = json!({"type": "summary", "identifiers": ids.len(), "decisions": decisions, "in_sample": in_count});
-    emit(printer, records, summary, |printer, records| {
-        let mut header = vec!["stream", "unit", "rate", "identifier", "value", "in sample", "reason"];
-        if all_profiles {
-            header.extend(["profile", "agree"]);
-        }
-        let mut t = table::new(printer, &header);
-        for r in records {
-            let stream = r["stream"].as_str().map_or_else(
-                || "-".to_owned(),
-                |s| {
-                    if r["cc_stream"] == json!(true) { format!("↳ {s}") } else { s.to_owned() }
-                },
-            );
-            let mut row = vec![
-                Cell::new(stream),
-                Cell::new(fmt_opt(r["unit"].as_str())),
-                Cell::new(fmt_opt(r["rate"].as_f64())),
-                Cell::new(r["identifier"].as_str().unwrap_or_default()),
-                Cell::new(r["value"].as_f64().unwrap_or_default()),
-                table::in_out(printer, r["in_sample"] == json!(true)),
-                Cell::new(r["reason_detail"].as_str().unwrap_or_default()),
-            ];
-            if all_profiles {
-                row.push(Cell::new(r["profile"].as_str().unwrap_or_default()));
-                row.push(if r["differs_from_canonical"] == json!(true) {
-                    table::alert(printer, "DIFFERS")
-                } else if r["profiles_agree"] == json!(false) {
-                    Cell::new("·")
-                } else {
-                    Cell::new("")
-                });
-            }
-            t.add_row(row);
-        }
-        t
-    })?;
-    printer.note(format!("{decisions} decisions for {} identifiers: {in_count} in-sample", ids.len()));
+    sink.finish(summary)?;
+    printer.note(format!(
+        "{decisions} {} for {} {}: {in_count} in-sample",
+        plural(decisions, "decision", "decisions"),
+        ids.len(),
+        plural(ids.len(), "identifier", "identifiers")
+    ));
     Ok(())
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+fn decision_row(printer: &Printer, r: &Value, all_profiles: bool) -> Vec<Cell> {
+    let stream = r["stream"].as_str().map_or_else(
+        || "-".to_owned(),
+        |s| {
+            if r["cc_stream"] == json!(true) { format!("↳ {s}") } else { s.to_owned() }
+        },
+    );
+    let mut row = vec![
+        Cell::new(stream),
+        Cell::new(fmt_opt(r["unit"].as_str())),
+        Cell::new(fmt_opt(r["rate"].as_f64())),
+        Cell::new(r["identifier"].as_str().unwrap_or_default()),
+        Cell::new(r["value"].as_f64().unwrap_or_default()),
+        table::in_out(printer, r["in_sample"] == json!(true)),
+        Cell::new(r["reason_detail"].as_str().unwrap_or_default()),
+    ];
+    if all_profiles {
+        row.push(Cell::new(r["profile"].as_str().unwrap_or_default()));
+        row.push(if r["differs_from_canonical"] == json!(true) {
+            table::alert(printer, "DIFFERS")
+        } else if r["profiles_agree"] == json!(false) {
+            Cell::new("·")
+        } else {
+            Cell::new("")
+        });
+    }
+    row
 }
 
 /// Prints records (see [`Printer::records`]) under the `results` key.

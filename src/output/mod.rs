@@ -140,6 +140,16 @@ impl Printer {
         Ok(())
     }
 
+    /// A sink that writes records as they come (ndjson, json) or keeps table rows.
+    pub(crate) fn sink(&self, key: &'static str, header: &[&str]) -> io::Result<RecordSink<'_>> {
+        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        if self.format == Format::Json {
+            write!(out, "{{\n  \"{key}\": [")?;
+        }
+        let table = (self.format == Format::Table).then(|| table::new(self, header));
+        Ok(RecordSink { printer: self, out, count: 0, table })
+    }
+
     fn stderr_line(&self, label: &str, ansi: &str, text: &dyn Display) {
         let mut err = io::stderr().lock();
         let _ = if self.color_stderr {
@@ -176,6 +186,66 @@ impl Printer {
         if !self.quiet {
             let _ = writeln!(io::stderr().lock(), "{text}");
         }
+    }
+}
+
+/// Writes result records one at a time, so output memory stays flat however
+/// many records there are (except for tables, which need every row to size
+/// their columns). JSON documents are `{"<key>": [one record per line], "summary": {…}}`.
+pub(crate) struct RecordSink<'p> {
+    printer: &'p Printer,
+    out: io::BufWriter<io::StdoutLock<'static>>,
+    count: usize,
+    table: Option<comfy_table::Table>,
+}
+
+impl RecordSink<'_> {
+    /// Adds one record; `row` builds its table row and is only called for tables.
+    pub(crate) fn push(&mut self, record: Value, row: impl FnOnce(&Value) -> Vec<comfy_table::Cell>) -> io::Result<()> {
+        match self.printer.format {
+            Format::Table => {
+                if let Some(t) = &mut self.table {
+                    t.add_row(row(&record));
+                }
+            }
+            Format::Json => {
+                self.out.write_all(if self.count == 0 { b"\n    " } else { b",\n    " })?;
+                serde_json::to_writer(&mut self.out, &without_type(record))?;
+            }
+            Format::Ndjson => {
+                serde_json::to_writer(&mut self.out, &record)?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Ends the output with the summary record.
+    pub(crate) fn finish(mut self, summary: Value) -> io::Result<()> {
+        match self.printer.format {
+            Format::Table => {
+                if let Some(t) = &self.table
+                    && self.count > 0
+                {
+                    writeln!(self.out, "{}", table::render(t))?;
+                }
+            }
+            Format::Json => {
+                self.out.write_all(if self.count == 0 {
+                    b"],\n  \"summary\": "
+                } else {
+                    b"\n  ],\n  \"summary\": "
+                })?;
+                serde_json::to_writer(&mut self.out, &without_type(summary))?;
+                self.out.write_all(b"\n}\n")?;
+            }
+            Format::Ndjson => {
+                serde_json::to_writer(&mut self.out, &summary)?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        self.out.flush()
     }
 }
 

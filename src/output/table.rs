@@ -8,7 +8,8 @@ use super::Printer;
 pub(crate) fn new(printer: &Printer, header: &[&str]) -> Table {
     let mut table = Table::new();
     if printer.stdout_is_terminal() {
-        table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+        // No wrapping: identifiers and stream names must stay whole to be copied.
+        table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
     } else {
         table.load_preset(presets::NOTHING).force_no_tty();
     }

@@ -28,8 +28,10 @@ fn id_session_prints_twenty_lower_case_hex_characters_and_a_newline() {
 fn id_pageview_prints_n_distinct_identifiers_as_json() {
     let a = epc().args(["id", "pageview", "-n", "4", "--format", "json"]).assert().code(0);
     let v = stdout_json(&a);
-    assert_eq!(v["kind"], "pageview");
-    let ids: Vec<&str> = v["identifiers"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();
+    assert_eq!(v["summary"], serde_json::json!({"kind": "pageview", "identifiers": 4}));
+    let results = v["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r["kind"] == "pageview"), "{results:?}");
+    let ids: Vec<&str> = results.iter().map(|r| r["identifier"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 4);
     assert!(ids.iter().all(|i| i.len() == 20 && is_lower_hex(i)), "{ids:?}");
     let mut distinct = ids.clone();
@@ -41,7 +43,8 @@ fn id_pageview_prints_n_distinct_identifiers_as_json() {
 #[test]
 fn id_device_ndjson_prints_one_uuid_v4_record_per_identifier() {
     let a = epc().args(["id", "device", "-n", "3", "--format", "ndjson"]).assert().code(0);
-    let records = stdout_ndjson(&a);
+    let mut records = stdout_ndjson(&a);
+    assert_eq!(records.pop(), Some(serde_json::json!({"type": "summary", "kind": "device", "identifiers": 3})));
     assert_eq!(records.len(), 3);
     for r in &records {
         assert_eq!(r["type"], "identifier");

@@ -370,3 +370,55 @@ fn sample_invalid_sample_config_is_out_of_sample_and_exits_1() {
     assert!(r["reason_detail"].as_str().unwrap().contains("`sample.unit`"), "{r}");
     assert!(stderr_text(&a).contains("config problem: stream `test.bad_unit`: `sample.unit`"));
 }
+
+#[test]
+fn sample_negative_zero_rate_is_rate_zero_and_prints_as_zero() {
+    let d = decide_at_rate("-0", "00000000000000000000", &[]);
+    assert_eq!(d["rate"].as_f64().map(f64::is_sign_negative), Some(false), "{d}");
+    check(&d, 0.0, false, "rate_zero");
+}
+
+#[test]
+fn sample_negative_rate_is_rejected_by_the_rate_check() {
+    let a = epc().args(["sample", "--rate", "-0.1", "--id", "00000000"]).assert().code(2);
+    assert!(stderr_text(&a).contains("rate `-0.1` is not a number between 0 and 1"), "{}", stderr_text(&a));
+}
+
+#[test]
+fn sample_flags_that_would_be_ignored_are_usage_errors() {
+    for args in [
+        &["sample", "--rate", "0.5", "--simulate", "10", "--id", "00000000"][..],
+        &["sample", "--stream", "test.widget_click", "--unit", "device", "--id", "00000000"],
+        &["sample", "--population", "10", "--profile", "mp-js", "--id", "00000000"],
+        &["sample", "--rate", "0.5", "--simulate", "0"],
+    ] {
+        epc_with_fixture(FIXTURE, args).assert().code(2);
+    }
+}
+
+#[test]
+fn sample_stream_config_and_ids_cannot_both_come_from_stdin() {
+    let a = epc()
+        .args(["sample", "--stream-config", "-", "--stream", "test.widget_click", "--ids", "-"])
+        .write_stdin("00000000\n")
+        .assert()
+        .code(2);
+    assert!(stderr_text(&a).contains("cannot both read standard input"), "{}", stderr_text(&a));
+}
+
+#[test]
+fn sample_simulation_that_matches_exactly_is_within_its_interval() {
+    // Rate 0 draws nothing in; an unsampled stream draws everything in: both exact.
+    for (args, fraction) in [
+        (&["sample", "--rate", "0", "--simulate", "1000", "--seed", "1"][..], 0.0),
+        (&["sample", "--stream", "test.widget_click.all", "--no-cc", "--simulate", "10", "--seed", "1"], 1.0),
+    ] {
+        let a = epc_with_fixture(FIXTURE, args).args(["--format", "ndjson"]).assert().code(0);
+        let sim = &stdout_ndjson(&a)[0];
+        assert_eq!(
+            (sim["fraction"].as_f64(), sim["expected_within_ci"].as_bool()),
+            (Some(fraction), Some(true)),
+            "{sim}"
+        );
+    }
+}

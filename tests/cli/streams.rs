@@ -311,7 +311,8 @@ fn streams_unreachable_api_exits_2_with_one_error_line_naming_the_url() {
     let errors = error_lines(&stderr);
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].starts_with("error: cannot fetch stream config from http://127.0.0.1:1/w/api.php"), "{stderr}");
-    assert!(stderr.contains("hint: pass --offline"), "{stderr}");
+    // Nothing is cached in the test's cache dir, so --offline would not help.
+    assert!(stderr.contains("hint: pass --stream-config FILE"), "{stderr}");
 }
 
 #[test]
@@ -441,4 +442,19 @@ fn streams_production_regex_keyed_streams_resolve_matching_names() {
     assert_eq!(swift["matched"], json!({"kind": "regex", "key": "/^swift\\.(.+\\.)?upload-complete$/"}));
     let job = stream_record(&v["streams"], "mediawiki.job.refreshLinks");
     assert_eq!(job["matched"], json!({"kind": "regex", "key": "/^mediawiki\\.job\\..+/"}));
+}
+
+#[test]
+fn streams_empty_stream_config_argument_or_file_is_a_clear_error() {
+    let a = epc().args(["streams", "--stream-config", ""]).assert().code(2);
+    assert!(
+        stderr_text(&a).starts_with("error: --stream-config (or EPC_STREAM_CONFIG) is empty"),
+        "{}",
+        stderr_text(&a)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "").unwrap();
+    let a = epc().args(["streams", "--stream-config"]).arg(&empty).assert().code(2);
+    assert!(stderr_text(&a).contains("empty.json: not a stream config: the document is empty"), "{}", stderr_text(&a));
 }
