@@ -46,3 +46,4 @@ pub mod sampling;
 pub mod schema;
 pub mod source;
 pub mod stream;
+pub mod validate;

@@ -1,0 +1,471 @@
+//! Event validation: an event's `$schema` resolved in the schema repositories,
+//! the event checked against it, and its stream checked against stream config.
+//!
+//! This is what EventGate does for every event (schema-repos.md §5), with
+//! epc's stricter choices (decisions.md, "Validation"): the schema's own
+//! `$schema` picks the draft (draft-07 when absent); `format` is asserted
+//! (RFC 3339 `date-time` with a time zone, case 08); `1.0` is an integer and
+//! integers up to 2^64 compare exactly (case 09); `maxLength` counts code
+//! points (case 13). The JSON Schema work is done by the `jsonschema` crate;
+//! `$ref`s are fetched only through the [`SchemaResolver`], so validation never
+//! reads outside the schema repositories nor touches the network.
+//!
+//! With stream config, an event must also name a configured stream in
+//! `meta.stream`, and that stream's `schema_title` must equal the schema's
+//! `title` exactly (EventGate's rule; case 03).
+//!
+//! Every schema is compiled once per [`EventValidator`] and cached by its
+//! `$schema` string; the validator is shareable across threads.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use serde_json::Value;
+
+use crate::schema::SchemaUri;
+use crate::schema::repository::{SchemaDocument, SchemaError, SchemaResolver};
+use crate::stream::StreamConfigs;
+
+/// The scheme of the absolute base URI each schema is compiled under, so that
+/// path-only `$id`s and `$ref`s (`/fragment/common/1.0.0`) resolve by RFC 3986
+/// and reach the [`SchemaResolver`] (case 12).
+const BASE_SCHEME: &str = "epc-schema";
+
+/// What happened to one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Valid against its schema (and its stream, when stream config is given).
+    Valid,
+    /// Not valid: see the violations.
+    Invalid,
+    /// Its schema could not be found, loaded or compiled; or it has no `$schema`.
+    Unresolved,
+}
+
+impl Outcome {
+    /// `valid`, `invalid` or `unresolved`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Unresolved => "unresolved",
+        }
+    }
+}
+
+/// One reason an event is not valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer into the event (`/meta/stream`; empty for the whole event).
+    pub instance_path: String,
+    /// JSON pointer into the schema (`/properties/meta/required`), or for
+    /// Event Platform checks a name such as `stream/schema_title`.
+    pub schema_path: String,
+    /// The keyword or check (`required`, `format`, `schema_title`, `$schema`).
+    pub keyword: String,
+    /// A readable message.
+    pub message: String,
+}
+
+/// The result of validating one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventReport {
+    /// The schema URI the event was checked against (its `$schema`, or the forced one).
+    pub schema_uri: Option<String>,
+    /// The event's `meta.stream`, when it is a string.
+    pub stream: Option<String>,
+    /// Valid, invalid or unresolved.
+    pub outcome: Outcome,
+    /// Why it is invalid or unresolved (empty when valid).
+    pub violations: Vec<Violation>,
+}
+
+/// A schema given with `--schema` that cannot be used: the run cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    /// The schema cannot be found or loaded.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The schema does not compile (an invalid schema or an unresolvable `$ref`).
+    #[error("schema {uri} cannot be compiled: {message}")]
+    Compile {
+        /// The schema URI or file.
+        uri: String,
+        /// The compiler's message.
+        message: String,
+    },
+}
+
+/// A compiled schema and the title it carries.
+struct Compiled {
+    uri: String,
+    title: Option<String>,
+    validator: jsonschema::Validator,
+}
+
+impl fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Compiled").field("uri", &self.uri).field("title", &self.title).finish_non_exhaustive()
+    }
+}
+
+type CacheEntry = Result<Arc<Compiled>, String>;
+
+/// Validates events; build once per run and share.
+#[derive(Debug)]
+pub struct EventValidator {
+    resolver: Arc<SchemaResolver>,
+    streams: Option<StreamConfigs>,
+    forced: Option<Arc<Compiled>>,
+    cache: RwLock<HashMap<String, CacheEntry>>,
+}
+
+/// Hands `$ref` targets to the jsonschema compiler, from the schema repositories only.
+struct Retriever(Arc<SchemaResolver>);
+
+impl jsonschema::Retrieve for Retriever {
+    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let text = uri.as_str();
+        let prefix = format!("{BASE_SCHEME}://");
+        let schema_uri = match text.strip_prefix(&prefix) {
+            Some(path) => SchemaUri::parse(path)?,
+            None => SchemaUri::parse(text)?,
+        };
+        Ok(self.0.resolve(&schema_uri)?.value.clone())
+    }
+}
+
+impl EventValidator {
+    /// A validator resolving schemas with `resolver`; with `streams`, events'
+    /// streams are checked too.
+    #[must_use]
+    pub fn new(resolver: Arc<SchemaResolver>, streams: Option<StreamConfigs>) -> Self {
+        Self { resolver, streams, forced: None, cache: RwLock::default() }
+    }
+
+    /// Checks every event against one schema (`--schema`): a schema URI
+    /// resolved in the repositories, or a schema file.
+    ///
+    /// # Errors
+    /// [`ValidateError`] when the schema cannot be loaded or compiled: the run
+    /// cannot go on, since no event could be checked.
+    pub fn force_schema(&mut self, uri_or_file: &str) -> Result<(), ValidateError> {
+        let path = std::path::Path::new(uri_or_file);
+        let document = if path.is_file() {
+            Arc::new(SchemaDocument::from_file(path)?)
+        } else {
+            self.resolver.resolve(&SchemaUri::parse(uri_or_file).map_err(SchemaError::from)?)?
+        };
+        let compiled = self
+            .compile(&document, uri_or_file)
+            .map_err(|message| ValidateError::Compile { uri: uri_or_file.to_owned(), message })?;
+        self.forced = Some(compiled);
+        Ok(())
+    }
+
+    /// Validates one event; never fails (problems are in the report).
+    #[must_use]
+    pub fn validate(&self, event: &Value) -> EventReport {
+        let stream = event.pointer("/meta/stream").and_then(Value::as_str).map(str::to_owned);
+        let declared = event.get("$schema");
+        let compiled = if let Some(forced) = &self.forced {
+            Arc::clone(forced)
+        } else {
+            let uri = match declared {
+                Some(Value::String(s)) => s.as_str(),
+                Some(other) => {
+                    let message = format!("`$schema` must be a string, found {}", crate::stream::json_type(other));
+                    return unresolved(None, stream, "/$schema", message);
+                }
+                None => return unresolved(None, stream, "", "the event has no `$schema`".to_owned()),
+            };
+            match self.compiled_for(uri) {
+                Ok(c) => c,
+                Err(message) => return unresolved(Some(uri.to_owned()), stream, "/$schema", message),
+            }
+        };
+        let mut violations: Vec<Violation> = compiled
+            .validator
+            .iter_errors(event)
+            .map(|e| Violation {
+                instance_path: e.instance_path().to_string(),
+                schema_path: e.schema_path().to_string(),
+                keyword: e.kind().keyword().to_owned(),
+                message: e.to_string(),
+            })
+            .collect();
+        if let Some(configs) = &self.streams {
+            violations.extend(stream_violations(configs, event, stream.as_deref(), compiled.title.as_deref()));
+        }
+        let outcome = if violations.is_empty() { Outcome::Valid } else { Outcome::Invalid };
+        EventReport { schema_uri: Some(compiled.uri.clone()), stream, outcome, violations }
+    }
+
+    /// The compiled schema for a `$schema` string, compiling it on first use.
+    fn compiled_for(&self, uri: &str) -> CacheEntry {
+        if let Some(hit) = self.cache.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(uri) {
+            return hit.clone();
+        }
+        let entry = SchemaUri::parse(uri)
+            .map_err(|e| e.to_string())
+            .and_then(|u| self.resolver.resolve(&u).map_err(|e| e.to_string()))
+            .and_then(|doc| self.compile(&doc, uri));
+        self.cache
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(uri.to_owned())
+            .or_insert(entry)
+            .clone()
+    }
+
+    /// Compiles a schema document: checks that every `$ref` it (and what it
+    /// references) holds resolves, for a message naming the reference, then
+    /// builds the validator with formats asserted.
+    fn compile(&self, document: &SchemaDocument, uri: &str) -> Result<Arc<Compiled>, String> {
+        let id = document.id().and_then(|id| SchemaUri::parse(id).ok()).unwrap_or_else(|| document.uri.clone());
+        check_refs(&self.resolver, &id, &document.value, &mut Vec::new()).map_err(|e| e.to_string())?;
+        let base = if id.is_path_absolute() {
+            format!("{BASE_SCHEME}://{}", id.document().as_str())
+        } else {
+            id.document().as_str().to_owned()
+        };
+        let mut options = jsonschema::options()
+            .should_validate_formats(true)
+            .with_base_uri(base)
+            .with_retriever(Retriever(Arc::clone(&self.resolver)));
+        if document.value.get("$schema").is_none() {
+            options = options.with_draft(jsonschema::Draft::Draft7);
+        }
+        let validator = options.build(&document.value).map_err(|e| e.to_string())?;
+        let title = document.value.get("title").and_then(Value::as_str).map(str::to_owned);
+        Ok(Arc::new(Compiled { uri: uri.to_owned(), title, validator }))
+    }
+}
+
+/// Resolves every non-local `$ref` under `value` (whose base is `base`), and
+/// recursively those of the documents they reach, so that a broken reference
+/// is reported with what it was written as and resolved to (case 12).
+fn check_refs(
+    resolver: &SchemaResolver,
+    base: &SchemaUri,
+    value: &Value,
+    seen: &mut Vec<SchemaUri>,
+) -> Result<(), SchemaError> {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref")
+                && !reference.starts_with('#')
+            {
+                let resolved = resolver.resolve_ref(base, reference)?;
+                let target = resolved.target.document();
+                if !seen.contains(&target) {
+                    seen.push(target.clone());
+                    let doc = &resolved.document;
+                    let next_base = doc.id().and_then(|id| SchemaUri::parse(id).ok()).unwrap_or(target);
+                    check_refs(resolver, &next_base, &doc.value, seen)?;
+                }
+            }
+            for (key, v) in map {
+                // `enum`, `const` and `examples` hold data, not schemas.
+                if !matches!(key.as_str(), "enum" | "const" | "examples" | "default") {
+                    check_refs(resolver, base, v, seen)?;
+                }
+            }
+            Ok(())
+        }
+        Value::Array(items) => items.iter().try_for_each(|v| check_refs(resolver, base, v, seen)),
+        _ => Ok(()),
+    }
+}
+
+fn unresolved(schema_uri: Option<String>, stream: Option<String>, path: &str, message: String) -> EventReport {
+    EventReport {
+        schema_uri,
+        stream,
+        outcome: Outcome::Unresolved,
+        violations: vec![Violation {
+            instance_path: path.to_owned(),
+            schema_path: String::new(),
+            keyword: "$schema".to_owned(),
+            message,
+        }],
+    }
+}
+
+/// EventGate's stream checks: `meta.stream` is configured and its
+/// `schema_title` equals the schema's `title`, exactly (no `/` stripped, no
+/// version allowed; case 03).
+fn stream_violations(
+    configs: &StreamConfigs,
+    event: &Value,
+    stream: Option<&str>,
+    schema_title: Option<&str>,
+) -> Vec<Violation> {
+    let violation = |schema_path: &str, keyword: &str, message: String| Violation {
+        instance_path: "/meta/stream".to_owned(),
+        schema_path: schema_path.to_owned(),
+        keyword: keyword.to_owned(),
+        message,
+    };
+    let Some(stream) = stream else {
+        let message = if event.pointer("/meta/stream").is_some() {
+            "`meta.stream` must be a string naming the stream".to_owned()
+        } else {
+            "the event has no `meta.stream`, so its stream cannot be checked".to_owned()
+        };
+        return vec![violation("stream", "stream", message)];
+    };
+    let Some(resolved) = configs.resolve(stream) else {
+        return vec![violation(
+            "stream",
+            "stream",
+            format!("stream `{stream}` is not configured in the stream config"),
+        )];
+    };
+    let config_title = resolved.config.schema_title();
+    match (config_title, schema_title) {
+        (Some(c), Some(s)) if c == s => Vec::new(),
+        (Some(c), Some(s)) => vec![violation(
+            "stream/schema_title",
+            "schema_title",
+            format!(
+                "stream `{stream}` has schema_title `{c}`, but the event's schema has title `{s}`; they must be equal{}",
+                title_hint(c, s)
+            ),
+        )],
+        (None, _) => vec![violation(
+            "stream/schema_title",
+            "schema_title",
+            format!("stream `{stream}` has no schema_title in the stream config"),
+        )],
+        (Some(c), None) => vec![violation(
+            "stream/schema_title",
+            "schema_title",
+            format!("stream `{stream}` has schema_title `{c}`, but the event's schema has no title"),
+        )],
+    }
+}
+
+/// A hint for the two mistakes seen in practice: a leading `/` and a version.
+fn title_hint(config: &str, schema: &str) -> &'static str {
+    if config.strip_prefix('/') == Some(schema) {
+        " (schema_title must not start with `/`)"
+    } else if config.starts_with(schema) && config[schema.len()..].starts_with('/') {
+        " (schema_title carries no version)"
+    } else {
+        ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::repository::SchemaRepository;
+    use serde_json::json;
+
+    fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, Arc<SchemaResolver>) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join("jsonschema").join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let resolver = SchemaResolver::new(vec![SchemaRepository::open(dir.path()).unwrap()], &[], false).unwrap();
+        (dir, Arc::new(resolver))
+    }
+
+    const COMMON: &str = "title: fragment/common\n$id: /fragment/common/1.0.0\n$schema: https://json-schema.org/draft-07/schema#\ntype: object\nproperties:\n  dt:\n    type: string\n    format: date-time\n    maxLength: 128\n  meta:\n    type: object\n    required: [stream]\n    properties:\n      stream: {type: string}\n";
+    const EVENT_SCHEMA: &str = "title: test/event\n$id: /test/event/1.0.0\n$schema: https://json-schema.org/draft-07/schema#\ntype: object\nallOf:\n  - $ref: /fragment/common/1.0.0#\nproperties:\n  n: {type: integer, minimum: 1}\n  label: {type: string, maxLength: 4}\nrequired: [n]\n";
+
+    fn fixture() -> (tempfile::TempDir, Arc<SchemaResolver>) {
+        repo(&[("fragment/common/1.0.0.yaml", COMMON), ("test/event/1.0.0.yaml", EVENT_SCHEMA)])
+    }
+
+    fn event(extra: Value) -> Value {
+        let mut e = json!({"$schema": "/test/event/1.0.0", "meta": {"stream": "test.event"}, "dt": "2021-03-02T11:35:04.000Z", "n": 1});
+        for (k, v) in extra.as_object().unwrap() {
+            e[k] = v.clone();
+        }
+        e
+    }
+
+    #[test]
+    fn valid_event_through_a_path_absolute_ref() {
+        let (_d, resolver) = fixture();
+        let v = EventValidator::new(resolver, None);
+        let r = v.validate(&event(json!({})));
+        assert_eq!(r.outcome, Outcome::Valid, "{r:?}");
+        assert_eq!(r.schema_uri.as_deref(), Some("/test/event/1.0.0"));
+        assert_eq!(r.stream.as_deref(), Some("test.event"));
+    }
+
+    #[test]
+    fn violations_carry_instance_path_schema_path_and_keyword() {
+        let (_d, resolver) = fixture();
+        let v = EventValidator::new(resolver, None);
+        let r =
+            v.validate(&event(json!({"dt": "2021-03-02T11:35:04+0000", "n": 1.5, "label": "🙂🙂🙂🙂🙂", "meta": {}})));
+        assert_eq!(r.outcome, Outcome::Invalid);
+        let mut got: Vec<(&str, &str)> =
+            r.violations.iter().map(|v| (v.instance_path.as_str(), v.keyword.as_str())).collect();
+        got.sort_unstable();
+        assert_eq!(got, [("/dt", "format"), ("/label", "maxLength"), ("/meta", "required"), ("/n", "type")]);
+    }
+
+    #[test]
+    fn integers_and_code_points_follow_the_spec() {
+        let (_d, resolver) = fixture();
+        let v = EventValidator::new(resolver, None);
+        for n in [json!(1234.0), json!(1.234e3), json!(u64::MAX)] {
+            assert_eq!(v.validate(&event(json!({"n": n}))).outcome, Outcome::Valid, "{n}");
+        }
+        assert_eq!(v.validate(&event(json!({"n": "7"}))).outcome, Outcome::Invalid);
+        assert_eq!(v.validate(&event(json!({"label": "👩🏾‍🚀"}))).outcome, Outcome::Valid);
+    }
+
+    #[test]
+    fn unresolved_schemas_are_reported_not_errors() {
+        let (_d, resolver) = fixture();
+        let v = EventValidator::new(resolver, None);
+        let r = v.validate(&event(json!({"$schema": "/test/missing/1.0.0"})));
+        assert_eq!(r.outcome, Outcome::Unresolved);
+        assert!(r.violations[0].message.contains("/test/missing/1.0.0"), "{r:?}");
+        let mut no_schema = event(json!({}));
+        no_schema.as_object_mut().unwrap().remove("$schema");
+        assert_eq!(v.validate(&no_schema).outcome, Outcome::Unresolved);
+        assert_eq!(v.validate(&event(json!({"$schema": 3}))).violations[0].instance_path, "/$schema");
+    }
+
+    #[test]
+    fn an_unresolvable_ref_names_the_reference_and_suggests_the_slash() {
+        let (_d, resolver) = repo(&[
+            ("fragment/common/1.0.0.yaml", COMMON),
+            (
+                "test/bad/1.0.0.yaml",
+                "title: test/bad\n$id: /test/bad/1.0.0\nallOf:\n  - $ref: fragment/common/1.0.0#\n",
+            ),
+        ]);
+        let mut v = EventValidator::new(resolver, None);
+        let e = v.force_schema("/test/bad/1.0.0").unwrap_err().to_string();
+        assert!(e.contains("fragment/common/1.0.0#") && e.contains("/test/bad/fragment/common/1.0.0"), "{e}");
+    }
+
+    #[test]
+    fn stream_checks_compare_schema_title_exactly() {
+        let (_d, resolver) = fixture();
+        let streams =
+            |title: &str| StreamConfigs::from_value(json!({"test.event": {"schema_title": title}}), "t").unwrap();
+        let check =
+            |title: &str| EventValidator::new(Arc::clone(&resolver), Some(streams(title))).validate(&event(json!({})));
+        assert_eq!(check("test/event").outcome, Outcome::Valid);
+        let r = check("/test/event");
+        assert_eq!((r.outcome, r.violations[0].keyword.as_str()), (Outcome::Invalid, "schema_title"));
+        assert!(r.violations[0].message.contains("must not start with `/`"), "{r:?}");
+        assert!(check("test/event/1.0.0").violations[0].message.contains("no version"));
+        let r = EventValidator::new(Arc::clone(&resolver), Some(streams("test/event")))
+            .validate(&event(json!({"meta": {"stream": "other"}})));
+        assert!(r.violations[0].message.contains("`other` is not configured"), "{r:?}");
+    }
+}
