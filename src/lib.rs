@@ -42,6 +42,7 @@
 
 pub mod constraint;
 pub mod identifier;
+pub mod input;
 pub mod sampling;
 pub mod schema;
 pub mod source;

@@ -168,6 +168,20 @@ impl EventValidator {
     /// Validates one event; never fails (problems are in the report).
     #[must_use]
     pub fn validate(&self, event: &Value) -> EventReport {
+        if !event.is_object() {
+            let message = format!("an event must be a JSON object, found {}", crate::stream::json_type(event));
+            return EventReport {
+                schema_uri: None,
+                stream: None,
+                outcome: Outcome::Invalid,
+                violations: vec![Violation {
+                    instance_path: String::new(),
+                    schema_path: String::new(),
+                    keyword: "type".to_owned(),
+                    message,
+                }],
+            };
+        }
         let stream = event.pointer("/meta/stream").and_then(Value::as_str).map(str::to_owned);
         let declared = event.get("$schema");
         let compiled = if let Some(forced) = &self.forced {
