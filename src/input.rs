@@ -261,7 +261,7 @@ fn document_items(source: &str, text: &str, format: InputFormat) -> State {
             events.into_iter().enumerate().map(|(i, v)| (Locator::Index(i), Raw::Parsed(v))).collect()
         }
         Ok(event) => vec![(Locator::Whole, Raw::Parsed(event))],
-        Err(e) => vec![(Locator::Whole, Raw::Malformed(e.to_string()))],
+        Err(e) => vec![(Locator::Whole, Raw::Malformed(explain(e.to_string())))],
     };
     State::Items(items.into_iter())
 }
@@ -272,7 +272,19 @@ fn document_items(source: &str, text: &str, format: InputFormat) -> State {
 /// # Errors
 /// A one-line message for malformed JSON, a duplicate key or a lone surrogate.
 pub fn parse_line(text: &str, position: &Position) -> Result<Value, String> {
-    yaml::parse_json_str(text, &position.to_string()).map_err(|e| e.to_string())
+    yaml::parse_json_str(text, &position.to_string()).map_err(|e| explain(e.to_string()))
+}
+
+/// Adds why a lone surrogate is refused, since JavaScript and Python accept it (case 13).
+fn explain(message: String) -> String {
+    if message.contains("hex escape") || message.contains("surrogate") {
+        format!(
+            "{message} (an unpaired UTF-16 surrogate such as \\ud83d is not Unicode text: \
+             JavaScript and Python accept it, epc rejects it)"
+        )
+    } else {
+        message
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 /// Stream config source (path, URL or `-`); mirrors `--stream-config`.
 pub(crate) const EPC_STREAM_CONFIG: &str = "EPC_STREAM_CONFIG";
+/// Schema repository folders for `epc validate`, separated by `:`; mirrors `--schema-repo`.
+pub(crate) const EPC_SCHEMA_REPOS: &str = "EPC_SCHEMA_REPOS";
 /// Where fetched stream config is cached; default: the user's cache dir + `/epc`.
 pub(crate) const EPC_CACHE_DIR: &str = "EPC_CACHE_DIR";
 /// `auto`, `always` or `never`; mirrors `--color`.

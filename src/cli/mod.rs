@@ -8,6 +8,7 @@ pub(crate) mod env;
 pub(crate) mod id;
 pub(crate) mod sample;
 pub(crate) mod streams;
+pub(crate) mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ pub(crate) enum Command {
     Streams(streams::StreamsArgs),
     /// Show sampling decisions for identifiers and a stream or rate.
     Sample(sample::SampleArgs),
+    /// Validate events against schema repositories (and stream config), as EventGate does.
+    Validate(validate::ValidateArgs),
     /// Print fresh standard identifiers (session, pageview or device).
     Id(id::IdArgs),
     /// Print a shell completion script.
@@ -203,7 +206,14 @@ impl std::error::Error for Hinted {}
 
 /// Runs the parsed command line.
 pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
+    if printer.format == Format::Junit && !matches!(cli.command, Command::Validate(_) | Command::Completions(_)) {
+        return Err(Hinted::error(
+            "--format junit is only for `epc validate`",
+            Some("use table, json or ndjson".into()),
+        ));
+    }
     match cli.command {
+        Command::Validate(args) => validate::run(&args, printer),
         Command::Streams(args) => streams::run(&args, printer),
         Command::Sample(args) => sample::run(&args, printer),
         Command::Id(args) => id::run(&args, printer),

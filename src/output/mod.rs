@@ -22,6 +22,8 @@ pub(crate) enum Format {
     Json,
     /// One JSON record per line, each with a `type`, then a `summary` record.
     Ndjson,
+    /// JUnit XML for CI (`epc validate` only): one test case per event.
+    Junit,
 }
 
 /// When to colour output.
@@ -130,7 +132,7 @@ impl Printer {
                 doc.insert("summary".to_owned(), without_type(summary));
                 self.json_document(&Value::Object(doc))?;
             }
-            Format::Ndjson => {
+            Format::Ndjson | Format::Junit => {
                 for r in &records {
                     self.json_line(r)?;
                 }
@@ -212,7 +214,7 @@ impl RecordSink<'_> {
                 self.out.write_all(if self.count == 0 { b"\n    " } else { b",\n    " })?;
                 serde_json::to_writer(&mut self.out, &without_type(record))?;
             }
-            Format::Ndjson => {
+            Format::Ndjson | Format::Junit => {
                 serde_json::to_writer(&mut self.out, &record)?;
                 self.out.write_all(b"\n")?;
             }
@@ -240,7 +242,7 @@ impl RecordSink<'_> {
                 serde_json::to_writer(&mut self.out, &without_type(summary))?;
                 self.out.write_all(b"\n}\n")?;
             }
-            Format::Ndjson => {
+            Format::Ndjson | Format::Junit => {
                 serde_json::to_writer(&mut self.out, &summary)?;
                 self.out.write_all(b"\n")?;
             }
