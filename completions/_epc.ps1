@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('streams', 'streams', [CompletionResultType]::ParameterValue, 'List stream config, or show the full config of named streams')
             [CompletionResult]::new('sample', 'sample', [CompletionResultType]::ParameterValue, 'Show sampling decisions for identifiers and a stream or rate')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate events against schema repositories (and stream config), as EventGate does')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Print fresh standard identifiers (session, pageview or device)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -78,6 +79,25 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'epc;validate' {
+            [CompletionResult]::new('--schema-repo', '--schema-repo', [CompletionResultType]::ParameterName, 'A schema repository folder (with `jsonschema/` or `.jsonschema-tools.yaml`); repeatable, searched first, in order')
+            [CompletionResult]::new('--schema-base-uri', '--schema-base-uri', [CompletionResultType]::ParameterName, 'A further base URI to resolve schemas against (a folder, file: or http(s) URL); repeatable, after --schema-repo')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'Check every event against this schema (a URI resolved in the repositories, or a schema file) instead of its `$schema`')
+            [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config (file, `-` or API URL): each event''s `meta.stream` must be configured with the schema''s title')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Threads validating NDJSON (default: all cores); output keeps the input order')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Threads validating NDJSON (default: all cores); output keeps the input order')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--allow-remote', '--allow-remote', [CompletionResultType]::ParameterName, 'Allow http(s) base URIs (remote schema fetching is not implemented yet: local checkouts are needed)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use the cached stream config of the last successful fetch')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'epc;id' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many to print')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many to print')
@@ -105,6 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
         'epc;help' {
             [CompletionResult]::new('streams', 'streams', [CompletionResultType]::ParameterValue, 'List stream config, or show the full config of named streams')
             [CompletionResult]::new('sample', 'sample', [CompletionResultType]::ParameterValue, 'Show sampling decisions for identifiers and a stream or rate')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate events against schema repositories (and stream config), as EventGate does')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Print fresh standard identifiers (session, pageview or device)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -114,6 +135,9 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             break
         }
         'epc;help;sample' {
+            break
+        }
+        'epc;help;validate' {
             break
         }
         'epc;help;id' {

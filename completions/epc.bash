@@ -31,6 +31,9 @@ _epc() {
             epc,streams)
                 cmd="epc__subcmd__streams"
                 ;;
+            epc,validate)
+                cmd="epc__subcmd__validate"
+                ;;
             epc__subcmd__help,completions)
                 cmd="epc__subcmd__help__subcmd__completions"
                 ;;
@@ -46,6 +49,9 @@ _epc() {
             epc__subcmd__help,streams)
                 cmd="epc__subcmd__help__subcmd__streams"
                 ;;
+            epc__subcmd__help,validate)
+                cmd="epc__subcmd__help__subcmd__validate"
+                ;;
             *)
                 ;;
         esac
@@ -53,14 +59,14 @@ _epc() {
 
     case "${cmd}" in
         epc)
-            opts="-q -h -V --format --color --quiet --help --version streams sample id completions help"
+            opts="-q -h -V --format --color --quiet --help --version streams sample validate id completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -82,7 +88,7 @@ _epc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -97,7 +103,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__help)
-            opts="streams sample id completions help"
+            opts="streams sample validate id completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,6 +186,20 @@ _epc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        epc__subcmd__help__subcmd__validate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         epc__subcmd__id)
             opts="-n -q -h -V --count --format --color --quiet --help --version session pageview device"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -196,7 +216,7 @@ _epc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -262,7 +282,7 @@ _epc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -304,7 +324,53 @@ _epc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        epc__subcmd__validate)
+            opts="-j -q -h -V --schema-repo --schema-base-uri --allow-remote --schema --stream-config --offline --jobs --format --color --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --schema-repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema-base-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stream-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --version 'Print version'
             cand streams 'List stream config, or show the full config of named streams'
             cand sample 'Show sampling decisions for identifiers and a stream or rate'
+            cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -72,6 +73,24 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'epc;validate'= {
+            cand --schema-repo 'A schema repository folder (with `jsonschema/` or `.jsonschema-tools.yaml`); repeatable, searched first, in order'
+            cand --schema-base-uri 'A further base URI to resolve schemas against (a folder, file: or http(s) URL); repeatable, after --schema-repo'
+            cand --schema 'Check every event against this schema (a URI resolved in the repositories, or a schema file) instead of its `$schema`'
+            cand --stream-config 'Stream config (file, `-` or API URL): each event''s `meta.stream` must be configured with the schema''s title'
+            cand -j 'Threads validating NDJSON (default: all cores); output keeps the input order'
+            cand --jobs 'Threads validating NDJSON (default: all cores); output keeps the input order'
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand --allow-remote 'Allow http(s) base URIs (remote schema fetching is not implemented yet: local checkouts are needed)'
+            cand --offline 'Use the cached stream config of the last successful fetch'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'epc;id'= {
             cand -n 'How many to print'
             cand --count 'How many to print'
@@ -97,6 +116,7 @@ set edit:completion:arg-completer[epc] = {|@words|
         &'epc;help'= {
             cand streams 'List stream config, or show the full config of named streams'
             cand sample 'Show sampling decisions for identifiers and a stream or rate'
+            cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -104,6 +124,8 @@ set edit:completion:arg-completer[epc] = {|@words|
         &'epc;help;streams'= {
         }
         &'epc;help;sample'= {
+        }
+        &'epc;help;validate'= {
         }
         &'epc;help;id'= {
         }

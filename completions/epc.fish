@@ -26,7 +26,8 @@ end
 
 complete -c epc -n "__fish_epc_needs_command" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
 complete -c epc -n "__fish_epc_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
@@ -35,6 +36,7 @@ complete -c epc -n "__fish_epc_needs_command" -s h -l help -d 'Print help (see m
 complete -c epc -n "__fish_epc_needs_command" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_needs_command" -f -a "streams" -d 'List stream config, or show the full config of named streams'
 complete -c epc -n "__fish_epc_needs_command" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
+complete -c epc -n "__fish_epc_needs_command" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
 complete -c epc -n "__fish_epc_needs_command" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
 complete -c epc -n "__fish_epc_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c epc -n "__fish_epc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -45,7 +47,8 @@ complete -c epc -n "__fish_epc_using_subcommand streams" -l stream-config -d 'St
 complete -c epc -n "__fish_epc_using_subcommand streams" -l timeout -d 'Timeout for each API request, in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand streams" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
 complete -c epc -n "__fish_epc_using_subcommand streams" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
@@ -66,7 +69,8 @@ complete -c epc -n "__fish_epc_using_subcommand sample" -l stream-config -d 'Str
 complete -c epc -n "__fish_epc_using_subcommand sample" -l timeout -d 'Timeout for each API request, in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
 complete -c epc -n "__fish_epc_using_subcommand sample" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
@@ -76,10 +80,28 @@ complete -c epc -n "__fish_epc_using_subcommand sample" -l offline -d 'Use the c
 complete -c epc -n "__fish_epc_using_subcommand sample" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand sample" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand sample" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand validate" -l schema-repo -d 'A schema repository folder (with `jsonschema/` or `.jsonschema-tools.yaml`); repeatable, searched first, in order' -r -F
+complete -c epc -n "__fish_epc_using_subcommand validate" -l schema-base-uri -d 'A further base URI to resolve schemas against (a folder, file: or http(s) URL); repeatable, after --schema-repo' -r
+complete -c epc -n "__fish_epc_using_subcommand validate" -l schema -d 'Check every event against this schema (a URI resolved in the repositories, or a schema file) instead of its `$schema`' -r
+complete -c epc -n "__fish_epc_using_subcommand validate" -l stream-config -d 'Stream config (file, `-` or API URL): each event\'s `meta.stream` must be configured with the schema\'s title' -r
+complete -c epc -n "__fish_epc_using_subcommand validate" -s j -l jobs -d 'Threads validating NDJSON (default: all cores); output keeps the input order' -r
+complete -c epc -n "__fish_epc_using_subcommand validate" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
+complete -c epc -n "__fish_epc_using_subcommand validate" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand validate" -l allow-remote -d 'Allow http(s) base URIs (remote schema fetching is not implemented yet: local checkouts are needed)'
+complete -c epc -n "__fish_epc_using_subcommand validate" -l offline -d 'Use the cached stream config of the last successful fetch'
+complete -c epc -n "__fish_epc_using_subcommand validate" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_using_subcommand id" -s n -l count -d 'How many to print' -r
 complete -c epc -n "__fish_epc_using_subcommand id" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
 complete -c epc -n "__fish_epc_using_subcommand id" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
@@ -88,15 +110,17 @@ complete -c epc -n "__fish_epc_using_subcommand id" -s h -l help -d 'Print help 
 complete -c epc -n "__fish_epc_using_subcommand id" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_using_subcommand completions" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
 complete -c epc -n "__fish_epc_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand completions" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
