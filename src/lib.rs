@@ -41,6 +41,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod constraint;
+pub mod event;
 pub mod identifier;
 pub mod input;
 pub mod sampling;
