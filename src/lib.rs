@@ -44,6 +44,7 @@ pub mod constraint;
 pub mod event;
 pub mod identifier;
 pub mod input;
+pub mod intake;
 pub mod sampling;
 pub mod schema;
 pub mod source;
