@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('streams', 'streams', [CompletionResultType]::ParameterValue, 'List stream config, or show the full config of named streams')
             [CompletionResult]::new('sample', 'sample', [CompletionResultType]::ParameterValue, 'Show sampling decisions for identifiers and a stream or rate')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate events against schema repositories (and stream config), as EventGate does')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Decorate events as a client does and send them to the intake (or print them with --dry-run)')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Print fresh standard identifiers (session, pageview or device)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -98,6 +99,45 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'epc;send' {
+            [CompletionResult]::new('--stream', '--stream', [CompletionResultType]::ParameterName, 'The stream to send to (its cc streams get copies too)')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'The events'' `$schema` URI (an event''s own `$schema` must agree)')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'One event as JSON on the command line')
+            [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'Build a Metrics Platform interaction with this action, as MP-JS `submitInteraction` does')
+            [CompletionResult]::new('--interaction-data', '--interaction-data', [CompletionResultType]::ParameterName, 'Interaction data for --action (a JSON object of top-level fields)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context values for --action: a JSON file shaped like the consistency suite''s integration_data.json')
+            [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, '`meta.domain` for every event')
+            [CompletionResult]::new('--session-id', '--session-id', [CompletionResultType]::ParameterName, 'Session id (default: from --context, else a fresh one, printed on stderr)')
+            [CompletionResult]::new('--pageview-id', '--pageview-id', [CompletionResultType]::ParameterName, 'Pageview id (default: from --context, else a fresh one)')
+            [CompletionResult]::new('--device-id', '--device-id', [CompletionResultType]::ParameterName, 'Device id, `app_install_id` (default: from --context, else a fresh one)')
+            [CompletionResult]::new('--schema-repo', '--schema-repo', [CompletionResultType]::ParameterName, 'Schema repository folders for validation before sending (repeatable)')
+            [CompletionResult]::new('--schema-base-uri', '--schema-base-uri', [CompletionResultType]::ParameterName, 'Further schema base URIs (repeatable)')
+            [CompletionResult]::new('--intake-url', '--intake-url', [CompletionResultType]::ParameterName, 'The intake (`…/v1/events`); default: from the stream''s destination_event_service')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Most events per POST')
+            [CompletionResult]::new('--batch-bytes', '--batch-bytes', [CompletionResultType]::ParameterName, 'Most bytes per POST body (EventGate''s example config allows 4 MB)')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)')
+            [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'The first retry delay in seconds; it doubles each retry, with jitter')
+            [CompletionResult]::new('--failed-out', '--failed-out', [CompletionResultType]::ParameterName, 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson')
+            [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each API request, in seconds')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--ignore-curation', '--ignore-curation', [CompletionResultType]::ParameterName, 'Send events that fail the stream''s curation rules anyway')
+            [CompletionResult]::new('--ignore-sampling', '--ignore-sampling', [CompletionResultType]::ParameterName, 'Send copies to streams the identifiers are out-of-sample for')
+            [CompletionResult]::new('--no-cc', '--no-cc', [CompletionResultType]::ParameterName, 'Send to the stream only, not to its cc streams')
+            [CompletionResult]::new('--no-validate', '--no-validate', [CompletionResultType]::ParameterName, 'Send without validating first')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the decorated events and make no network request')
+            [CompletionResult]::new('--hasty', '--hasty', [CompletionResultType]::ParameterName, 'Ask for `?hasty=true`: a 202 at once, without validation feedback')
+            [CompletionResult]::new('--no-stream-config', '--no-stream-config', [CompletionResultType]::ParameterName, 'Send without stream config: no sampling, no cc streams, no stream checks')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use the cached copy of the last successful fetch instead of the network')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'epc;id' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many to print')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many to print')
@@ -126,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('streams', 'streams', [CompletionResultType]::ParameterValue, 'List stream config, or show the full config of named streams')
             [CompletionResult]::new('sample', 'sample', [CompletionResultType]::ParameterValue, 'Show sampling decisions for identifiers and a stream or rate')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate events against schema repositories (and stream config), as EventGate does')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Decorate events as a client does and send them to the intake (or print them with --dry-run)')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Print fresh standard identifiers (session, pageview or device)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -138,6 +179,9 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             break
         }
         'epc;help;validate' {
+            break
+        }
+        'epc;help;send' {
             break
         }
         'epc;help;id' {

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand streams 'List stream config, or show the full config of named streams'
             cand sample 'Show sampling decisions for identifiers and a stream or rate'
             cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
+            cand send 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -91,6 +92,44 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'epc;send'= {
+            cand --stream 'The stream to send to (its cc streams get copies too)'
+            cand --schema 'The events'' `$schema` URI (an event''s own `$schema` must agree)'
+            cand --data 'One event as JSON on the command line'
+            cand --action 'Build a Metrics Platform interaction with this action, as MP-JS `submitInteraction` does'
+            cand --interaction-data 'Interaction data for --action (a JSON object of top-level fields)'
+            cand --context 'Context values for --action: a JSON file shaped like the consistency suite''s integration_data.json'
+            cand --domain '`meta.domain` for every event'
+            cand --session-id 'Session id (default: from --context, else a fresh one, printed on stderr)'
+            cand --pageview-id 'Pageview id (default: from --context, else a fresh one)'
+            cand --device-id 'Device id, `app_install_id` (default: from --context, else a fresh one)'
+            cand --schema-repo 'Schema repository folders for validation before sending (repeatable)'
+            cand --schema-base-uri 'Further schema base URIs (repeatable)'
+            cand --intake-url 'The intake (`…/v1/events`); default: from the stream''s destination_event_service'
+            cand --batch-size 'Most events per POST'
+            cand --batch-bytes 'Most bytes per POST body (EventGate''s example config allows 4 MB)'
+            cand --retries 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)'
+            cand --retry-delay 'The first retry delay in seconds; it doubles each retry, with jitter'
+            cand --failed-out 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson'
+            cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'
+            cand --timeout 'Timeout for each API request, in seconds'
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand --ignore-curation 'Send events that fail the stream''s curation rules anyway'
+            cand --ignore-sampling 'Send copies to streams the identifiers are out-of-sample for'
+            cand --no-cc 'Send to the stream only, not to its cc streams'
+            cand --no-validate 'Send without validating first'
+            cand --dry-run 'Print the decorated events and make no network request'
+            cand --hasty 'Ask for `?hasty=true`: a 202 at once, without validation feedback'
+            cand --no-stream-config 'Send without stream config: no sampling, no cc streams, no stream checks'
+            cand --offline 'Use the cached copy of the last successful fetch instead of the network'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'epc;id'= {
             cand -n 'How many to print'
             cand --count 'How many to print'
@@ -117,6 +156,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand streams 'List stream config, or show the full config of named streams'
             cand sample 'Show sampling decisions for identifiers and a stream or rate'
             cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
+            cand send 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -126,6 +166,8 @@ set edit:completion:arg-completer[epc] = {|@words|
         &'epc;help;sample'= {
         }
         &'epc;help;validate'= {
+        }
+        &'epc;help;send'= {
         }
         &'epc;help;id'= {
         }

@@ -37,6 +37,7 @@ complete -c epc -n "__fish_epc_needs_command" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_needs_command" -f -a "streams" -d 'List stream config, or show the full config of named streams'
 complete -c epc -n "__fish_epc_needs_command" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
 complete -c epc -n "__fish_epc_needs_command" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
+complete -c epc -n "__fish_epc_needs_command" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
 complete -c epc -n "__fish_epc_needs_command" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
 complete -c epc -n "__fish_epc_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c epc -n "__fish_epc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -97,6 +98,44 @@ complete -c epc -n "__fish_epc_using_subcommand validate" -l offline -d 'Use the
 complete -c epc -n "__fish_epc_using_subcommand validate" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand send" -l stream -d 'The stream to send to (its cc streams get copies too)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l schema -d 'The events\' `$schema` URI (an event\'s own `$schema` must agree)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l data -d 'One event as JSON on the command line' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l action -d 'Build a Metrics Platform interaction with this action, as MP-JS `submitInteraction` does' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l interaction-data -d 'Interaction data for --action (a JSON object of top-level fields)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l context -d 'Context values for --action: a JSON file shaped like the consistency suite\'s integration_data.json' -r -F
+complete -c epc -n "__fish_epc_using_subcommand send" -l domain -d '`meta.domain` for every event' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l session-id -d 'Session id (default: from --context, else a fresh one, printed on stderr)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l pageview-id -d 'Pageview id (default: from --context, else a fresh one)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l device-id -d 'Device id, `app_install_id` (default: from --context, else a fresh one)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l schema-repo -d 'Schema repository folders for validation before sending (repeatable)' -r -F
+complete -c epc -n "__fish_epc_using_subcommand send" -l schema-base-uri -d 'Further schema base URIs (repeatable)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l intake-url -d 'The intake (`…/v1/events`); default: from the stream\'s destination_event_service' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l batch-size -d 'Most events per POST' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l batch-bytes -d 'Most bytes per POST body (EventGate\'s example config allows 4 MB)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l retries -d 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l retry-delay -d 'The first retry delay in seconds; it doubles each retry, with jitter' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l failed-out -d 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson' -r -F
+complete -c epc -n "__fish_epc_using_subcommand send" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l timeout -d 'Timeout for each API request, in seconds' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
+complete -c epc -n "__fish_epc_using_subcommand send" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand send" -l ignore-curation -d 'Send events that fail the stream\'s curation rules anyway'
+complete -c epc -n "__fish_epc_using_subcommand send" -l ignore-sampling -d 'Send copies to streams the identifiers are out-of-sample for'
+complete -c epc -n "__fish_epc_using_subcommand send" -l no-cc -d 'Send to the stream only, not to its cc streams'
+complete -c epc -n "__fish_epc_using_subcommand send" -l no-validate -d 'Send without validating first'
+complete -c epc -n "__fish_epc_using_subcommand send" -l dry-run -d 'Print the decorated events and make no network request'
+complete -c epc -n "__fish_epc_using_subcommand send" -l hasty -d 'Ask for `?hasty=true`: a 202 at once, without validation feedback'
+complete -c epc -n "__fish_epc_using_subcommand send" -l no-stream-config -d 'Send without stream config: no sampling, no cc streams, no stream checks'
+complete -c epc -n "__fish_epc_using_subcommand send" -l offline -d 'Use the cached copy of the last successful fetch instead of the network'
+complete -c epc -n "__fish_epc_using_subcommand send" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand send" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_using_subcommand id" -s n -l count -d 'How many to print' -r
 complete -c epc -n "__fish_epc_using_subcommand id" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
@@ -118,9 +157,10 @@ never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand completions" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

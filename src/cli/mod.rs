@@ -7,6 +7,7 @@ pub(crate) mod completions;
 pub(crate) mod env;
 pub(crate) mod id;
 pub(crate) mod sample;
+pub(crate) mod send;
 pub(crate) mod streams;
 pub(crate) mod validate;
 
@@ -57,6 +58,8 @@ pub(crate) enum Command {
     Sample(sample::SampleArgs),
     /// Validate events against schema repositories (and stream config), as EventGate does.
     Validate(validate::ValidateArgs),
+    /// Decorate events as a client does and send them to the intake (or print them with --dry-run).
+    Send(Box<send::SendArgs>),
     /// Print fresh standard identifiers (session, pageview or device).
     Id(id::IdArgs),
     /// Print a shell completion script.
@@ -214,6 +217,7 @@ pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     }
     match cli.command {
         Command::Validate(args) => validate::run(&args, printer),
+        Command::Send(args) => send::run(&args, printer),
         Command::Streams(args) => streams::run(&args, printer),
         Command::Sample(args) => sample::run(&args, printer),
         Command::Id(args) => id::run(&args, printer),
