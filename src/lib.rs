@@ -42,6 +42,7 @@
 
 pub mod constraint;
 pub mod event;
+pub mod eventgate;
 pub mod identifier;
 pub mod input;
 pub mod intake;
