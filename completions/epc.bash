@@ -31,6 +31,9 @@ _epc() {
             epc,send)
                 cmd="epc__subcmd__send"
                 ;;
+            epc,serve)
+                cmd="epc__subcmd__serve"
+                ;;
             epc,streams)
                 cmd="epc__subcmd__streams"
                 ;;
@@ -52,6 +55,9 @@ _epc() {
             epc__subcmd__help,send)
                 cmd="epc__subcmd__help__subcmd__send"
                 ;;
+            epc__subcmd__help,serve)
+                cmd="epc__subcmd__help__subcmd__serve"
+                ;;
             epc__subcmd__help,streams)
                 cmd="epc__subcmd__help__subcmd__streams"
                 ;;
@@ -65,7 +71,7 @@ _epc() {
 
     case "${cmd}" in
         epc)
-            opts="-q -h -V --format --color --quiet --help --version streams sample validate send id completions help"
+            opts="-q -h -V --format --color --quiet --help --version streams sample validate send serve id completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -109,7 +115,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__help)
-            opts="streams sample validate send id completions help"
+            opts="streams sample validate send serve id completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +185,20 @@ _epc() {
             return 0
             ;;
         epc__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        epc__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -400,6 +420,52 @@ _epc() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        epc__subcmd__serve)
+            opts="-q -h -V --listen --schema-repo --schema-base-uri --stream-config --offline --output-dir --max-body-size --fsync --format --color --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema-repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema-base-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stream-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

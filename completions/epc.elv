@@ -30,6 +30,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand sample 'Show sampling decisions for identifiers and a stream or rate'
             cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
             cand send 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
+            cand serve 'Run a local EventGate-compatible intake that validates and stores events'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -130,6 +131,24 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'epc;serve'= {
+            cand --listen 'Address to listen on (port 0 picks a free port; the address is printed on stderr)'
+            cand --schema-repo 'Schema repository folders (repeatable, searched in order)'
+            cand --schema-base-uri 'Further schema base URIs (repeatable)'
+            cand --stream-config 'Stream config: each event''s stream must be configured with its schema''s title'
+            cand --output-dir 'Store events as NDJSON per stream in this folder (default: a line per event on stdout)'
+            cand --max-body-size 'Largest request body in bytes (EventGate''s example config: 4 MB); larger ones get 413'
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand --offline 'Use the cached stream config of the last successful fetch'
+            cand --fsync 'Sync every write to disk before answering (slower; default: written to the OS)'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'epc;id'= {
             cand -n 'How many to print'
             cand --count 'How many to print'
@@ -157,6 +176,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand sample 'Show sampling decisions for identifiers and a stream or rate'
             cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
             cand send 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
+            cand serve 'Run a local EventGate-compatible intake that validates and stores events'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -168,6 +188,8 @@ set edit:completion:arg-completer[epc] = {|@words|
         &'epc;help;validate'= {
         }
         &'epc;help;send'= {
+        }
+        &'epc;help;serve'= {
         }
         &'epc;help;id'= {
         }

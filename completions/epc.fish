@@ -38,6 +38,7 @@ complete -c epc -n "__fish_epc_needs_command" -f -a "streams" -d 'List stream co
 complete -c epc -n "__fish_epc_needs_command" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
 complete -c epc -n "__fish_epc_needs_command" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
 complete -c epc -n "__fish_epc_needs_command" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
+complete -c epc -n "__fish_epc_needs_command" -f -a "serve" -d 'Run a local EventGate-compatible intake that validates and stores events'
 complete -c epc -n "__fish_epc_needs_command" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
 complete -c epc -n "__fish_epc_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c epc -n "__fish_epc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -136,6 +137,24 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l offline -d 'Use the cac
 complete -c epc -n "__fish_epc_using_subcommand send" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand send" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port; the address is printed on stderr)' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-repo -d 'Schema repository folders (repeatable, searched in order)' -r -F
+complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-base-uri -d 'Further schema base URIs (repeatable)' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l stream-config -d 'Stream config: each event\'s stream must be configured with its schema\'s title' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l output-dir -d 'Store events as NDJSON per stream in this folder (default: a line per event on stdout)' -r -F
+complete -c epc -n "__fish_epc_using_subcommand serve" -l max-body-size -d 'Largest request body in bytes (EventGate\'s example config: 4 MB); larger ones get 413' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
+complete -c epc -n "__fish_epc_using_subcommand serve" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand serve" -l offline -d 'Use the cached stream config of the last successful fetch'
+complete -c epc -n "__fish_epc_using_subcommand serve" -l fsync -d 'Sync every write to disk before answering (slower; default: written to the OS)'
+complete -c epc -n "__fish_epc_using_subcommand serve" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_using_subcommand id" -s n -l count -d 'How many to print' -r
 complete -c epc -n "__fish_epc_using_subcommand id" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
@@ -157,10 +176,11 @@ never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand completions" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "serve" -d 'Run a local EventGate-compatible intake that validates and stores events'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -8,6 +8,7 @@ pub(crate) mod env;
 pub(crate) mod id;
 pub(crate) mod sample;
 pub(crate) mod send;
+pub(crate) mod serve;
 pub(crate) mod streams;
 pub(crate) mod validate;
 
@@ -60,6 +61,8 @@ pub(crate) enum Command {
     Validate(validate::ValidateArgs),
     /// Decorate events as a client does and send them to the intake (or print them with --dry-run).
     Send(Box<send::SendArgs>),
+    /// Run a local EventGate-compatible intake that validates and stores events.
+    Serve(Box<serve::ServeArgs>),
     /// Print fresh standard identifiers (session, pageview or device).
     Id(id::IdArgs),
     /// Print a shell completion script.
@@ -218,6 +221,7 @@ pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, printer),
         Command::Send(args) => send::run(&args, printer),
+        Command::Serve(args) => serve::run(&args, printer),
         Command::Streams(args) => streams::run(&args, printer),
         Command::Sample(args) => sample::run(&args, printer),
         Command::Id(args) => id::run(&args, printer),

@@ -1,0 +1,292 @@
+//! `epc serve`: a local EventGate-compatible intake.
+//!
+//! Point a client's intake URL at it: every event is validated exactly as
+//! `epc validate` does, answered exactly as EventGate answers (see
+//! `epc::eventgate`), and stored per stream. The HTTP stack is axum on tokio,
+//! the same tokio that reqwest already brings: it reads bodies with a size
+//! limit, survives slow and vanishing clients, serves many connections at once
+//! and shuts down gracefully, finishing in-flight requests. Validation and file
+//! writes run on tokio's blocking pool, so the network side never waits on them.
+//!
+//! Storage: with `--output-dir DIR`, accepted events are appended as NDJSON to
+//! `DIR/<stream>.ndjson` and rejected ones, with their status, to
+//! `DIR/_invalid.ndjson`; each write reaches the operating system before the
+//! answer is sent (`--fsync`: the disk too). Without it, one line per event on stdout.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context as _, Result};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::{ExitStatus, Hinted, StreamConfigArgs, env};
+use crate::output::Printer;
+use epc::constraint::Constraints;
+use epc::eventgate::{self, Answer, EventStatus};
+use epc::schema::repository::{SchemaRepository, SchemaResolver};
+use epc::validate::EventValidator;
+
+/// Arguments of `epc serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed on stderr).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8192")]
+    listen: SocketAddr,
+    /// Schema repository folders (repeatable, searched in order).
+    #[arg(long = "schema-repo", value_name = "DIR", env = env::EPC_SCHEMA_REPOS, value_delimiter = ':')]
+    schema_repos: Vec<PathBuf>,
+    /// Further schema base URIs (repeatable).
+    #[arg(long = "schema-base-uri", value_name = "URI")]
+    schema_base_uris: Vec<String>,
+    /// Stream config: each event's stream must be configured with its schema's title.
+    #[arg(long, value_name = "PATH|URL|-")]
+    stream_config: Option<String>,
+    /// Use the cached stream config of the last successful fetch.
+    #[arg(long, requires = "stream_config")]
+    offline: bool,
+    /// Store events as NDJSON per stream in this folder (default: a line per event on stdout).
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    /// Largest request body in bytes (EventGate's example config: 4 MB); larger ones get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
+    max_body_size: usize,
+    /// Sync every write to disk before answering (slower; default: written to the OS).
+    #[arg(long, requires = "output_dir")]
+    fsync: bool,
+}
+
+/// Appends records to per-stream files, one lock for all (writes are small).
+struct Store {
+    dir: Option<PathBuf>,
+    fsync: bool,
+    files: Mutex<HashMap<String, File>>,
+}
+
+struct AppState {
+    validator: EventValidator,
+    store: Store,
+    printer: Printer,
+}
+
+pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
+    if args.schema_repos.is_empty() && args.schema_base_uris.is_empty() {
+        return Err(Hinted::error(
+            "no schema repository to validate events against",
+            Some("pass --schema-repo DIR (repeatable)".into()),
+        ));
+    }
+    let repos = args.schema_repos.iter().map(SchemaRepository::open).collect::<Result<Vec<_>, _>>()?;
+    let resolver = SchemaResolver::new(repos, &args.schema_base_uris, false)?;
+    for note in resolver.notes() {
+        printer.warning(note);
+    }
+    let streams = match &args.stream_config {
+        None => None,
+        Some(src) => {
+            let a = StreamConfigArgs { stream_config: src.clone(), offline: args.offline, timeout: 30.0 };
+            Some(a.load(printer, &[], &Constraints::default())?.configs)
+        }
+    };
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    }
+    let state = Arc::new(AppState {
+        validator: EventValidator::new(Arc::new(resolver), streams),
+        store: Store { dir: args.output_dir.clone(), fsync: args.fsync, files: Mutex::default() },
+        printer: printer.clone(),
+    });
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the server runtime")?;
+    runtime.block_on(serve(args, state, printer))?;
+    Ok(ExitStatus::Success)
+}
+
+async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Result<()> {
+    let app = axum::Router::new()
+        .route("/v1/events", any(events))
+        .route(
+            "/healthz",
+            get(|| async { cors((StatusCode::OK, axum::Json(json!({"status": "ok"}))).into_response()) }),
+        )
+        .layer(DefaultBodyLimit::max(args.max_body_size))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    // Always printed (also with --quiet): clients and tests need the address.
+    eprintln!("epc serve: listening on http://{addr}/v1/events");
+    printer.note("Ctrl-C stops after finishing the requests in flight");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the server stopped")?;
+    printer.note("epc serve: stopped; every answered request was stored");
+    Ok(())
+}
+
+fn cors(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    response
+}
+
+fn reply(answer: &Answer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let response = match &answer.body {
+        Some(body) => (status, axum::Json(body.clone())).into_response(),
+        None => status.into_response(),
+    };
+    cors(response)
+}
+
+/// Whether EventGate reads a body of this Content-Type (JSON, text/plain for `sendBeacon`).
+fn readable_content_type(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(mime.as_str(), "application/json" | "text/plain" | "application/reports+json")
+}
+
+async fn events(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    if method == Method::OPTIONS {
+        return cors(StatusCode::NO_CONTENT.into_response());
+    }
+    if method != Method::POST {
+        return cors((StatusCode::METHOD_NOT_ALLOWED, "POST events to /v1/events").into_response());
+    }
+    let received = SystemTime::now();
+    let parsed = if body.is_empty() || readable_content_type(&headers) {
+        eventgate::parse_body(&body)
+    } else {
+        Err(Answer {
+            status: 400,
+            message: "Request body was empty. Must provide JSON encoded events. \
+                      (Content-Type is not application/json or text/plain, so the body is not read)"
+                .to_owned(),
+            body: None,
+        })
+    };
+    let events = match parsed {
+        Ok(e) => e,
+        Err(answer) => {
+            state.printer.note(format!("POST /v1/events {} {}", answer.status, answer.message));
+            let mut r = reply(&answer);
+            if let Ok(v) = HeaderValue::from_str(&answer.message.replace(['\r', '\n'], " ")) {
+                r.headers_mut().insert("x-epc-message", v);
+            }
+            return r;
+        }
+    };
+    let n = events.len();
+    if eventgate::is_hasty(query.get("hasty").map(String::as_str)) {
+        let st = Arc::clone(&state);
+        tokio::task::spawn_blocking(move || {
+            let statuses = eventgate::judge(&st.validator, events, received);
+            if let Err(e) = st.store.save(&statuses, &st.printer) {
+                st.printer.error(format!("cannot store events: {e:#}"));
+            }
+        });
+        state.printer.note(format!("POST /v1/events 202 {n} events hastily received"));
+        return cors(StatusCode::ACCEPTED.into_response());
+    }
+    let st = Arc::clone(&state);
+    let result = tokio::task::spawn_blocking(move || {
+        let statuses = eventgate::judge(&st.validator, events, received);
+        st.store.save(&statuses, &st.printer).map(|()| eventgate::answer(&statuses))
+    })
+    .await;
+    let answer = match result {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => {
+            state.printer.error(format!("cannot store events: {e:#}"));
+            Answer {
+                status: 500,
+                message: format!("events could not be stored: {e}"),
+                body: Some(json!({"error": format!("{e:#}")})),
+            }
+        }
+        Err(e) => Answer { status: 500, message: format!("internal error: {e}"), body: None },
+    };
+    state.printer.note(format!(
+        "POST /v1/events {} {} ({:.1} ms)",
+        answer.status,
+        answer.message,
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
+    reply(&answer)
+}
+
+impl Store {
+    /// Writes every status durably (to the OS, or the disk with `--fsync`) before returning.
+    fn save(&self, statuses: &[EventStatus], printer: &Printer) -> Result<()> {
+        let Some(dir) = &self.dir else {
+            for s in statuses {
+                let stream = s.stream.as_deref().unwrap_or("-");
+                let schema = s.event.get("$schema").and_then(Value::as_str).unwrap_or("-");
+                let detail = s
+                    .context
+                    .as_ref()
+                    .and_then(|c| c.get("errorsText").or_else(|| c.get("message")))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let line = format!("{:<8} {stream} {schema} {detail}", s.status);
+                printer.line(line.trim_end()).context("cannot write to stdout")?;
+            }
+            return Ok(());
+        };
+        let mut by_file: HashMap<String, Vec<u8>> = HashMap::new();
+        for s in statuses {
+            let (name, record) = if s.status == "success" {
+                let stream = s.stream.as_deref().map_or_else(|| "_no_stream".to_owned(), eventgate::file_safe_stream);
+                (format!("{stream}.ndjson"), s.event.clone())
+            } else {
+                ("_invalid.ndjson".to_owned(), s.to_json())
+            };
+            let buf = by_file.entry(name).or_default();
+            serde_json::to_writer(&mut *buf, &record)?;
+            buf.push(b'\n');
+        }
+        let mut files = self.files.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (name, bytes) in by_file {
+            let file = match files.entry(name.clone()) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    let path = dir.join(&name);
+                    let f = OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                        .with_context(|| format!("cannot open {}", path.display()))?;
+                    v.insert(f)
+                }
+            };
+            file.write_all(&bytes).with_context(|| format!("cannot write {}", dir.join(&name).display()))?;
+            if self.fsync {
+                file.sync_data().with_context(|| format!("cannot sync {}", dir.join(&name).display()))?;
+            }
+        }
+        Ok(())
+    }
+}
