@@ -267,12 +267,20 @@ fn document_items(source: &str, text: &str, format: InputFormat) -> State {
 }
 
 /// Parses one NDJSON line (duplicate keys rejected); the error message
-/// names `position` and the column.
+/// names the file, the line and the column (`f.ndjson:7:12`).
 ///
 /// # Errors
 /// A one-line message for malformed JSON, a duplicate key or a lone surrogate.
 pub fn parse_line(text: &str, position: &Position) -> Result<Value, String> {
-    yaml::parse_json_str(text, &position.to_string()).map_err(|e| explain(e.to_string()))
+    let result = match position.locator {
+        // The text is one line of the file: its line 1 is the file's line `n`.
+        Locator::Line(n) => yaml::parse_json_str(text, &position.source).map_err(|mut e| {
+            e.position.line = n as u64;
+            e
+        }),
+        Locator::Whole | Locator::Index(_) => yaml::parse_json_str(text, &position.to_string()),
+    };
+    result.map_err(|e| explain(e.to_string()))
 }
 
 /// Adds why a lone surrogate is refused, since JavaScript and Python accept it (case 13).
@@ -332,7 +340,8 @@ mod tests {
     #[test]
     fn lines_parse_strictly() {
         let p = Position { source: Arc::from("f.ndjson"), locator: Locator::Line(7) };
-        assert!(parse_line("{\"x\": 1, \"x\": 2}", &p).unwrap_err().contains("f.ndjson:7"));
+        let e = parse_line("{\"x\": 1, \"x\": 2}", &p).unwrap_err();
+        assert!(e.starts_with("f.ndjson:7:12: duplicate key `x` at /x"), "{e}");
         assert!(parse_line("{\"s\": \"ab\\ud83d\"}", &p).is_err());
         assert_eq!(parse_line("{\"n\": 1.0}", &p).unwrap()["n"], 1.0);
     }

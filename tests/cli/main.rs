@@ -8,3 +8,4 @@ mod id;
 mod sample;
 mod streams;
 mod support;
+mod validate;

@@ -61,6 +61,7 @@ pub fn epc() -> Epc {
     let home = tempfile::tempdir().expect("create a temporary HOME");
     let mut cmd = Command::cargo_bin("epc").expect("the epc binary is built");
     cmd.env_remove("EPC_STREAM_CONFIG")
+        .env_remove("EPC_SCHEMA_REPOS")
         .env_remove("EPC_COLOR")
         .env_remove("XDG_CACHE_HOME")
         .env("NO_COLOR", "1")
