@@ -251,6 +251,14 @@ fn status_message(status: &Value) -> String {
         .map_or_else(|| context.map_or_else(|| "(no message)".to_owned(), Value::to_string), str::to_owned)
 }
 
+/// Whether `echo` is `sent` with at most fields added (at any depth), none changed or removed.
+fn contained_in(sent: &Value, echo: &Value) -> bool {
+    match (sent, echo) {
+        (Value::Object(s), Value::Object(e)) => s.iter().all(|(k, v)| e.get(k).is_some_and(|ev| contained_in(v, ev))),
+        _ => sent == echo,
+    }
+}
+
 /// Maps a 207/400/500 body back onto the batch.
 fn read_statuses(events: &[Value], body: &str, status: u16) -> (Vec<Delivered>, Vec<Value>) {
     let parsed: Option<Map<String, Value>> = serde_json::from_str(body).ok();
@@ -263,7 +271,15 @@ fn read_statuses(events: &[Value], body: &str, status: u16) -> (Vec<Delivered>, 
                 let message = status_message(st);
                 let outcome = if invalid { Delivered::Invalid(message) } else { Delivered::Error(message) };
                 let echo = st.get("event").map(comparable);
-                let slot = echo.and_then(|e| (0..events.len()).find(|&i| outcomes[i].is_none() && comparables[i] == e));
+                // The same event first; else one the intake only added fields to
+                // (eventgate-wikimedia enriches from HTTP headers and fills in `dt`).
+                let free = |i: &usize| outcomes[*i].is_none();
+                let slot = echo.and_then(|e| {
+                    (0..events.len())
+                        .filter(free)
+                        .find(|&i| comparables[i] == e)
+                        .or_else(|| (0..events.len()).filter(free).find(|&i| contained_in(&comparables[i], &e)))
+                });
                 match slot {
                     Some(i) => outcomes[i] = Some(outcome),
                     None => unattributed.push(st.get("event").cloned().unwrap_or(Value::Null)),
@@ -311,6 +327,32 @@ mod tests {
         let (o, u) = read_statuses(&[e.clone(), e.clone()], &body.to_string(), 207);
         assert_eq!(o, [Delivered::Invalid("m".into()), Delivered::Accepted]);
         assert_eq!(u, [json!({"other": 1})]);
+    }
+
+    #[test]
+    fn echoes_with_fields_the_intake_added_are_matched() {
+        let events = vec![
+            json!({"action": "a", "meta": {"stream": "s"}}),
+            json!({"action": "b", "meta": {"stream": "s"}, "http": {"x": 1}}),
+        ];
+        // The intake added `http.request_headers` and `dt` to the second event.
+        let echo = json!({"action": "b", "dt": "2026-01-02T03:04:05.678Z", "meta": {"stream": "s", "dt": "x", "id": "y"},
+                          "http": {"x": 1, "request_headers": {"user-agent": "ua"}}});
+        let body = json!({"invalid": [{"event": echo, "context": {"errorsText": "bad"}}], "error": []});
+        let (o, u) = read_statuses(&events, &body.to_string(), 207);
+        assert_eq!(o, [Delivered::Accepted, Delivered::Invalid("bad".into())]);
+        assert!(u.is_empty());
+        // A changed field is not a match: the echo is kept as a stranger.
+        let body = json!({"invalid": [{"event": {"action": "c", "meta": {"stream": "s"}}, "context": {}}]});
+        let (o, u) = read_statuses(&events, &body.to_string(), 207);
+        assert_eq!(o, [Delivered::Accepted, Delivered::Accepted]);
+        assert_eq!(u.len(), 1);
+        // An exact match wins over an earlier event the echo merely contains.
+        let events = vec![json!({"meta": {"stream": "s"}}), json!({"action": "a", "meta": {"stream": "s"}})];
+        let body = json!({"invalid": [{"event": {"action": "a", "meta": {"stream": "s"}}, "context": {}}]});
+        let (o, _) = read_statuses(&events, &body.to_string(), 207);
+        assert!(matches!(o[1], Delivered::Invalid(_)), "{o:?}");
+        assert_eq!(o[0], Delivered::Accepted);
     }
 
     #[test]
