@@ -6,6 +6,7 @@ mod cases;
 mod completions;
 mod id;
 mod sample;
+mod send;
 mod streams;
 mod support;
 mod validate;

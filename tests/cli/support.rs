@@ -291,3 +291,163 @@ fn percent_decode(text: &str) -> String {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
+
+/// What EventGate (`POST /v1/events`) answers to a batch, by the rules of
+/// wikimedia/eventgate `routes/events.js` as `../shared/cases/20-…/mock_eventgate.py`
+/// states them: hasty → 202; nothing failed → 201; every event invalid → 400
+/// `{invalid}`; some accepted → 207 `{invalid, error}`; everything failed with
+/// an error → 500 `{invalid, error}`. Server-side schema: `action` must be
+/// `click` or `hover` (else `invalid`); `action: "explode"` is a produce `error`.
+pub struct GateAnswer {
+    pub status: u16,
+    /// The JSON body (`None`: empty).
+    pub body: Option<Value>,
+    /// The events the server took (all of them for 201 and 202).
+    pub accepted: Vec<Value>,
+}
+
+/// [`GateAnswer`] for one request body (the raw bytes) and `?hasty`.
+pub fn eventgate_answer(raw: &[u8], hasty: bool) -> GateAnswer {
+    let none = |status| GateAnswer { status, body: None, accepted: Vec::new() };
+    let Ok(body) = serde_json::from_slice::<Value>(if raw.is_empty() { b"null" } else { raw }) else {
+        return none(400);
+    };
+    let events = match body {
+        Value::Null => return none(400),
+        Value::Array(a) if a.is_empty() => return none(400),
+        Value::Object(ref o) if o.is_empty() => return none(400),
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    if hasty {
+        return GateAnswer { status: 202, body: None, accepted: events };
+    }
+    let (mut accepted, mut invalid, mut error) = (Vec::new(), Vec::new(), Vec::new());
+    for event in &events {
+        // EventGate fills in meta.dt and meta.id before it answers; the echo carries them.
+        let mut echo = event.clone();
+        if let Some(Value::Object(meta)) = echo.get_mut("meta") {
+            meta.insert("dt".into(), Value::String("2026-01-02T03:04:05.678Z".into()));
+            meta.insert("id".into(), Value::String("00000000-0000-4000-8000-000000000000".into()));
+        }
+        match event.get("action") {
+            Some(Value::String(a)) if a == "explode" => error.push(serde_json::json!({
+                "status": "error", "event": echo,
+                "context": {"message": "Local: Message timed out (simulated produce failure)"},
+            })),
+            Some(Value::String(a)) if a == "click" || a == "hover" => accepted.push(event.clone()),
+            other => {
+                let (keyword, message) = if matches!(other, Some(Value::String(_))) {
+                    ("enum", "should be equal to one of the allowed values")
+                } else {
+                    ("type", "should be string")
+                };
+                invalid.push(serde_json::json!({
+                    "status": "invalid", "event": echo,
+                    "context": {
+                        "message": format!("Event failed validation with schema at {}",
+                                           event.get("$schema").and_then(Value::as_str).unwrap_or("null")),
+                        "errors": [{"keyword": keyword, "dataPath": ".action",
+                                    "schemaPath": format!("#/properties/action/{keyword}"), "message": message}],
+                        "errorsText": format!("'.action' {message}"),
+                    },
+                }));
+            }
+        }
+    }
+    let (n, failed) = (events.len(), invalid.len() + error.len());
+    let (status, body) = if failed == 0 {
+        (201, None)
+    } else if invalid.len() == n {
+        (400, Some(serde_json::json!({"invalid": invalid})))
+    } else if failed != n {
+        (207, Some(serde_json::json!({"invalid": invalid, "error": error})))
+    } else {
+        (500, Some(serde_json::json!({"invalid": invalid, "error": error})))
+    };
+    GateAnswer { status, body, accepted }
+}
+
+/// One request the mock EventGate received.
+#[derive(Debug, Clone)]
+pub struct GateRequest {
+    /// The path without the query.
+    pub path: String,
+    /// Whether `?hasty` was truthy.
+    pub hasty: bool,
+    /// The events of the body (a single object counts as one).
+    pub events: Vec<Value>,
+    /// The status answered.
+    pub status: u16,
+    /// The events it took.
+    pub accepted: Vec<Value>,
+}
+
+/// A loopback EventGate on 127.0.0.1 (port 0) answering by [`eventgate_answer`]
+/// until [`MockEventGate::finish`] (or 30 s without a request).
+pub struct MockEventGate {
+    /// `http://127.0.0.1:PORT/v1/events`.
+    pub url: String,
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<Vec<GateRequest>>>,
+}
+
+/// Starts a [`MockEventGate`].
+pub fn mock_eventgate() -> MockEventGate {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port"));
+    let port = server.server_addr().to_ip().expect("an IP listener").port();
+    let thread_server = Arc::clone(&server);
+    let thread = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        while let Ok(Some(mut request)) = thread_server.recv_timeout(Duration::from_secs(30)) {
+            let (path, query) = request.url().split_once('?').unwrap_or((request.url(), ""));
+            let path = path.to_owned();
+            // EventGate: any non-empty `hasty` value is truthy, even "false".
+            let hasty = parse_query(query).iter().any(|(k, v)| k == "hasty" && !v.is_empty());
+            let mut raw = Vec::new();
+            let _ = std::io::Read::read_to_end(request.as_reader(), &mut raw);
+            let answer = if path == "/v1/events" {
+                eventgate_answer(&raw, hasty)
+            } else {
+                GateAnswer { status: 404, body: None, accepted: Vec::new() }
+            };
+            let events = match serde_json::from_slice::<Value>(&raw) {
+                Ok(Value::Array(a)) => a,
+                Ok(other) => vec![other],
+                Err(_) => Vec::new(),
+            };
+            let mut response =
+                tiny_http::Response::from_string(answer.body.as_ref().map(Value::to_string).unwrap_or_default())
+                    .with_status_code(answer.status);
+            if answer.body.is_some() {
+                response = response.with_header(
+                    tiny_http::Header::from_bytes("Content-Type", "application/json; charset=utf-8").unwrap(),
+                );
+            }
+            seen.push(GateRequest { path, hasty, events, status: answer.status, accepted: answer.accepted });
+            let _ = request.respond(response);
+        }
+        seen
+    });
+    MockEventGate { url: format!("http://127.0.0.1:{port}/v1/events"), server, thread: Some(thread) }
+}
+
+impl MockEventGate {
+    /// Stops the server (closing its port) and returns the requests it answered.
+    pub fn finish(mut self) -> Vec<GateRequest> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Vec<GateRequest> {
+        self.server.unblock();
+        self.thread.take().map(|t| t.join().expect("the mock EventGate thread panicked")).unwrap_or_default()
+    }
+}
+
+impl Drop for MockEventGate {
+    fn drop(&mut self) {
+        if self.thread.is_some() && !std::thread::panicking() {
+            self.stop();
+        }
+    }
+}
