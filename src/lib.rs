@@ -46,6 +46,7 @@ pub mod eventgate;
 pub mod identifier;
 pub mod input;
 pub mod intake;
+pub mod repo_check;
 pub mod sampling;
 pub mod schema;
 pub mod source;

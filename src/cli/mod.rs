@@ -6,6 +6,7 @@
 pub(crate) mod completions;
 pub(crate) mod env;
 pub(crate) mod id;
+pub(crate) mod repo;
 pub(crate) mod sample;
 pub(crate) mod send;
 pub(crate) mod serve;

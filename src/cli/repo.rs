@@ -1,0 +1,152 @@
+//! `epc validate --repo DIR`: a schema repository's CI checks (jsonschema-tools'
+//! tests), offline, reported per check and subject.
+//!
+//! Records (`--format ndjson`; `--format json` wraps them in `{"results": [...], "summary": {...}}`):
+//! `{"type":"case","check":"C1","skip_name":"schema-version-compatibility","title":…,"subject",
+//! "status":"pass|fail|skip","messages":[…],"line"}`, then
+//! `{"type":"summary","checks":{"C1":{"pass","fail","skip"},…},"pass","fail","skip"}`.
+//! `--format junit`: one test suite per check, one test case per subject, skips as skipped.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use comfy_table::Cell;
+use serde_json::{Map, Value, json};
+
+use super::ExitStatus;
+use crate::output::{Format, Printer, table};
+use epc::repo_check::{self, CaseResult, CaseStatus, CheckId, Mode, Report};
+use epc::schema::repository::SchemaRepository;
+
+pub(crate) fn run(repo: &Path, others: &[PathBuf], compat: bool, printer: &Printer) -> Result<ExitStatus> {
+    let others = others.iter().map(SchemaRepository::open).collect::<Result<Vec<_>, _>>()?;
+    let mode = if compat { Mode::Compatible } else { Mode::Strict };
+    let report = repo_check::check_repository(repo, others, mode)?;
+    for note in &report.notes {
+        printer.warning(note);
+    }
+    match printer.format {
+        Format::Junit => junit(&report)?,
+        _ => records(&report, printer)?,
+    }
+    summary_note(&report, printer);
+    Ok(if report.failed() { ExitStatus::Findings } else { ExitStatus::Success })
+}
+
+fn status_name(s: CaseStatus) -> &'static str {
+    match s {
+        CaseStatus::Pass => "pass",
+        CaseStatus::Fail => "fail",
+        CaseStatus::Skip => "skip",
+    }
+}
+
+fn record(r: &CaseResult) -> Value {
+    json!({
+        "type": "case",
+        "check": r.check.code(),
+        "skip_name": r.check.skip_name(),
+        "title": r.check.title(),
+        "subject": r.subject,
+        "status": status_name(r.status),
+        "messages": r.messages,
+        "line": r.line,
+    })
+}
+
+fn summary(report: &Report) -> Value {
+    let mut checks = Map::new();
+    let (mut p, mut f, mut s) = (0, 0, 0);
+    for c in CheckId::ALL {
+        let (cp, cf, cs) = report.counts(c);
+        if cp + cf + cs > 0 {
+            checks.insert(c.code().to_owned(), json!({"pass": cp, "fail": cf, "skip": cs}));
+        }
+        (p, f, s) = (p + cp, f + cf, s + cs);
+    }
+    json!({"type": "summary", "checks": checks, "pass": p, "fail": f, "skip": s})
+}
+
+fn records(report: &Report, printer: &Printer) -> Result<()> {
+    let mut sink = printer.sink("results", &["check", "skip name", "subject", "result", "message"])?;
+    for r in &report.results {
+        // A table lists failures (and skips) only; JSON lists every case.
+        if printer.format == Format::Table && r.status == CaseStatus::Pass {
+            continue;
+        }
+        sink.push(record(r), |_| {
+            vec![
+                Cell::new(r.check.code()),
+                Cell::new(r.check.skip_name().unwrap_or("-")),
+                Cell::new(match r.line {
+                    Some(l) => format!("{}:{l}", r.subject),
+                    None => r.subject.clone(),
+                }),
+                match r.status {
+                    CaseStatus::Fail => table::alert(printer, "FAIL"),
+                    CaseStatus::Skip => Cell::new("skip"),
+                    CaseStatus::Pass => Cell::new("pass"),
+                },
+                Cell::new(r.messages.join("\n")),
+            ]
+        })?;
+    }
+    sink.finish(summary(report))?;
+    Ok(())
+}
+
+fn summary_note(report: &Report, printer: &Printer) {
+    let mut lines = Vec::new();
+    for c in CheckId::ALL {
+        let (p, f, s) = report.counts(c);
+        if p + f + s > 0 {
+            lines.push(format!("  {:<4} {:<52} {p:>5} pass {f:>4} fail {s:>4} skip", c.code(), c.title()));
+        }
+    }
+    let total = summary(report);
+    printer.note(format!(
+        "repository checks: {} pass, {} fail, {} skip\n{}",
+        total["pass"],
+        total["fail"],
+        total["skip"],
+        lines.join("\n")
+    ));
+}
+
+fn junit(report: &Report) -> Result<()> {
+    let mut junit = quick_junit::Report::new("epc validate --repo");
+    for c in CheckId::ALL {
+        let cases: Vec<&CaseResult> = report.results.iter().filter(|r| r.check == c).collect();
+        if cases.is_empty() {
+            continue;
+        }
+        let name = match c.skip_name() {
+            Some(skip) => format!("{} {} ({skip})", c.code(), c.title()),
+            None => format!("{} {}", c.code(), c.title()),
+        };
+        let mut suite = quick_junit::TestSuite::new(name);
+        for r in cases {
+            let status = match r.status {
+                CaseStatus::Pass => quick_junit::TestCaseStatus::success(),
+                CaseStatus::Skip => {
+                    let mut s = quick_junit::TestCaseStatus::skipped();
+                    s.set_message(r.messages.join("\n"));
+                    s
+                }
+                CaseStatus::Fail => {
+                    let mut s = quick_junit::TestCaseStatus::non_success(quick_junit::NonSuccessKind::Failure);
+                    s.set_message(r.messages.first().cloned().unwrap_or_default());
+                    s.set_description(r.messages.join("\n"));
+                    s
+                }
+            };
+            let mut case = quick_junit::TestCase::new(r.subject.clone(), status);
+            case.set_classname(c.code());
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    let mut out = std::io::stdout().lock();
+    junit.serialize(&mut out).context("cannot write the JUnit report")?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Finding the schema files of a repository, as jsonschema-tools'
+//! `findSchemaPaths` does (schema-repos.md §4.1): under the schema base path,
+//! files whose extension is a configured content type and whose name is the
+//! current name or a semantic version. Unlike jsonschema-tools, a file that
+//! does not parse, or lacks `title` or `$id`, is kept with its error instead
+//! of aborting the run.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::config::ToolsConfig;
+use crate::schema::SchemaVersion;
+use crate::schema::repository::SchemaError;
+use crate::schema::yaml;
+
+/// Why a schema file cannot be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// A one-line message naming the file.
+    pub message: String,
+    /// The 1-based line, when known.
+    pub line: Option<u64>,
+}
+
+/// A loaded schema file's identity.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The parsed document.
+    pub value: Value,
+    /// Its `title`.
+    pub title: String,
+    /// Its `$id`.
+    pub id: String,
+    /// The version read from `$id` (jsonschema-tools' `semver.coerce` of its basename).
+    pub version: Option<SchemaVersion>,
+}
+
+/// One schema file of the repository.
+#[derive(Debug, Clone)]
+pub struct SchemaFile {
+    /// The file.
+    pub path: PathBuf,
+    /// The file relative to the repository root (`jsonschema/test/event/1.0.0.yaml`).
+    pub relative: PathBuf,
+    /// Its directory relative to the schema base path (`test/event`), as `/`-joined text.
+    pub dir: String,
+    /// Whether it is the current file (`current.yaml`).
+    pub is_current: bool,
+    /// Its content type (the extension: `yaml`, `json`).
+    pub content_type: String,
+    /// The version its name says (`1.0.0.yaml`); `None` for current.
+    pub name_version: Option<SchemaVersion>,
+    /// The document, or why it cannot be used.
+    pub loaded: Result<Loaded, LoadError>,
+}
+
+/// `semver.coerce(basename(id))`: the first `X[.Y[.Z]]` in the last path segment.
+#[must_use]
+pub fn version_of_id(id: &str) -> Option<SchemaVersion> {
+    let base = id.rsplit('/').next().unwrap_or(id);
+    let start = base.find(|c: char| c.is_ascii_digit())?;
+    let nums: Vec<u64> = base[start..]
+        .split('.')
+        .take(3)
+        .map_while(|p| {
+            let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect();
+    let get = |i: usize| nums.get(i).copied().unwrap_or(0);
+    (!nums.is_empty()).then(|| SchemaVersion { major: get(0), minor: get(1), patch: get(2) })
+}
+
+/// Finds and loads every schema file (see the module documentation), sorted by path.
+///
+/// # Errors
+/// [`SchemaError::Io`] when a folder cannot be listed.
+pub fn discover(root: &Path, config: &ToolsConfig) -> Result<Vec<SchemaFile>, SchemaError> {
+    let base = root.join(&config.schema_base_path);
+    let mut out = Vec::new();
+    let mut stack = vec![base.clone()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|error| SchemaError::Io { path: dir.clone(), error })?;
+        for entry in entries {
+            let entry = entry.map_err(|error| SchemaError::Io { path: dir.clone(), error })?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|error| SchemaError::Io { path: path.clone(), error })?;
+            if kind.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some((stem, ext)) = name.rsplit_once('.') else { continue };
+            let (stem, ext) = (stem.to_owned(), ext.to_owned());
+            if !config.content_types.iter().any(|ct| *ct == ext) {
+                continue;
+            }
+            let current_stem = config.current_name.rsplit_once('.').map_or(config.current_name.as_str(), |(s, _)| s);
+            let is_current = stem == current_stem;
+            let name_version = stem.parse::<SchemaVersion>().ok();
+            if !is_current && name_version.is_none() {
+                continue;
+            }
+            let relative = path.strip_prefix(root).unwrap_or(&path).to_owned();
+            let dir_rel = path.parent().and_then(|p| p.strip_prefix(&base).ok()).unwrap_or(Path::new(""));
+            let dir_text = dir_rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let loaded = load(&path, &relative);
+            if let Ok(l) = &loaded
+                && config.ignore.iter().any(|r| r.is_match(&l.id))
+            {
+                continue;
+            }
+            out.push(SchemaFile { path, relative, dir: dir_text, is_current, content_type: ext, name_version, loaded });
+        }
+    }
+    out.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(out)
+}
+
+fn load(path: &Path, relative: &Path) -> Result<Loaded, LoadError> {
+    let shown = relative.display();
+    let value = yaml::load_file(path)
+        .map_err(|e| LoadError { message: format!("{e}"), line: (e.position.line > 0).then_some(e.position.line) })?;
+    let title = value.get("title").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| LoadError {
+        message: format!("{shown}: no `title`: every schema needs one (jsonschema-tools aborts its whole run here)"),
+        line: None,
+    })?;
+    let id = value.get("$id").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| LoadError {
+        message: format!("{shown}: no `$id`: every schema needs one (jsonschema-tools aborts its whole run here)"),
+        line: None,
+    })?;
+    let version = version_of_id(&id);
+    Ok(Loaded { value, title, id, version })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_come_from_the_id_basename() {
+        let v = |s: &str| version_of_id(s).map(|v| v.to_string());
+        assert_eq!(v("/test/event/1.2.3").as_deref(), Some("1.2.3"));
+        assert_eq!(v("/test/event/1.2").as_deref(), Some("1.2.0"));
+        assert_eq!(v("/test/event/current"), None);
+    }
+
+    #[test]
+    fn finds_versioned_and_current_files_and_keeps_broken_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("jsonschema/test/event");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::write(base.join("1.0.0.yaml"), "title: test/event\n$id: /test/event/1.0.0\n").unwrap();
+        std::fs::write(base.join("current.yaml"), "title: test/event\n$id: /test/event/1.0.0\n").unwrap();
+        std::fs::write(base.join("1.1.0.yaml"), "title: [unclosed\n").unwrap();
+        std::fs::write(base.join("latest"), "1.0.0.yaml").unwrap();
+        std::fs::write(base.join("notes.yaml"), "x: 1\n").unwrap();
+        let config = ToolsConfig::from_value(&serde_json::json!({"contentTypes": ["yaml"]})).unwrap();
+        let files = discover(dir.path(), &config).unwrap();
+        let names: Vec<String> = files.iter().map(|f| f.relative.display().to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "jsonschema/test/event/1.0.0.yaml",
+                "jsonschema/test/event/1.1.0.yaml",
+                "jsonschema/test/event/current.yaml"
+            ]
+        );
+        assert!(files[1].loaded.is_err());
+        assert_eq!(files[0].dir, "test/event");
+        assert!(files[2].is_current);
+    }
+}

@@ -1,0 +1,331 @@
+//! Repository checks: what jsonschema-tools' mocha suite checks in a schema
+//! repository's CI (`npm test`), done offline, without aborting on one bad
+//! file, and with the gaps closed (schema-repos.md §4 and its checklist §(a)).
+//!
+//! A [`Report`] holds one [`CaseResult`] per check and subject (a title, a
+//! version or a file), each passed, failed (with messages naming the file, the
+//! JSON pointer, the check and its skip name) or skipped by
+//! `skipSchemaTestCases`. The checks are grouped as jsonschema-tools groups
+//! them: structure (S1–S16), robustness (R1–R8), compatibility (C1), plus X1
+//! for files that cannot be loaded at all (which abort jsonschema-tools' run).
+//!
+//! [`Mode::Strict`] (epc's default) adds what jsonschema-tools misses:
+//! narrowing within a major version (an `enum`, `pattern`, `maximum`,
+//! `minimum`, `maxLength` decrease, or `required` added to an existing field
+//! or object) and snake_case inside array `items` and map values.
+//! [`Mode::Compatible`] gives jsonschema-tools' results.
+
+pub mod compat;
+pub mod config;
+pub mod discover;
+pub mod robustness;
+pub mod structure;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::schema::repository::{SchemaError, SchemaRepository, SchemaResolver};
+
+pub use config::ToolsConfig;
+pub use discover::SchemaFile;
+
+/// How strict the checks are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// jsonschema-tools' checks plus the gaps it misses (the default).
+    #[default]
+    Strict,
+    /// jsonschema-tools 1.3.0's results, gaps included.
+    Compatible,
+}
+
+/// Every check, numbered as in schema-repos.md §(a).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs)]
+pub enum CheckId {
+    S1,
+    S2,
+    S3,
+    S4,
+    S5,
+    S6,
+    S7,
+    S8,
+    S9,
+    S10,
+    S11,
+    S12,
+    S13,
+    S14,
+    S15,
+    S16,
+    R1,
+    R2,
+    R3,
+    R4,
+    R5,
+    R6,
+    R7,
+    R8,
+    C1,
+    /// A schema file that cannot be loaded (YAML error, no `title`, no `$id`).
+    X1,
+}
+
+impl CheckId {
+    /// Every check, in report order.
+    pub const ALL: [Self; 26] = [
+        Self::X1,
+        Self::S1,
+        Self::S2,
+        Self::S3,
+        Self::S4,
+        Self::S5,
+        Self::S6,
+        Self::S7,
+        Self::S8,
+        Self::S9,
+        Self::S10,
+        Self::S11,
+        Self::S12,
+        Self::S13,
+        Self::S14,
+        Self::S15,
+        Self::S16,
+        Self::R1,
+        Self::R2,
+        Self::R3,
+        Self::R4,
+        Self::R5,
+        Self::R6,
+        Self::R7,
+        Self::R8,
+        Self::C1,
+    ];
+
+    /// The check's code (`S8`, `R4`, `C1`).
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::S1 => "S1",
+            Self::S2 => "S2",
+            Self::S3 => "S3",
+            Self::S4 => "S4",
+            Self::S5 => "S5",
+            Self::S6 => "S6",
+            Self::S7 => "S7",
+            Self::S8 => "S8",
+            Self::S9 => "S9",
+            Self::S10 => "S10",
+            Self::S11 => "S11",
+            Self::S12 => "S12",
+            Self::S13 => "S13",
+            Self::S14 => "S14",
+            Self::S15 => "S15",
+            Self::S16 => "S16",
+            Self::R1 => "R1",
+            Self::R2 => "R2",
+            Self::R3 => "R3",
+            Self::R4 => "R4",
+            Self::R5 => "R5",
+            Self::R6 => "R6",
+            Self::R7 => "R7",
+            Self::R8 => "R8",
+            Self::C1 => "C1",
+            Self::X1 => "X1",
+        }
+    }
+
+    /// The name `skipSchemaTestCases` uses for the check; `None` for checks
+    /// that cannot be skipped (structure and loading, as in jsonschema-tools).
+    #[must_use]
+    pub fn skip_name(self) -> Option<&'static str> {
+        Some(match self {
+            Self::R1 => "schema-is-valid",
+            Self::R2 => "schema-is-secure",
+            Self::R3 => "schema-snake-case-properties",
+            Self::R4 => "schema-deterministic-types",
+            Self::R5 => "schema-required-properties-exist",
+            Self::R6 => "schema-examples-$schema-matches-schema-$id",
+            Self::R7 => "schema-examples-are-valid",
+            Self::R8 => "schema-enforced-numeric-bounds",
+            Self::C1 => "schema-version-compatibility",
+            _ => return None,
+        })
+    }
+
+    /// A short description (the mocha test title's gist).
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::S1 => "all files of a title in one directory",
+            Self::S2 => "directory matches the title",
+            Self::S3 => "has current.yaml",
+            Self::S4 => "no extensionless current symlink",
+            Self::S5 => "has a current file",
+            Self::S6 => "has a versioned file",
+            Self::S7 => "current is materialized as the greatest version",
+            Self::S8 => "current equals the materialized latest version",
+            Self::S9 => "latest.<ct> symlink points to the latest version",
+            Self::S10 => "latest symlink points to the latest version",
+            Self::S11 => "version file exists in its directory",
+            Self::S12 => "extensionless version symlink",
+            Self::S13 => "version has the title",
+            Self::S14 => "version is in the title's directory",
+            Self::S15 => "$id matches the path",
+            Self::S16 => "content types are equal",
+            Self::R1 => "valid draft-07 JSON Schema",
+            Self::R2 => "secure JSON Schema",
+            Self::R3 => "snake_case property names",
+            Self::R4 => "deterministic types",
+            Self::R5 => "required properties exist",
+            Self::R6 => "examples' $schema equals $id",
+            Self::R7 => "examples validate",
+            Self::R8 => "numeric bounds within enforcedNumericBounds",
+            Self::C1 => "compatible with the previous version of the major",
+            Self::X1 => "schema file loads (YAML, title, $id)",
+        }
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Passed, failed or skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseStatus {
+    /// The check passed.
+    Pass,
+    /// The check failed: see the messages.
+    Fail,
+    /// Skipped by `skipSchemaTestCases`.
+    Skip,
+}
+
+/// One check on one subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseResult {
+    /// The check.
+    pub check: CheckId,
+    /// What was checked: a file relative to the repository root
+    /// (`jsonschema/test/event/1.0.0.yaml`), a title, or `<new> vs <old>` for C1.
+    pub subject: String,
+    /// The outcome.
+    pub status: CaseStatus,
+    /// For failures: one message per problem, each naming the JSON pointer
+    /// (`/properties/test`) where there is one; for skips: the matching rule.
+    pub messages: Vec<String>,
+    /// The 1-based line in the file, when known (YAML errors).
+    pub line: Option<u64>,
+}
+
+impl CaseResult {
+    /// A passed case.
+    #[must_use]
+    pub fn pass(check: CheckId, subject: impl Into<String>) -> Self {
+        Self { check, subject: subject.into(), status: CaseStatus::Pass, messages: Vec::new(), line: None }
+    }
+
+    /// A failed case with its messages.
+    #[must_use]
+    pub fn fail(check: CheckId, subject: impl Into<String>, messages: Vec<String>) -> Self {
+        Self { check, subject: subject.into(), status: CaseStatus::Fail, messages, line: None }
+    }
+
+    /// Passed when `messages` is empty, else failed.
+    #[must_use]
+    pub fn from_messages(check: CheckId, subject: impl Into<String>, messages: Vec<String>) -> Self {
+        if messages.is_empty() { Self::pass(check, subject) } else { Self::fail(check, subject, messages) }
+    }
+}
+
+/// What the repository checks found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every case, in check order then subject order.
+    pub results: Vec<CaseResult>,
+    /// Notes for the user (base URIs not used, documented deviations applied).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// `(passed, failed, skipped)` for one check.
+    #[must_use]
+    pub fn counts(&self, check: CheckId) -> (usize, usize, usize) {
+        let of = |s| self.results.iter().filter(|r| r.check == check && r.status == s).count();
+        (of(CaseStatus::Pass), of(CaseStatus::Fail), of(CaseStatus::Skip))
+    }
+
+    /// Whether any case failed.
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        self.results.iter().any(|r| r.status == CaseStatus::Fail)
+    }
+}
+
+/// Everything a check needs about the repository under test.
+#[derive(Debug)]
+pub struct Context {
+    /// The repository root.
+    pub root: PathBuf,
+    /// `.jsonschema-tools.yaml` with jsonschema-tools' defaults.
+    pub config: ToolsConfig,
+    /// Every schema file found (versioned and current), loaded or not.
+    pub files: Vec<SchemaFile>,
+    /// Resolves `$ref`s: this repository first, then `--schema-repo`s, then configured base URIs.
+    pub resolver: Arc<SchemaResolver>,
+    /// Strict or jsonschema-tools-compatible.
+    pub mode: Mode,
+}
+
+impl Context {
+    /// Whether `skipSchemaTestCases` skips `check` for a schema with this `$id`
+    /// (an unanchored regex on the `$id`, schema-repos.md §4.1 row K); returns the rule.
+    #[must_use]
+    pub fn skipped_by(&self, check: CheckId, id: &str) -> Option<String> {
+        let name = check.skip_name()?;
+        self.config
+            .skip_rules
+            .iter()
+            .find(|r| r.names.iter().any(|n| n == name) && r.regex.is_match(id))
+            .map(|r| format!("skipped by skipSchemaTestCases `{}`: {name}", r.pattern))
+    }
+}
+
+/// Checks a schema repository: opens it and the other repositories (for
+/// `$ref`s its config points at remotely), discovers its schema files and
+/// runs every check. Files that cannot be loaded are X1 failures; every other
+/// file is still checked.
+///
+/// # Errors
+/// [`SchemaError`] when the repository folder or its config cannot be read.
+pub fn check_repository(
+    root: &std::path::Path,
+    others: Vec<SchemaRepository>,
+    mode: Mode,
+) -> Result<Report, SchemaError> {
+    let config = ToolsConfig::load(root)?;
+    let repo = SchemaRepository::open(root)?;
+    let mut repos = vec![repo];
+    repos.extend(others);
+    let resolver = Arc::new(SchemaResolver::new(repos, &[], false)?);
+    let files = discover::discover(root, &config)?;
+    let ctx = Context { root: root.to_owned(), config, files, resolver: Arc::clone(&resolver), mode };
+    let mut report = Report { results: Vec::new(), notes: resolver.notes().to_vec() };
+    for f in &ctx.files {
+        if let Err(e) = &f.loaded {
+            let mut r = CaseResult::fail(CheckId::X1, f.relative.display().to_string(), vec![e.message.clone()]);
+            r.line = e.line;
+            report.results.push(r);
+        }
+    }
+    report.results.extend(structure::check(&ctx));
+    report.results.extend(robustness::check(&ctx));
+    report.results.extend(compat::check(&ctx));
+    report.results.sort_by(|a, b| (a.check, &a.subject).cmp(&(b.check, &b.subject)));
+    Ok(report)
+}
