@@ -95,7 +95,7 @@ pub struct EventReader {
 }
 
 enum State {
-    Lines { reader: Box<dyn BufRead + Send>, line: usize, pending: Option<String> },
+    Lines { reader: Box<dyn BufRead + Send>, line: usize, pending: Option<String>, buf: String },
     Items(std::vec::IntoIter<(Locator, Raw)>),
     Done,
 }
@@ -147,7 +147,10 @@ impl EventReader {
                 reader.read_line(&mut first).map_err(fail)?;
                 let detected = detect(&first, &mut reader).map_err(fail)?;
                 if detected == InputFormat::Ndjson {
-                    return Ok(Self { source, state: State::Lines { reader, line: 0, pending: Some(first) } });
+                    return Ok(Self {
+                        source,
+                        state: State::Lines { reader, line: 0, pending: Some(first), buf: String::new() },
+                    });
                 }
                 let mut rest = String::new();
                 reader.read_to_string(&mut rest).map_err(fail)?;
@@ -156,7 +159,7 @@ impl EventReader {
             }
         };
         if format == InputFormat::Ndjson {
-            return Ok(Self { source, state: State::Lines { reader, line: 0, pending: None } });
+            return Ok(Self { source, state: State::Lines { reader, line: 0, pending: None, buf: String::new() } });
         }
         let mut text = String::new();
         reader.read_to_string(&mut text).map_err(fail)?;
@@ -184,35 +187,38 @@ impl Iterator for EventReader {
                     };
                     return Some(Ok((Position { source: Arc::clone(&self.source), locator }, raw)));
                 }
-                State::Lines { reader, line, pending } => {
-                    let mut text = match pending.take() {
-                        Some(t) => t,
-                        None => {
-                            let mut buf = String::new();
-                            match reader.read_line(&mut buf) {
-                                Ok(0) => {
-                                    self.state = State::Done;
-                                    return None;
-                                }
-                                Ok(_) => buf,
-                                Err(error) => {
-                                    self.state = State::Done;
-                                    return Some(Err(InputError { source_name: self.source.to_string(), error }));
-                                }
+                State::Lines { reader, line, pending, buf } => {
+                    // Lines are read into one reused buffer and copied out at
+                    // their exact size: no string grown anew for each line.
+                    buf.clear();
+                    match pending.take() {
+                        Some(t) => *buf = t,
+                        None => match reader.read_line(buf) {
+                            Ok(0) => {
+                                self.state = State::Done;
+                                return None;
                             }
-                        }
-                    };
+                            Ok(_) => {}
+                            Err(error) => {
+                                self.state = State::Done;
+                                return Some(Err(InputError { source_name: self.source.to_string(), error }));
+                            }
+                        },
+                    }
                     *line += 1;
-                    if text.trim().is_empty() {
+                    if buf.trim().is_empty() {
                         continue;
                     }
-                    if text.ends_with('\n') {
-                        text.pop();
-                        if text.ends_with('\r') {
-                            text.pop();
-                        }
+                    let mut text: &str = buf;
+                    if let Some(t) = text.strip_suffix('\n') {
+                        text = t.strip_suffix('\r').unwrap_or(t);
                     }
                     let position = Position { source: Arc::clone(&self.source), locator: Locator::Line(*line) };
+                    let text = text.to_owned();
+                    if buf.capacity() > 1 << 20 {
+                        // A huge line was read: do not hold its size for the rest of the input.
+                        buf.shrink_to(1 << 16);
+                    }
                     return Some(Ok((position, Raw::Text(text))));
                 }
             }

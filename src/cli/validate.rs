@@ -17,7 +17,7 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use comfy_table::Cell;
 use rayon::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{ExitStatus, Hinted, env};
 use crate::output::{Format, Printer, table};
@@ -110,7 +110,10 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
                 continue;
             }
         };
-        let mut chunk: Vec<(Position, Raw)> = Vec::with_capacity(CHUNK);
+        // One thread takes small chunks: each line is checked while it is
+        // still in the cache, and there are no threads to keep busy.
+        let chunk_size = if jobs == 1 { 64 } else { CHUNK };
+        let mut chunk: Vec<(Position, Raw)> = Vec::with_capacity(chunk_size);
         let mut items = reader.into_iter();
         loop {
             chunk.clear();
@@ -123,7 +126,7 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
                         break;
                     }
                 }
-                if chunk.len() == CHUNK {
+                if chunk.len() == chunk_size {
                     break;
                 }
             }
@@ -240,21 +243,56 @@ fn outcome_name(row: &Row) -> &'static str {
     if row.malformed { "malformed" } else { row.report.outcome.as_str() }
 }
 
-fn record(row: &Row) -> Value {
-    json!({
-        "type": "result",
-        "source": row.position.to_string(),
-        "stream": row.report.stream,
-        "schema_uri": row.report.schema_uri,
-        "valid": row.report.outcome == Outcome::Valid,
-        "outcome": outcome_name(row),
-        "errors": row.report.violations.iter().map(|v| json!({
-            "instance_path": v.instance_path,
-            "schema_path": v.schema_path,
-            "keyword": v.keyword,
-            "message": v.message,
-        })).collect::<Vec<_>>(),
-    })
+/// A `result` record (see the module docs), serialized straight from the
+/// row: no `serde_json::Value` with its map, keys and `source` string is
+/// built per event on the hot path.
+#[derive(serde::Serialize)]
+struct ResultRecord<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    #[serde(serialize_with = "as_display")]
+    source: &'a Position,
+    stream: &'a Option<String>,
+    schema_uri: &'a Option<String>,
+    valid: bool,
+    outcome: &'static str,
+    errors: Vec<ErrorRecord<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorRecord<'a> {
+    instance_path: &'a str,
+    schema_path: &'a str,
+    keyword: &'a str,
+    message: &'a str,
+}
+
+fn as_display<S: serde::Serializer>(value: &&Position, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+impl<'a> ResultRecord<'a> {
+    fn new(row: &'a Row, with_type: bool) -> Self {
+        Self {
+            kind: with_type.then_some("result"),
+            source: &row.position,
+            stream: &row.report.stream,
+            schema_uri: &row.report.schema_uri,
+            valid: row.report.outcome == Outcome::Valid,
+            outcome: outcome_name(row),
+            errors: row
+                .report
+                .violations
+                .iter()
+                .map(|v| ErrorRecord {
+                    instance_path: &v.instance_path,
+                    schema_path: &v.schema_path,
+                    keyword: &v.keyword,
+                    message: &v.message,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Where results go: a record sink, or a JUnit report built up to the end.
@@ -276,7 +314,7 @@ impl<'p> Output<'p> {
         match self {
             Self::Records(sink, printer) => {
                 let printer = *printer;
-                sink.push(record(&row), |_| table_row(printer, &row))?;
+                sink.push_serialize(|with_type| ResultRecord::new(&row, with_type), || table_row(printer, &row))?;
             }
             Self::Junit(report, suite) => {
                 let source = row.position.source.to_string();

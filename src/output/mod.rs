@@ -223,6 +223,34 @@ impl RecordSink<'_> {
         Ok(())
     }
 
+    /// Adds one record written straight from a serializable value (no
+    /// [`Value`] built per record): `record(true)` must serialize as the
+    /// record with its `type` key first, `record(false)` as the same record
+    /// without it (for `--format json`). `row` is only called for tables.
+    pub(crate) fn push_serialize<T: serde::Serialize>(
+        &mut self,
+        record: impl FnOnce(bool) -> T,
+        row: impl FnOnce() -> Vec<comfy_table::Cell>,
+    ) -> io::Result<()> {
+        match self.printer.format {
+            Format::Table => {
+                if let Some(t) = &mut self.table {
+                    t.add_row(row());
+                }
+            }
+            Format::Json => {
+                self.out.write_all(if self.count == 0 { b"\n    " } else { b",\n    " })?;
+                serde_json::to_writer(&mut self.out, &record(false))?;
+            }
+            Format::Ndjson | Format::Junit => {
+                serde_json::to_writer(&mut self.out, &record(true))?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
     /// Ends the output with the summary record.
     pub(crate) fn finish(mut self, summary: Value) -> io::Result<()> {
         match self.printer.format {

@@ -199,6 +199,15 @@ pub fn parse_yaml_str(text: &str, source_name: &str) -> Result<Value, DocumentEr
 /// JSON, trailing characters, nesting deeper than 128, or a duplicate key
 /// ([`DocumentErrorKind::DuplicateKey`] with the member's JSON pointer).
 pub fn parse_json_str(text: &str, source_name: &str) -> Result<Value, DocumentError> {
+    // The fast path builds each object once at its final size; it accepts
+    // exactly what the checked path below accepts, and gives the same value.
+    // Anything it refuses is parsed again by the checked path, for the error.
+    let stack = RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_str(text);
+    let fast = FastValue { stack: &stack };
+    if let Ok(value) = fast.deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
+        return Ok(value);
+    }
     let duplicate = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_str(text);
     let result = UniqueValue { duplicate: &duplicate }.deserialize(&mut de).and_then(|value| de.end().map(|()| value));
@@ -328,6 +337,90 @@ impl<'de> Visitor<'de> for UniqueValue<'_> {
                         }
                     };
                 }
+            }
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// The fast path of [`parse_json_str`]: a `serde_json::Value` seed that
+/// gathers an object's members on a stack shared by all levels, then builds
+/// the map at its final size (no rehash as it grows, no entry lookups while
+/// parsing). A repeated key fails without saying where: [`UniqueValue`] says.
+struct FastValue<'a> {
+    stack: &'a RefCell<Vec<(String, Value)>>,
+}
+
+impl<'de> DeserializeSeed<'de> for FastValue<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FastValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(value) = seq.next_element_seed(FastValue { stack: self.stack })? {
+            items.push(value);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let start = self.stack.borrow().len();
+        while let Some(key) = access.next_key::<String>()? {
+            let value = access.next_value_seed(FastValue { stack: self.stack })?;
+            self.stack.borrow_mut().push((key, value));
+        }
+        let mut stack = self.stack.borrow_mut();
+        let mut map = Map::with_capacity(stack.len() - start);
+        for (key, value) in stack.drain(start..) {
+            if map.insert(key, value).is_some() {
+                return Err(de::Error::custom("duplicate key"));
             }
         }
         Ok(Value::Object(map))
@@ -570,6 +663,20 @@ mod tests {
         assert_eq!(err.to_string(), "t.json:2:2: trailing characters");
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(parse_json_str(&deep, "deep.json").unwrap_err().to_string().contains("recursion limit"));
+    }
+
+    /// The fast path builds maps at their final size: same members, same
+    /// order, and a repeated key anywhere still reports through the checked path.
+    #[test]
+    fn json_fast_path_keeps_order_and_defers_duplicates_to_the_checked_path() {
+        let text = r#"{"z": 1, "m": {"q": [{"b": 2, "a": 1}, "x\"\u00e9"], "c": {}}, "a": [[], {}], "k": 1.0}"#;
+        let value = parse_json_str(text, "-").unwrap();
+        assert_eq!(value.to_string(), serde_json::from_str::<Value>(text).unwrap().to_string());
+        assert_eq!(value.as_object().unwrap().keys().collect::<Vec<_>>(), ["z", "m", "a", "k"]);
+        let members: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+        let text = format!("{{\"o\": [0, {{{}, \"k7\": 0}}]}}", members.join(", "));
+        let err = parse_json_str(&text, "e.json").unwrap_err();
+        assert!(matches!(err.kind, DocumentErrorKind::DuplicateKey { pointer: Some(ref p), .. } if p == "/o/1/k7"));
     }
 
     #[test]
