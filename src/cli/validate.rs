@@ -53,6 +53,12 @@ pub(crate) struct ValidateArgs {
     /// Threads validating NDJSON (default: all cores); output keeps the input order.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// Check a whole schema repository as its CI does (jsonschema-tools' tests), instead of events.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["inputs", "schema", "stream_config"])]
+    pub(crate) repo: Option<PathBuf>,
+    /// With --repo: jsonschema-tools 1.3.0's results, without epc's extra checks (narrowing, items snake_case).
+    #[arg(long, requires = "repo")]
+    pub(crate) jsonschema_tools_compat: bool,
 }
 
 /// Events handed to the workers at a time: bounds memory whatever the input size.
@@ -76,6 +82,9 @@ struct Counts {
 }
 
 pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> {
+    if let Some(repo) = &args.repo {
+        return super::repo::run(repo, &args.schema_repos, args.jsonschema_tools_compat, printer);
+    }
     let validator = Arc::new(build_validator(args, printer)?);
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
     let pool = rayon::ThreadPoolBuilder::new()
