@@ -527,7 +527,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__validate)
-            opts="-j -q -h -V --schema-repo --schema-base-uri --allow-remote --schema --stream-config --offline --jobs --format --color --quiet --help --version"
+            opts="-j -q -h -V --schema-repo --schema-base-uri --allow-remote --schema --stream-config --offline --jobs --repo --jsonschema-tools-compat --format --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -554,6 +554,10 @@ _epc() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -87,6 +87,7 @@ complete -c epc -n "__fish_epc_using_subcommand validate" -l schema-base-uri -d 
 complete -c epc -n "__fish_epc_using_subcommand validate" -l schema -d 'Check every event against this schema (a URI resolved in the repositories, or a schema file) instead of its `$schema`' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -l stream-config -d 'Stream config (file, `-` or API URL): each event\'s `meta.stream` must be configured with the schema\'s title' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -s j -l jobs -d 'Threads validating NDJSON (default: all cores); output keeps the input order' -r
+complete -c epc -n "__fish_epc_using_subcommand validate" -l repo -d 'Check a whole schema repository as its CI does (jsonschema-tools\' tests), instead of events' -r -F
 complete -c epc -n "__fish_epc_using_subcommand validate" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
 ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
@@ -96,6 +97,7 @@ always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand validate" -l allow-remote -d 'Allow http(s) base URIs (remote schema fetching is not implemented yet: local checkouts are needed)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -l offline -d 'Use the cached stream config of the last successful fetch'
+complete -c epc -n "__fish_epc_using_subcommand validate" -l jsonschema-tools-compat -d 'With --repo: jsonschema-tools 1.3.0\'s results, without epc\'s extra checks (narrowing, items snake_case)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s V -l version -d 'Print version'
