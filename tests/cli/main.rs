@@ -7,6 +7,7 @@ mod completions;
 mod id;
 mod sample;
 mod send;
+mod serve;
 mod streams;
 mod support;
 mod validate;

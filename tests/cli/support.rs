@@ -451,3 +451,147 @@ impl Drop for MockEventGate {
         }
     }
 }
+
+// A running `epc serve`: the real binary as a child process on a free loopback port.
+
+/// `epc serve --listen 127.0.0.1:0 ARGS…` running as a child process, with the
+/// hermetic environment of [`epc`]. Stopped with SIGINT (graceful shutdown) by
+/// [`Serve::stop`] or on drop.
+pub struct Serve {
+    /// The address it listens on.
+    pub addr: std::net::SocketAddr,
+    /// `http://ADDR/v1/events`.
+    pub url: String,
+    child: Option<std::process::Child>,
+    stderr: Option<JoinHandle<Vec<String>>>,
+    stdout: Option<JoinHandle<String>>,
+    _home: TempDir,
+}
+
+/// How a [`Serve`] ended.
+#[derive(Debug)]
+pub struct Stopped {
+    pub status: std::process::ExitStatus,
+    /// All of stderr, the listening line included.
+    pub stderr: String,
+    pub stdout: String,
+}
+
+/// Starts `epc serve --listen 127.0.0.1:0 ARGS…` and waits (at most 30 s) for its
+/// `epc serve: listening on http://ADDR/v1/events` line on stderr.
+pub fn serve<I, S>(args: I) -> Serve
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use std::io::{BufRead as _, Read as _};
+    use std::process::Stdio;
+
+    let home = tempfile::tempdir().expect("create a temporary HOME");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("epc"));
+    cmd.env_remove("EPC_STREAM_CONFIG")
+        .env_remove("EPC_SCHEMA_REPOS")
+        .env_remove("EPC_COLOR")
+        .env_remove("XDG_CACHE_HOME")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("HOME", home.path())
+        .env("EPC_CACHE_DIR", home.path().join("cache"))
+        .current_dir(root())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start epc serve");
+    let mut out = child.stdout.take().expect("piped stdout");
+    let stdout = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = out.read_to_string(&mut text);
+        text
+    });
+    let err = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stderr = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(err).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line.clone());
+            lines.push(line);
+        }
+        lines
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    let addr = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                if let Some(rest) = line.strip_prefix("epc serve: listening on http://") {
+                    let addr = rest.strip_suffix("/v1/events").unwrap_or(rest);
+                    break addr.parse().unwrap_or_else(|e| panic!("not an address ({e}): {line}"));
+                }
+                seen.push(line);
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("epc serve printed no listening line within 30 s; stderr:\n{}", seen.join("\n"));
+            }
+        }
+    };
+    Serve {
+        addr,
+        url: format!("http://{addr}/v1/events"),
+        child: Some(child),
+        stderr: Some(stderr),
+        stdout: Some(stdout),
+        _home: home,
+    }
+}
+
+impl Serve {
+    /// `http://ADDR{path}`.
+    pub fn at(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits at most 30 s for the process to exit.
+    pub fn stop(mut self) -> Stopped {
+        self.shutdown().expect("epc serve was running")
+    }
+
+    fn shutdown(&mut self) -> Option<Stopped> {
+        let mut child = self.child.take()?;
+        let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for epc serve") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline || !sent.as_ref().is_ok_and(std::process::ExitStatus::success) {
+                let _ = child.kill();
+                let status = child.wait().expect("wait for epc serve");
+                if !std::thread::panicking() {
+                    panic!("epc serve did not stop on SIGINT within 30 s (killed: {status})");
+                }
+                break status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stderr = self.stderr.take().map(|t| t.join().unwrap_or_default().join("\n")).unwrap_or_default();
+        let stdout = self.stdout.take().map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+        Some(Stopped { status, stderr, stdout })
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
