@@ -185,7 +185,12 @@ pub fn parse_yaml_str(text: &str, source_name: &str) -> Result<Value, DocumentEr
             serde_saphyr::Error::MultipleDocuments { .. } => {
                 DocumentErrorKind::Syntax("more than one YAML document (`---`); expected one".to_owned())
             }
-            other => DocumentErrorKind::Syntax(strip_location_suffix(&other.to_string())),
+            serde_saphyr::Error::Budget { breach: serde_saphyr::budget::BudgetBreach::Depth { .. }, .. } => {
+                DocumentErrorKind::Syntax(format!(
+                    "nesting too deep: more than {MAX_DEPTH} levels of mappings and lists"
+                ))
+            }
+            other => DocumentErrorKind::Syntax(explain_recursion_limit(strip_location_suffix(&other.to_string()))),
         };
         DocumentError { source_name: source_name.to_owned(), position, kind }
     })
@@ -215,10 +220,20 @@ pub fn parse_json_str(text: &str, source_name: &str) -> Result<Value, DocumentEr
         let position = Position { line: error.line() as u64, column: error.column() as u64 };
         let kind = match duplicate.into_inner() {
             Some((key, pointer)) => DocumentErrorKind::DuplicateKey { key, pointer: Some(pointer) },
-            None => DocumentErrorKind::Syntax(strip_location_suffix(&error.to_string())),
+            None => DocumentErrorKind::Syntax(explain_recursion_limit(strip_location_suffix(&error.to_string()))),
         };
         DocumentError { source_name: source_name.to_owned(), position, kind }
     })
+}
+
+/// Says what a parser's bare "recursion limit exceeded" means (serde_json's
+/// limit of 127 nested arrays and objects; the YAML scanner's for flow collections).
+fn explain_recursion_limit(message: String) -> String {
+    if message == "recursion limit exceeded" {
+        "nesting too deep: too many levels of nested arrays and objects (recursion limit exceeded)".to_owned()
+    } else {
+        message
+    }
 }
 
 /// Drops a parser's own " at line L column C" suffix: the position is
@@ -761,6 +776,14 @@ mod tests {
         assert!(parse_json_str(&objects, "ok.json").is_ok());
         assert!(parse_json_str(&depth(129), "deep.json").is_err());
         assert!(parse_json_str(&depth(100_000), "deep.json").is_err());
+        // The messages say what is wrong, with where.
+        let err = parse_json_str(&depth(100_000), "deep.json").unwrap_err().to_string();
+        assert!(err.starts_with("deep.json:1:128: nesting too deep") && err.contains("recursion limit"), "{err}");
+        let err = parse_yaml_str(&("a:\n".to_owned() + &depth(100_000)), "deep.yaml").unwrap_err().to_string();
+        assert!(err.starts_with("deep.yaml:2:") && err.contains("nesting too deep"), "{err}");
+        let block: String = (0..100).map(|i| " ".repeat(i) + "a:\n").collect();
+        let err = parse_yaml_str(&block, "deep.yaml").unwrap_err().to_string();
+        assert_eq!(err, "deep.yaml:65:65: nesting too deep: more than 64 levels of mappings and lists");
     }
 
     #[test]

@@ -499,6 +499,94 @@ fn standard_input_cannot_be_read_twice() {
     assert!(stderr_text(&a).contains("standard input"), "{}", stderr_text(&a));
 }
 
+#[test]
+fn deeply_nested_and_huge_inputs_are_reported_with_a_message_not_a_stack_overflow() {
+    const DEEP: usize = 100_000;
+    const EVENT: &str = r#"{"$schema":"/test/event/1.0.0","meta":{"stream":"test.event"},"dt":"2024-05-01T10:00:00Z","action":"click"}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let arrays = "[".repeat(DEEP) + &"]".repeat(DEEP);
+    let objects = "{\"a\":".repeat(DEEP) + "1" + &"}".repeat(DEEP);
+    let inputs = [
+        write("arrays.json", arrays.clone()),
+        write("objects.json", objects.clone()),
+        write("flow.yaml", format!("a: {arrays}\n")),
+        // 1000 levels of block mappings and of block sequences (100 000 would be 5 GB of indentation).
+        write("mappings.yaml", (0..1000).map(|i| " ".repeat(i) + "a:\n").collect()),
+        write("sequences.yaml", (0..1000).map(|i| " ".repeat(i) + "-\n").collect()),
+        // NDJSON: a good event around deep lines, each line its own result.
+        write("lines.ndjson", format!("{EVENT}\n{objects}\n{arrays}\n{EVENT}\n")),
+    ];
+    let a = validate_fixtures(&inputs.iter().map(String::as_str).collect::<Vec<_>>()).assert().code(1);
+    let (results, summary) = records(&a);
+    let nesting = |r: &Value| {
+        let m = messages(r);
+        assert!(m.contains(": nesting too deep"), "{r}");
+        m
+    };
+    for input in &inputs[..5] {
+        let r = record_for(&results, input);
+        assert_outcome(r, "malformed");
+        // The message names the file and where in it the nesting goes too deep.
+        let m = nesting(r);
+        assert!(
+            m.starts_with(&format!("{input}:")) && m[input.len() + 1..].starts_with(|c: char| c.is_ascii_digit()),
+            "{m}"
+        );
+    }
+    let lines = &inputs[5];
+    assert_outcome(record_for(&results, &format!("{lines}:1")), "valid");
+    for line in [2, 3] {
+        let r = record_for(&results, &format!("{lines}:{line}"));
+        assert_outcome(r, "malformed");
+        assert!(nesting(r).starts_with(&format!("{lines}:{line}:")), "{r}");
+    }
+    assert_outcome(record_for(&results, &format!("{lines}:4")), "valid");
+    assert_eq!(counts(&summary), [9, 2, 0, 0, 7, 0]);
+
+    // The same from standard input, in the table format.
+    let a = validate(&["--schema-repo", REPO]).write_stdin(objects.clone()).assert().code(1);
+    assert!(stdout_text(&a).contains("<stdin>:1:"), "{}", stdout_text(&a));
+
+    // Deep stream config or a deep forced schema: the run cannot go on (exit 2), saying why.
+    let config = write("streams.json", format!("{{\"streams\": {objects}}}"));
+    let a = validate_fixtures(&["--stream-config", &config, "fixtures/events/valid/click.json"]).assert().code(2);
+    assert!(
+        stderr_text(&a).contains("streams.json") && stderr_text(&a).contains("recursion limit"),
+        "{}",
+        stderr_text(&a)
+    );
+    let schema = write("schema.yaml", (0..1000).map(|i| " ".repeat(i) + "a:\n").collect());
+    let a = validate_fixtures(&["--schema", &schema, "fixtures/events/valid/click.json"]).assert().code(2);
+    assert!(stderr_text(&a).contains("schema.yaml:"), "{}", stderr_text(&a));
+
+    // A huge single line (16 MiB): an event with a 16 MiB string is invalid
+    // (`maxLength`), an unterminated one malformed at its last column.
+    let big = "x".repeat(16 << 20);
+    let huge = write(
+        "huge.ndjson",
+        format!(
+            "{}\n{{\"$schema\":\"/test/event/1.0.0\",\"action\":\"{big}\n",
+            EVENT.replace("\"click\"", &format!("\"{big}\""))
+        ),
+    );
+    let a = validate_fixtures(&[&huge]).assert().code(1);
+    let (results, summary) = records(&a);
+    assert_outcome(&results[0], "invalid");
+    assert!(errors(&results[0]).contains(&("/action", "maxLength")), "{:?}", errors(&results[0]));
+    assert_outcome(&results[1], "malformed");
+    assert!(
+        messages(&results[1]).starts_with(&format!("{huge}:2:")),
+        "{}",
+        messages(&results[1]).chars().take(200).collect::<String>()
+    );
+    assert_eq!(counts(&summary), [2, 0, 1, 0, 1, 0]);
+}
+
 // Case 03: stream `schema_title` must equal the schema's `title` exactly.
 
 const CASE_03: &str = "cases/03-stream-schema-title-mismatch";
