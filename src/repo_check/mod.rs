@@ -18,6 +18,7 @@
 pub mod compat;
 pub mod config;
 pub mod discover;
+pub mod materialize;
 pub mod robustness;
 pub mod structure;
 
@@ -323,7 +324,7 @@ pub fn check_repository(
             report.results.push(r);
         }
     }
-    report.results.extend(structure::check(&ctx));
+    report.results.extend(structure::check(&ctx, &mut report.notes));
     report.results.extend(robustness::check(&ctx));
     report.results.extend(compat::check(&ctx));
     report.results.sort_by(|a, b| (a.check, &a.subject).cmp(&(b.check, &b.subject)));

@@ -1,10 +1,540 @@
 //! Structure checks S1–S16 (schema-repos.md §(a)): layout, symlinks, `$id`s,
 //! and current equal to the materialized latest version.
+//!
+//! Files are grouped by their `title`, as jsonschema-tools groups them. Per
+//! title: S1–S10; per version of a title (`current.yaml` counts, with the
+//! version of its `$id`): S11–S15 per content type and S16. Unlike
+//! jsonschema-tools, a title whose directory does not match (S2), or that has
+//! no current file (S5) or no versioned file (S6), is still checked in full
+//! (jsonschema-tools declares one `it.only` test for it and then runs nothing
+//! else in the whole repository).
+//!
+//! Symlinks: a real symlink, or a *symlink stub*, a small file whose whole
+//! content is the name of a sibling file (how Git checks out a symlink where
+//! symlinks are not supported), counts as a symlink with that target.
+//!
+//! S8 materializes `current.yaml` ([`super::materialize`]) and compares it
+//! with the latest version as values. Where jsonschema-tools generated a fake
+//! example (`shouldGenerateExample` and `current.yaml` without `examples`),
+//! both sides are compared without `examples`, and the report says so once.
+//! Each message starts with the check and names the file (relative to the
+//! repository root) and, where there is one, the JSON pointer (`file#/pointer`).
 
-use super::{CaseResult, Context};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
 
-/// Runs S1–S16.
+use serde_json::Value;
+
+use super::discover::{Loaded, SchemaFile};
+use super::materialize::{self, short};
+use super::{CaseResult, CheckId, Context};
+use crate::schema::SchemaVersion;
+
+/// The largest file taken to be a symlink stub.
+const MAX_STUB_LEN: u64 = 255;
+
+/// How many differences S8 lists before summarizing the rest.
+const MAX_DIFFS: usize = 20;
+
+/// A loaded schema file.
+struct Info<'a> {
+    file: &'a SchemaFile,
+    loaded: &'a Loaded,
+}
+
+impl Info<'_> {
+    fn rel(&self) -> String {
+        slash(&self.file.relative)
+    }
+    fn version(&self) -> Option<SchemaVersion> {
+        self.loaded.version
+    }
+}
+
+fn slash(p: &Path) -> String {
+    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn version_text(v: Option<SchemaVersion>) -> String {
+    v.map_or_else(|| "(none)".to_owned(), |v| v.to_string())
+}
+
+/// What is at a path that should be a symlink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Link {
+    /// Nothing (not even a dangling symlink).
+    Missing,
+    /// A symlink, with its target as written.
+    Symlink(String),
+    /// A symlink stub, with the name it holds.
+    Stub(String),
+    /// A regular file that is not a stub, or a folder.
+    Plain,
+}
+
+fn link_at(path: &Path) -> Link {
+    let Ok(meta) = fs::symlink_metadata(path) else { return Link::Missing };
+    if meta.file_type().is_symlink() {
+        return fs::read_link(path).map_or(Link::Plain, |t| Link::Symlink(t.to_string_lossy().into_owned()));
+    }
+    if meta.is_file()
+        && meta.len() > 0
+        && meta.len() <= MAX_STUB_LEN
+        && let Some(name) = stub_name(path)
+    {
+        return Link::Stub(name);
+    }
+    Link::Plain
+}
+
+/// The name a symlink stub holds: the whole content (a final newline
+/// allowed) when it is a plain file name, such as `1.0.0.yaml`.
+fn stub_name(path: &Path) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    let name = text.strip_suffix('\n').unwrap_or(&text);
+    let plain = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | ':' | '{' | '[' | '#'));
+    plain.then(|| name.to_owned())
+}
+
+/// The file a path leads to, following symlinks and symlink stubs; `None`
+/// when it leads nowhere.
+fn real_path(path: &Path) -> Option<PathBuf> {
+    let mut real = path.canonicalize().ok()?;
+    for _ in 0..8 {
+        let Link::Stub(name) = link_at(&real) else { break };
+        let next = real.parent()?.join(name).canonicalize().ok()?;
+        if next == real {
+            break;
+        }
+        real = next;
+    }
+    real.is_file().then_some(real)
+}
+
+/// Runs S1–S16; notes for the report (documented deviations applied) go to `notes`.
 #[must_use]
-pub fn check(_ctx: &Context) -> Vec<CaseResult> {
-    Vec::new()
+pub fn check(ctx: &Context, notes: &mut Vec<String>) -> Vec<CaseResult> {
+    let mut titles: BTreeMap<&str, Vec<Info<'_>>> = BTreeMap::new();
+    for file in &ctx.files {
+        if let Ok(loaded) = &file.loaded {
+            titles.entry(loaded.title.as_str()).or_default().push(Info { file, loaded });
+        }
+    }
+    let mut out = Vec::new();
+    let mut generated = Vec::new();
+    for (title, infos) in &titles {
+        Title { ctx, title, infos }.check(&mut out, &mut generated);
+    }
+    if !generated.is_empty() {
+        notes.push(format!(
+            "S8: {} title(s) have no `examples` in {} and `shouldGenerateExample` is on, so their latest version \
+             carries an example jsonschema-tools generated with json-schema-faker; epc does not reproduce that \
+             generator and compares those titles without `examples` ({})",
+            generated.len(),
+            ctx.config.current_name,
+            generated.join(", ")
+        ));
+    }
+    out
+}
+
+struct Title<'c, 'a> {
+    ctx: &'c Context,
+    title: &'a str,
+    infos: &'a [Info<'a>],
+}
+
+impl Title<'_, '_> {
+    fn check(&self, out: &mut Vec<CaseResult>, generated: &mut Vec<String>) {
+        let ctx = self.ctx;
+        let title = self.title;
+        let first = &self.infos[0];
+        let dir = first.file.path.parent().unwrap_or(Path::new("")).to_owned();
+        let dir_rel = first.file.relative.parent().map(slash).unwrap_or_default();
+        let ct0 = ctx.config.content_types[0].as_str();
+        let current = self.infos.iter().find(|i| i.file.is_current);
+        let latest = self
+            .infos
+            .iter()
+            .filter(|i| !i.file.is_current && i.file.content_type == ct0)
+            .max_by(|a, b| (a.version(), &a.file.relative).cmp(&(b.version(), &b.file.relative)));
+        let pass_or = |check: CheckId, messages: Vec<String>| CaseResult::from_messages(check, title, messages);
+
+        // S1: one directory.
+        let mut m = Vec::new();
+        for pair in self.infos.windows(2) {
+            if pair[0].file.path.parent() != pair[1].file.path.parent() {
+                m.push(format!("S1 {}: is not in the same directory as {}", pair[1].rel(), pair[0].rel()));
+            }
+        }
+        out.push(pass_or(CheckId::S1, m));
+
+        // S2: directory == title.
+        let m = self
+            .infos
+            .iter()
+            .filter(|i| i.file.dir != title)
+            .map(|i| {
+                format!(
+                    "S2 {}#/title: title `{title}` does not match the directory `{}` (schema title must match relative \
+                     schema directory)",
+                    i.rel(),
+                    i.file.dir
+                )
+            })
+            .collect();
+        out.push(pass_or(CheckId::S2, m));
+
+        // S3: current.yaml exists.
+        let current_path = dir.join(&ctx.config.current_name);
+        let current_rel = format!("{dir_rel}/{}", ctx.config.current_name);
+        let m = if current_path.is_file() {
+            Vec::new()
+        } else {
+            vec![format!("S3 {current_rel}: does not exist (every schema directory needs one)")]
+        };
+        out.push(pass_or(CheckId::S3, m));
+
+        // S4: no extensionless current symlink.
+        let stem = ctx.config.current_name.rsplit_once('.').map_or(ctx.config.current_name.as_str(), |(s, _)| s);
+        let m = if fs::symlink_metadata(dir.join(stem)).is_ok() {
+            vec![format!("S4 {dir_rel}/{stem}: exists; there must be no extensionless `{stem}` symlink or file")]
+        } else {
+            Vec::new()
+        };
+        out.push(pass_or(CheckId::S4, m));
+
+        // S5: a current file with this title.
+        let m = if current.is_some() {
+            Vec::new()
+        } else {
+            let why = ctx.files.iter().find(|f| f.path == current_path).map_or_else(
+                || format!("{current_rel} does not exist"),
+                |f| match &f.loaded {
+                    Ok(l) => format!("{current_rel} has title `{}`", l.title),
+                    Err(_) => format!("{current_rel} cannot be loaded (see X1)"),
+                },
+            );
+            vec![format!("S5 {dir_rel}: could not find current schema file with title `{title}`: {why}")]
+        };
+        out.push(pass_or(CheckId::S5, m));
+
+        // S6: a versioned file of the first content type.
+        let m = if latest.is_some() {
+            Vec::new()
+        } else {
+            vec![format!(
+                "S6 {dir_rel}: could not find latest schema version file: no <version>.{ct0} file with title `{title}`"
+            )]
+        };
+        out.push(pass_or(CheckId::S6, m));
+
+        // S7: the greatest version is current's version, materialized.
+        let m = match (current, latest) {
+            (None, _) => vec![format!("S7 {dir_rel}: no current file to compare with (see S5)")],
+            (Some(c), l) => {
+                let expected = format!("{dir_rel}/{}.{ct0}", version_text(c.version()));
+                match l {
+                    None => {
+                        let name = format!("{}.{ct0}", version_text(c.version()));
+                        let state = match ctx.files.iter().find(|f| f.path == dir.join(&name)).map(|f| &f.loaded) {
+                            Some(Ok(other)) => format!("has title `{}`", other.title),
+                            Some(Err(_)) => "cannot be loaded (see X1)".to_owned(),
+                            None => "does not exist".to_owned(),
+                        };
+                        vec![format!(
+                            "S7 {expected}: {state}: {} ($id version {}) must be materialized as the greatest \
+                             {ct0} version of `{title}`",
+                            c.rel(),
+                            version_text(c.version())
+                        )]
+                    }
+                    Some(l) if l.rel() != expected => vec![format!(
+                        "S7 {}: the greatest {ct0} version is {}, expected {expected} ({} has $id version {}): \
+                         materialize the current schema",
+                        dir_rel,
+                        l.rel(),
+                        c.rel(),
+                        version_text(c.version())
+                    )],
+                    Some(_) => Vec::new(),
+                }
+            }
+        };
+        out.push(pass_or(CheckId::S7, m));
+
+        // S8: current equals the materialized latest version.
+        out.push(pass_or(CheckId::S8, self.s8(current, latest, &dir_rel, generated)));
+
+        // S9, S10: latest symlinks.
+        if ctx.config.symlink_latest {
+            let mut names = vec![format!("latest.{ct0}")];
+            if ctx.config.symlink_extensionless {
+                names.push("latest".to_owned());
+            }
+            for (check, name) in [CheckId::S9, CheckId::S10].into_iter().zip(names) {
+                let path = dir.join(&name);
+                let shown = format!("{dir_rel}/{name}");
+                let m = match latest {
+                    None => vec![format!("{check} {shown}: no latest version to point to (see S6)")],
+                    Some(l) => latest_link(check, &path, &shown, l),
+                };
+                out.push(pass_or(check, m));
+            }
+        }
+
+        // Per version (current included), S11–S16.
+        let mut versions: BTreeMap<Option<SchemaVersion>, Vec<&Info<'_>>> = BTreeMap::new();
+        for info in self.infos.iter().filter(|i| !i.file.is_current) {
+            versions.entry(info.version()).or_default().push(info);
+        }
+        for info in self.infos.iter().filter(|i| i.file.is_current) {
+            versions.entry(info.version()).or_default().push(info);
+        }
+        for (version, group) in &versions {
+            self.version_checks(*version, group, &dir, &dir_rel, out);
+        }
+    }
+
+    fn s8(
+        &self,
+        current: Option<&Info<'_>>,
+        latest: Option<&Info<'_>>,
+        dir_rel: &str,
+        generated: &mut Vec<String>,
+    ) -> Vec<String> {
+        let ctx = self.ctx;
+        let Some(current) = current else {
+            return vec![format!("S8 {dir_rel}: no current file to materialize (see S5)")];
+        };
+        let crel = current.rel();
+        let materialized = materialize::materialize(&current.loaded.value, &ctx.resolver, ctx.config.numeric_bounds);
+        let mut m: Vec<String> = match &materialized {
+            Err(problems) => problems
+                .iter()
+                .map(|p| format!("S8 {crel}#{}: cannot be materialized: {}", p.pointer, p.message))
+                .collect(),
+            Ok(_) => Vec::new(),
+        };
+        let Some(latest) = latest else {
+            m.push(format!("S8 {crel}: no materialized version to compare with (see S6)"));
+            return m;
+        };
+        let lrel = latest.rel();
+        if latest.version() != current.version() {
+            m.insert(
+                0,
+                format!(
+                    "S8 {crel}#/$id: current and latest schema versions read from $id do not match: {crel} has {}, \
+                     the latest materialized version {lrel} has {}",
+                    version_text(current.version()),
+                    version_text(latest.version())
+                ),
+            );
+            return m;
+        }
+        let Ok(mut mine) = materialized else { return m };
+        let mut theirs = latest.loaded.value.clone();
+        let no_examples = current.loaded.value.get("examples").is_none_or(|e| e.as_array().is_some_and(Vec::is_empty));
+        if no_examples && ctx.config.generate_example {
+            if theirs.get("examples").and_then(Value::as_array).is_some_and(|e| !e.is_empty()) {
+                generated.push(self.title.to_owned());
+            }
+            for v in [&mut mine, &mut theirs] {
+                if let Value::Object(map) = v {
+                    map.shift_remove("examples");
+                }
+            }
+        }
+        let diffs = materialize::diff(&mine, &theirs);
+        if diffs.is_empty() {
+            return m;
+        }
+        m.push(format!(
+            "S8 {crel}: the materialized current schema does not equal the latest version {lrel} ({} difference(s); \
+             materialize the current schema again, or bump its $id and materialize)",
+            diffs.len()
+        ));
+        for d in diffs.iter().take(MAX_DIFFS) {
+            let text = match (&d.left, &d.right) {
+                (Some(l), None) => format!("only in the materialized {crel}: {}", short(l)),
+                (None, Some(r)) => format!("only in {lrel}: {}", short(r)),
+                (Some(l), Some(r)) => format!("materialized {crel} has {}, {lrel} has {}", short(l), short(r)),
+                (None, None) => String::new(),
+            };
+            m.push(format!("S8 {crel}#{}: {text}", d.pointer));
+        }
+        if diffs.len() > MAX_DIFFS {
+            m.push(format!("S8 {crel}: … and {} more difference(s)", diffs.len() - MAX_DIFFS));
+        }
+        m
+    }
+
+    fn version_checks(
+        &self,
+        version: Option<SchemaVersion>,
+        group: &[&Info<'_>],
+        dir: &Path,
+        dir_rel: &str,
+        out: &mut Vec<CaseResult>,
+    ) {
+        let ctx = self.ctx;
+        let title = self.title;
+        let v = version_text(version);
+        let ct0 = ctx.config.content_types[0].as_str();
+        for ct in &ctx.config.content_types {
+            let info = group.iter().find(|i| i.file.content_type == *ct);
+            let subject = info.map_or_else(|| format!("{dir_rel}/{v}.{ct}"), |i| i.rel());
+            // S11
+            let m = match info {
+                None => vec![format!("S11 {subject}: does not exist: version {v} of `{title}` has no {ct} file")],
+                Some(i) if i.file.path.parent() != Some(dir) => {
+                    vec![format!("S11 {}: is not in the expected directory {dir_rel}", i.rel())]
+                }
+                Some(i) if !i.file.path.is_file() => vec![format!("S11 {}: does not exist", i.rel())],
+                Some(_) => Vec::new(),
+            };
+            out.push(CaseResult::from_messages(CheckId::S11, subject.clone(), m));
+            // S12
+            if ctx.config.symlink_extensionless && ct == ct0 {
+                let (link_subject, m) = match version {
+                    None => (
+                        format!("{dir_rel}/{v}"),
+                        vec![format!(
+                            "S12 {subject}#/$id: has no version, so there is no extensionless symlink to check"
+                        )],
+                    ),
+                    Some(ver) => {
+                        let name = ver.to_string();
+                        let shown = format!("{dir_rel}/{name}");
+                        let m = version_link(&dir.join(&name), &shown, &format!("{name}.{ct}"));
+                        (shown, m)
+                    }
+                };
+                out.push(CaseResult::from_messages(CheckId::S12, link_subject, m));
+            }
+            // S13, S14, S15
+            let (m13, m14, m15) = match info {
+                None => {
+                    let none = || vec![format!("{subject}: does not exist (see S11)")];
+                    let tag = |c: &str, mut v: Vec<String>| {
+                        v[0] = format!("{c} {}", v[0]);
+                        v
+                    };
+                    (tag("S13", none()), tag("S14", none()), tag("S15", none()))
+                }
+                Some(i) => {
+                    let rel = i.rel();
+                    let m13 = if i.loaded.title == title {
+                        Vec::new()
+                    } else {
+                        vec![format!("S13 {rel}#/title: is `{}`, expected `{title}`", i.loaded.title)]
+                    };
+                    let m14 = if i.file.dir == title {
+                        Vec::new()
+                    } else {
+                        vec![format!(
+                            "S14 {rel}: is in directory `{}`, which does not match its title `{title}`",
+                            i.file.dir
+                        )]
+                    };
+                    let name = i.file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let under_base = if i.file.dir.is_empty() { name } else { format!("{}/{name}", i.file.dir) };
+                    let id = &i.loaded.id;
+                    let id_tail = id.get(1..).unwrap_or("");
+                    let m15 = if under_base.contains(id_tail) {
+                        Vec::new()
+                    } else {
+                        vec![format!(
+                            "S15 {rel}#/$id: `{id}` does not match the file's path `{under_base}` under the schema base \
+                             path (schema $id must match relative schema directory)"
+                        )]
+                    };
+                    (m13, m14, m15)
+                }
+            };
+            out.push(CaseResult::from_messages(CheckId::S13, subject.clone(), m13));
+            out.push(CaseResult::from_messages(CheckId::S14, subject.clone(), m14));
+            out.push(CaseResult::from_messages(CheckId::S15, subject, m15));
+        }
+        // S16: all materialized content types of the version are equal.
+        let materialized: Vec<&&Info<'_>> = group.iter().filter(|i| !i.file.is_current).collect();
+        let mut m = Vec::new();
+        for pair in materialized.windows(2) {
+            let diffs = materialize::diff(&pair[1].loaded.value, &pair[0].loaded.value);
+            if let Some(d) = diffs.first() {
+                m.push(format!(
+                    "S16 {}#{}: {title} {v}.{} does not equal {v}.{} ({} difference(s), the first here)",
+                    pair[1].rel(),
+                    d.pointer,
+                    pair[1].file.content_type,
+                    pair[0].file.content_type,
+                    diffs.len()
+                ));
+            }
+        }
+        out.push(CaseResult::from_messages(CheckId::S16, format!("{dir_rel}/{v}"), m));
+    }
+}
+
+/// S9/S10: `path` is a symlink (or stub) leading to the latest version's file.
+fn latest_link(check: CheckId, path: &Path, shown: &str, latest: &Info<'_>) -> Vec<String> {
+    let lrel = latest.rel();
+    match link_at(path) {
+        Link::Missing => vec![format!("{check} {shown}: does not exist; it must be a symlink to {lrel}")],
+        Link::Plain => vec![format!("{check} {shown}: is not a symlink; it must be a symlink to {lrel}")],
+        Link::Symlink(target) | Link::Stub(target) => match real_path(path) {
+            None => vec![format!("{check} {shown}: points to `{target}`, which does not exist; expected {lrel}")],
+            Some(real) if Some(&real) != real_path(&latest.file.path).as_ref() => {
+                vec![format!("{check} {shown}: points to `{target}`, not to the latest version {lrel}")]
+            }
+            Some(_) => Vec::new(),
+        },
+    }
+}
+
+/// S12: `path` is a symlink (or stub) whose target is literally `expected`.
+fn version_link(path: &Path, shown: &str, expected: &str) -> Vec<String> {
+    match link_at(path) {
+        Link::Missing => vec![format!("S12 {shown}: does not exist; it must be a symlink to `{expected}`")],
+        Link::Plain => vec![format!("S12 {shown}: is not a symlink; it must be a symlink to `{expected}`")],
+        Link::Symlink(target) | Link::Stub(target) => {
+            if target != expected {
+                vec![format!("S12 {shown}: points to `{target}`, expected `{expected}`")]
+            } else if real_path(path).is_none() {
+                vec![format!("S12 {shown}: points to `{target}`, which does not exist")]
+            } else {
+                Vec::new()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symlinks_and_stubs_are_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join("1.0.0.yaml"), "title: t\n").unwrap();
+        fs::write(d.join("1.0.0"), "1.0.0.yaml").unwrap();
+        fs::write(d.join("stale"), "0.0.1.yaml").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("1.0.0.yaml", d.join("latest")).unwrap();
+        assert_eq!(link_at(&d.join("1.0.0")), Link::Stub("1.0.0.yaml".into()));
+        assert_eq!(link_at(&d.join("1.0.0.yaml")), Link::Plain);
+        assert_eq!(link_at(&d.join("nothing")), Link::Missing);
+        assert_eq!(real_path(&d.join("1.0.0")), d.join("1.0.0.yaml").canonicalize().ok());
+        assert_eq!(real_path(&d.join("stale")), None);
+        #[cfg(unix)]
+        assert_eq!(link_at(&d.join("latest")), Link::Symlink("1.0.0.yaml".into()));
+    }
 }
