@@ -5,6 +5,7 @@
 mod cases;
 mod completions;
 mod id;
+mod repo_checks;
 mod repo_structure;
 mod sample;
 mod send;
