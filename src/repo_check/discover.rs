@@ -93,7 +93,7 @@ pub fn discover(root: &Path, config: &ToolsConfig) -> Result<Vec<SchemaFile>, Sc
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
             let Some((stem, ext)) = name.rsplit_once('.') else { continue };
             let (stem, ext) = (stem.to_owned(), ext.to_owned());
-            if !config.content_types.iter().any(|ct| *ct == ext) {
+            if !config.content_types.contains(&ext) {
                 continue;
             }
             let current_stem = config.current_name.rsplit_once('.').map_or(config.current_name.as_str(), |(s, _)| s);
