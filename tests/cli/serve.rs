@@ -750,8 +750,13 @@ fn sigint_finishes_requests_in_flight_exits_0_and_loses_nothing_answered_201() {
     let pid = intake.serve.pid();
     let status = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
     assert!(status.success());
-    std::thread::sleep(Duration::from_millis(200));
-    // The in-flight request is finished after SIGINT.
+    // Shutting down: it takes no new connection (within 10 s) …
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
+        assert!(Instant::now() < deadline, "epc serve still accepts connections 10 s after SIGINT");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // … but finishes the request in flight.
     in_flight.write_all(&body.as_bytes()[body.len() / 2..]).unwrap();
     let (code, answer) = read_answer(in_flight);
     assert_eq!(code, 201, "{answer}");
