@@ -13,6 +13,7 @@
 #   SHARED   the shared folder (default: ../shared beside the repository)
 #   RUNS     runs of each command; the fastest is reported (default: 3)
 #   TIMEOUT  seconds allowed for each run, and for npm install (default: 300)
+#   BUILD_TIMEOUT  seconds allowed for the release build (default: 1200)
 #   NO_NODE  set to 1 to skip the ajv comparison
 #   KEEP     set to 1 to keep the generated files (their folder is printed)
 #
@@ -41,6 +42,7 @@ title="${SCHEMA:-analytics/product_metrics/web/base}"
 shared="${SHARED:-$root/../shared}"
 runs="${RUNS:-3}"
 limit="${TIMEOUT:-300}"
+build_limit="${BUILD_TIMEOUT:-1200}"
 [[ -d "$shared" ]] && shared="$(cd "$shared" && pwd)"
 secondary="$shared/data/schemas/secondary"
 primary="$shared/data/schemas/primary"
@@ -74,7 +76,10 @@ fi
 
 cd "$root"
 echo "building (release)..."
-timeout "$limit" cargo build --release --quiet --bin epc --example parse_only --example yaml_to_json
+if ! timeout "$build_limit" cargo build --release --quiet --bin epc --example parse_only --example yaml_to_json; then
+    echo "error: the release build failed or took over $build_limit s (BUILD_TIMEOUT)" >&2
+    exit 1
+fi
 epc="$root/target/release/epc"
 parse_only="$root/target/release/examples/parse_only"
 
