@@ -11,7 +11,7 @@
 #   SCHEMA   schema title in the secondary repository
 #            (default: analytics/product_metrics/web/base; its latest version)
 #   SHARED   the shared folder (default: ../shared beside the repository)
-#   RUNS     runs of each command; the fastest is reported (default: 3)
+#   RUNS     rounds (one run of each command, in turn); the best is reported (default: 3)
 #   TIMEOUT  seconds allowed for each run, and for npm install (default: 300)
 #   BUILD_TIMEOUT  seconds allowed for the release build (default: 1200)
 #   NO_NODE  set to 1 to skip the ajv comparison
@@ -119,51 +119,58 @@ else
     [[ -d "$node_dir/node_modules/ajv-formats" ]] && ajv_ok=1
 fi
 
-# Runs a command RUNS times (stdout to $tmp/out, stderr to $tmp/err) and sets
-# best_wall best_cpu (seconds) from the fastest run by wall time.
-measure() {
-    local i wall user sys
-    best_wall="" best_cpu=""
-    for ((i = 0; i < runs; i++)); do
-        local TIMEFORMAT="%3R %3U %3S"
-        { time timeout "$limit" "$@" >"$tmp/out" 2>"$tmp/err"; } 2>"$tmp/time" || {
-            echo "error: failed (exit $?): $*" >&2
-            cat "$tmp/err" >&2
-            exit 1
-        }
-        read -r wall user sys <"$tmp/time"
-        if [[ -z "$best_wall" ]] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
-            best_wall="$wall"
-            best_cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')"
-        fi
-    done
+# Times one run of a command (stdout to $tmp/out.NAME, stderr to
+# $tmp/err.NAME) and keeps NAME's lowest wall time and lowest CPU time (user +
+# sys) over the runs in best_wall[NAME] and best_cpu[NAME].
+declare -A best_wall best_cpu
+run_once() {
+    local name="$1" wall user sys cpu TIMEFORMAT="%3R %3U %3S"
+    shift
+    { time timeout "$limit" "$@" >"$tmp/out.$name" 2>"$tmp/err.$name"; } 2>"$tmp/time" || {
+        echo "error: $name failed (exit $?): $*" >&2
+        cat "$tmp/err.$name" >&2
+        exit 1
+    }
+    read -r wall user sys <"$tmp/time"
+    cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')"
+    if [[ -z "${best_wall[$name]:-}" ]] || awk -v a="$wall" -v b="${best_wall[$name]}" 'BEGIN { exit !(a < b) }'; then
+        best_wall[$name]="$wall"
+    fi
+    if [[ -z "${best_cpu[$name]:-}" ]] || awk -v a="$cpu" -v b="${best_cpu[$name]}" 'BEGIN { exit !(a < b) }'; then
+        best_cpu[$name]="$cpu"
+    fi
 }
 
 rate() { awk -v n="$n" -v t="$1" 'BEGIN { printf "%.0f", n / t }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v g="$2" 'BEGIN { print (v >= g ? "met" : "MISSED") }'; }
 
-echo "running each command $runs times..."
-measure "$epc" validate --jobs 1 -q --format ndjson --schema-repo "$secondary" --schema-repo "$primary" "$tmp/events.ndjson"
-epc_wall="$best_wall" epc_cpu="$best_cpu"
-
-measure "$parse_only" "$tmp/events.ndjson"
-parsed="$(cat "$tmp/out")"
+# Rounds of one run each, in turn, so that a busy spell of the machine falls
+# on all three alike; the best of the rounds is reported.
+echo "running $runs rounds of epc, parse-only$([[ "$ajv_ok" == 1 ]] && echo ", ajv")..."
+for ((round = 0; round < runs; round++)); do
+    run_once epc "$epc" validate --jobs 1 -q --format ndjson --schema-repo "$secondary" --schema-repo "$primary" \
+        "$tmp/events.ndjson"
+    run_once parse "$parse_only" "$tmp/events.ndjson"
+    if [[ "$ajv_ok" == 1 ]]; then
+        run_once ajv env NODE_PATH="$root/target/bench-node/node_modules" node "$root/scripts/bench-validate-ajv.js" \
+            "$tmp/schema.json" "$tmp/events.ndjson"
+    fi
+done
+parsed="$(cat "$tmp/out.parse")"
 if [[ "$parsed" != "$n" ]]; then
     echo "error: parse_only counted $parsed events, not $n" >&2
     exit 1
 fi
-parse_wall="$best_wall" parse_cpu="$best_cpu"
-
+epc_wall="${best_wall[epc]}" epc_cpu="${best_cpu[epc]}"
+parse_wall="${best_wall[parse]}" parse_cpu="${best_cpu[parse]}"
 if [[ "$ajv_ok" == 1 ]]; then
-    measure env NODE_PATH="$root/target/bench-node/node_modules" node "$root/scripts/bench-validate-ajv.js" \
-        "$tmp/schema.json" "$tmp/events.ndjson"
-    read -r ajv_events ajv_valid _ <"$tmp/out"
+    read -r ajv_events ajv_valid _ <"$tmp/out.ajv"
     if [[ "$ajv_events" != "$n" || "$ajv_valid" != "$n" ]]; then
         echo "error: ajv found $ajv_valid valid events of $ajv_events, expected all $n valid" >&2
         exit 1
     fi
-    ajv_wall="$best_wall" ajv_cpu="$best_cpu"
+    ajv_wall="${best_wall[ajv]}" ajv_cpu="${best_cpu[ajv]}"
 fi
 
 epc_rate="$(rate "$epc_wall")"
@@ -172,7 +179,7 @@ echo
 echo "== epc validate benchmark =="
 echo "file:    $n events, $((bytes / n)) bytes/event on average, $((bytes / 1048576)) MiB, all valid"
 echo "schema:  $schema_id ($schema_file)"
-echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')), load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs runs"
+echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')), load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs rounds"
 echo "command: epc validate --jobs 1 -q --format ndjson --schema-repo SECONDARY --schema-repo PRIMARY FILE > /dev/null"
 printf '%-26s %8s %12s %8s %12s\n' "" "wall s" "events/s" "cpu s" "events/s cpu"
 printf '%-26s %8s %12s %8s %12s\n' "epc validate (--jobs 1)" "$epc_wall" "$epc_rate" "$epc_cpu" "$(rate "$epc_cpu")"
