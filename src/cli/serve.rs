@@ -120,6 +120,10 @@ async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Res
             get(|| async { cors((StatusCode::OK, axum::Json(json!({"status": "ok"}))).into_response()) }),
         )
         .layer(DefaultBodyLimit::max(args.max_body_size))
+        // Outermost, so that answers made before a handler runs (413 for a body
+        // over the limit, 404) carry CORS headers too: a page on another origin
+        // sees the 413, not an opaque network error.
+        .layer(axum::middleware::map_response(|r: Response| async move { cors(r) }))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -544,6 +544,7 @@ fn an_oversized_body_is_413_and_nothing_of_it_is_stored() {
     assert!(many.len() > 1000);
     let r = post(&intake.serve.url, "application/json", &many);
     assert_eq!(r.status, 413, "{r:?}");
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"), "a page on another origin can read the 413");
     // Also when the size is not announced (chunked): the limit holds while reading.
     let chunk = &many[..900];
     let mut request = format!(
@@ -689,6 +690,7 @@ fn cors_on_answers_options_preflight_204_healthz_200_and_other_methods_405() {
     assert_eq!(r.status, 405, "{r:?}");
     let r = request(client().post(intake.serve.at("/v2/events")).body("[]"));
     assert_eq!(r.status, 404, "{r:?}");
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     intake.assert_serving();
 }
 
