@@ -32,6 +32,9 @@ use crate::stream::StreamConfigs;
 /// and reach the [`SchemaResolver`] (case 12).
 const BASE_SCHEME: &str = "epc-schema";
 
+/// The most distinct `$schema` strings (compiled or failed) kept per validator.
+const MAX_CACHED_SCHEMAS: usize = 4096;
+
 /// What happened to one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -232,12 +235,13 @@ impl EventValidator {
             .map_err(|e| e.to_string())
             .and_then(|u| self.resolver.resolve(&u).map_err(|e| e.to_string()))
             .and_then(|doc| self.compile(&doc, uri));
-        self.cache
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(uri.to_owned())
-            .or_insert(entry)
-            .clone()
+        let mut cache = self.cache.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= MAX_CACHED_SCHEMAS && !cache.contains_key(uri) {
+            // A long-running `epc serve` must not grow without bound on clients
+            // sending ever new `$schema` values: past the cap, compile per event.
+            return entry;
+        }
+        cache.entry(uri.to_owned()).or_insert(entry).clone()
     }
 
     /// Compiles a schema document: checks that every `$ref` it (and what it
