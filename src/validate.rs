@@ -215,7 +215,7 @@ impl EventValidator {
                     instance_path: e.instance_path().to_string(),
                     schema_path: e.schema_path().to_string(),
                     keyword: e.kind().keyword().to_owned(),
-                    message: e.to_string(),
+                    message: bounded(e.to_string()),
                 })
                 .collect()
         };
@@ -265,6 +265,21 @@ impl EventValidator {
         let validator = options.build(&document.value).map_err(|e| e.to_string())?;
         let title = document.value.get("title").and_then(Value::as_str).map(str::to_owned);
         Ok(Arc::new(Compiled { uri: uri.to_owned(), title, validator }))
+    }
+}
+
+/// The longest message kept whole: a validator message quotes the offending
+/// value, and a 16 MiB string must not become a 16 MiB line of output.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `message`, cut after [`MAX_MESSAGE_CHARS`] characters with a note of how much was left out.
+fn bounded(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message,
+        Some((cut, _)) => {
+            let left = message[cut..].chars().count();
+            format!("{}… ({left} more characters)", &message[..cut])
+        }
     }
 }
 
@@ -413,6 +428,13 @@ mod tests {
             e[k] = v.clone();
         }
         e
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        assert_eq!(bounded("short".into()), "short");
+        let long = bounded("é".repeat(1500));
+        assert!(long.starts_with(&"é".repeat(1000)) && long.ends_with("… (500 more characters)"), "{long}");
     }
 
     #[test]
