@@ -23,6 +23,8 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
+pub mod fast;
+
 use crate::schema::SchemaUri;
 use crate::schema::repository::{SchemaDocument, SchemaError, SchemaResolver};
 use crate::stream::StreamConfigs;
@@ -106,6 +108,8 @@ struct Compiled {
     uri: String,
     title: Option<String>,
     validator: jsonschema::Validator,
+    /// The same schema compiled for [`fast::FastNode`] events, if it compiles.
+    fast: Option<jsonschema::Validator<fast::Fast>>,
 }
 
 impl fmt::Debug for Compiled {
@@ -220,10 +224,48 @@ impl EventValidator {
                 .collect()
         };
         if let Some(configs) = &self.streams {
-            violations.extend(stream_violations(configs, event, stream.as_deref(), compiled.title.as_deref()));
+            violations.extend(stream_violations(
+                configs,
+                event.pointer("/meta/stream").is_some(),
+                stream.as_deref(),
+                compiled.title.as_deref(),
+            ));
         }
         let outcome = if violations.is_empty() { Outcome::Valid } else { Outcome::Invalid };
         EventReport { schema_uri: Some(compiled.uri.clone()), stream, outcome, violations }
+    }
+
+    /// Validates one event given as JSON text, on the fast path: `None` when
+    /// the text or the event needs the reference path ([`Self::validate`] on
+    /// the parsed value): a parse error, a missing or unresolved `$schema`,
+    /// an invalid event. A `Some` report is the one `validate` would give.
+    #[must_use]
+    pub fn validate_fast(&self, text: &str) -> Option<EventReport> {
+        let event = fast::FastNode::parse(text)?;
+        if !matches!(event, fast::FastNode::Object(_)) {
+            return None;
+        }
+        let meta_stream = event.get("meta").and_then(|m| m.get("stream"));
+        let stream = meta_stream.and_then(fast::FastNode::as_str);
+        let compiled = if let Some(forced) = &self.forced {
+            Arc::clone(forced)
+        } else {
+            self.compiled_for(event.get("$schema")?.as_str()?).ok()?
+        };
+        if !compiled.fast.as_ref()?.is_valid(&event) {
+            return None;
+        }
+        if let Some(configs) = &self.streams
+            && !stream_violations(configs, meta_stream.is_some(), stream, compiled.title.as_deref()).is_empty()
+        {
+            return None;
+        }
+        Some(EventReport {
+            schema_uri: Some(compiled.uri.clone()),
+            stream: stream.map(str::to_owned),
+            outcome: Outcome::Valid,
+            violations: Vec::new(),
+        })
     }
 
     /// The compiled schema for a `$schema` string, compiling it on first use.
@@ -257,14 +299,22 @@ impl EventValidator {
         };
         let mut options = jsonschema::options()
             .should_validate_formats(true)
-            .with_base_uri(base)
+            .with_base_uri(base.clone())
             .with_retriever(Retriever(Arc::clone(&self.resolver)));
         if document.value.get("$schema").is_none() {
             options = options.with_draft(jsonschema::Draft::Draft7);
         }
         let validator = options.build(&document.value).map_err(|e| e.to_string())?;
+        let mut fast_options = jsonschema::options_for::<fast::Fast>()
+            .should_validate_formats(true)
+            .with_base_uri(base)
+            .with_retriever(Retriever(Arc::clone(&self.resolver)));
+        if document.value.get("$schema").is_none() {
+            fast_options = fast_options.with_draft(jsonschema::Draft::Draft7);
+        }
+        let fast = fast_options.build(&document.value).ok();
         let title = document.value.get("title").and_then(Value::as_str).map(str::to_owned);
-        Ok(Arc::new(Compiled { uri: uri.to_owned(), title, validator }))
+        Ok(Arc::new(Compiled { uri: uri.to_owned(), title, validator, fast }))
     }
 }
 
@@ -338,7 +388,7 @@ fn unresolved(schema_uri: Option<String>, stream: Option<String>, path: &str, me
 /// version allowed; case 03).
 fn stream_violations(
     configs: &StreamConfigs,
-    event: &Value,
+    has_meta_stream: bool,
     stream: Option<&str>,
     schema_title: Option<&str>,
 ) -> Vec<Violation> {
@@ -349,7 +399,7 @@ fn stream_violations(
         message,
     };
     let Some(stream) = stream else {
-        let message = if event.pointer("/meta/stream").is_some() {
+        let message = if has_meta_stream {
             "`meta.stream` must be a string naming the stream".to_owned()
         } else {
             "the event has no `meta.stream`, so its stream cannot be checked".to_owned()
@@ -513,5 +563,243 @@ mod tests {
         let r = EventValidator::new(Arc::clone(&resolver), Some(streams("test/event")))
             .validate(&event(json!({"meta": {"stream": "other"}})));
         assert!(r.violations[0].message.contains("`other` is not configured"), "{r:?}");
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use crate::schema::repository::SchemaRepository;
+    use crate::schema::yaml::parse_json_str;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+    use std::path::Path;
+
+    /// The fast path agrees with the reference path on `text`: it parses
+    /// exactly what the strict parser parses, to the same value, and a report
+    /// it gives is the reference one; it gives one for every valid event.
+    /// Returns whether the fast path answered.
+    fn agree(v: &EventValidator, text: &str) -> bool {
+        let strict = parse_json_str(text, "t");
+        let fast = fast::FastNode::parse(text);
+        assert_eq!(fast.is_some(), strict.is_ok(), "parse verdicts differ on {text:?}: {strict:?}");
+        let (Some(fast), Ok(strict)) = (fast, strict) else {
+            assert!(v.validate_fast(text).is_none());
+            return false;
+        };
+        assert_eq!(
+            serde_json::to_string(&fast.to_value()).unwrap(),
+            serde_json::to_string(&strict).unwrap(),
+            "values differ on {text:?}"
+        );
+        let reference = v.validate(&strict);
+        match v.validate_fast(text) {
+            Some(report) => {
+                assert_eq!(report, reference, "reports differ on {text:?}");
+                true
+            }
+            None => {
+                assert_ne!(reference.outcome, Outcome::Valid, "a valid event missed the fast path: {text:?}");
+                false
+            }
+        }
+    }
+
+    fn validators() -> Vec<EventValidator> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut repos = vec![SchemaRepository::open(root.join("fixtures/schemas/primary")).unwrap()];
+        let shared = root.join("../shared/data/schemas");
+        for name in ["secondary", "primary"] {
+            if shared.join(name).join("jsonschema").is_dir() {
+                repos.push(SchemaRepository::open(shared.join(name)).unwrap());
+            }
+        }
+        let resolver = Arc::new(SchemaResolver::new(repos, &[], false).unwrap());
+        let streams = crate::stream::StreamConfigs::from_value(
+            serde_json::from_str(&std::fs::read_to_string(root.join("fixtures/streamconfigs-validate.json")).unwrap())
+                .unwrap(),
+            "streamconfigs-validate.json",
+        );
+        let mut forced = EventValidator::new(Arc::clone(&resolver), None);
+        forced.force_schema("/test/event/1.0.0").unwrap();
+        let mut out = vec![EventValidator::new(Arc::clone(&resolver), None), forced];
+        if let Ok(streams) = streams {
+            out.push(EventValidator::new(resolver, Some(streams)));
+        }
+        out
+    }
+
+    /// Every event file under `dir` (recursively): whole, and line by line.
+    fn texts_under(dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                texts_under(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json" || e == "ndjson" || e == "jsonl") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.extend(text.lines().map(str::to_owned));
+                out.push(text);
+            }
+        }
+    }
+
+    /// One of `options`, the first (a valid value) most often.
+    fn pick<'a>(rng: &mut SmallRng, options: &[&'a str]) -> &'a str {
+        if rng.random_bool(0.8) { options[0] } else { options[rng.random_range(0..options.len())] }
+    }
+
+    /// A random event for the test/event schemas, as JSON text: valid and
+    /// invalid values, duplicate and escaped keys, big integers, floats,
+    /// unicode escapes, lone surrogates, now and then broken text.
+    fn generated(rng: &mut SmallRng) -> String {
+        let numbers = [
+            "0",
+            "1",
+            "-1",
+            "1.0",
+            "1e3",
+            "1E+2",
+            "1.5",
+            "-0",
+            "-0.0",
+            "9007199254740991",
+            "9007199254740992",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "1e308",
+            "1e400",
+            "01",
+            "1.",
+            ".5",
+            "\"3\"",
+            "true",
+            "null",
+            "[]",
+            "{}",
+        ];
+        let strings = [
+            "\"click\"",
+            "\"\\u00e9\"",
+            "\"\\ud83d\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\ude00\"",
+            "\"a\\u0000b\"",
+            "\"\\\"\\\\\\/\"",
+            "\"維基百科\"",
+            "\"👩🏾‍🚀\"",
+            "\"123456789\"",
+            "\"\t\"",
+            "\"\\x\"",
+            "\"\"",
+            "12",
+            "null",
+        ];
+        let dts = [
+            "\"2024-05-01T10:00:00Z\"",
+            "\"2024-05-01T10:00:00.000+02:00\"",
+            "\"2024-05-01t08:00:00z\"",
+            "\"2024-05-01T10:00:00+0000\"",
+            "\"2024-13-01T10:00:00Z\"",
+            "\"2024-05-01\"",
+            "1714557600000",
+        ];
+        let schemas = [
+            "\"/test/event/1.0.0\"",
+            "\"/test/event/1.1.0\"",
+            "\"/test/event/latest\"",
+            "\"\\/test\\/event\\/1.1.0\"",
+            "\"/no/such/1.0.0\"",
+            "12",
+            "null",
+            "\"/analytics/product_metrics/web/base/1.3.0\"",
+        ];
+        let streams = ["\"test.event\"", "\"no.such.stream\"", "5", "\"\"", "\"test.\\u0065vent\""];
+        let mut members: Vec<(String, String)> = Vec::new();
+        let mut add = |rng: &mut SmallRng, key: &str, value: String| {
+            if rng.random_bool(0.95) {
+                members.push((format!("\"{key}\""), value));
+            }
+        };
+        let v = pick(rng, &schemas).to_owned();
+        add(rng, "$schema", v);
+        let mut meta = format!("{{\"stream\": {}", pick(rng, &streams));
+        if rng.random_bool(0.3) {
+            meta.push_str(&format!(", \"domain\": {}", pick(rng, &strings)));
+        }
+        if rng.random_bool(0.05) {
+            meta.push_str(", \"stream\": \"test.event\"");
+        }
+        meta.push('}');
+        let meta = if rng.random_bool(0.05) { "[]".to_owned() } else { meta };
+        add(rng, "meta", meta);
+        let v = pick(rng, &dts).to_owned();
+        add(rng, "dt", v);
+        let v = pick(rng, &strings).to_owned();
+        add(rng, "action", v);
+        let v = pick(rng, &numbers).to_owned();
+        add(rng, "count", v);
+        if rng.random_bool(0.5) {
+            let v = pick(rng, &strings).to_owned();
+            add(rng, "label", v);
+        }
+        if rng.random_bool(0.2) {
+            let v = format!("[{}, {{\"a\": {}}}]", pick(rng, &numbers), pick(rng, &strings));
+            add(rng, "extra", v);
+        }
+        if rng.random_bool(0.1) {
+            let (k, v) =
+                members[rng.random_range(0..members.len().max(1)).min(members.len().saturating_sub(1))].clone();
+            members.push((k, v));
+        }
+        if rng.random_bool(0.05) && !members.is_empty() {
+            members[0].0 = "\"\\u0024schema\"".to_owned();
+        }
+        if rng.random_bool(0.05) {
+            for i in 0..40 {
+                members.push((format!("\"k{}\"", i % 39 + usize::from(rng.random_bool(0.02))), "1".to_owned()));
+            }
+        }
+        let sep = pick(rng, &[",", ", ", " ,\n"]);
+        let body: Vec<String> = members.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        let mut text = format!("{{{}}}", body.join(sep));
+        match rng.random_range(0..40) {
+            0 => {
+                let mut cut = text.len() / 2;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+            }
+            1 => text.push_str(" x"),
+            2 => text = format!("  {text}\r"),
+            3 => text = format!("[{text}]"),
+            4 => text = "\"text\"".to_owned(),
+            5 => text.push(','),
+            _ => {}
+        }
+        text
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_reference_path() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = Vec::new();
+        texts_under(&root.join("fixtures/events"), &mut texts);
+        texts_under(&root.join("../shared/cases"), &mut texts);
+        let mut rng = SmallRng::seed_from_u64(7);
+        texts.extend((0..4000).map(|_| generated(&mut rng)));
+        let validators = validators();
+        let mut fast = 0;
+        for text in &texts {
+            for v in &validators {
+                fast += usize::from(agree(v, text));
+            }
+        }
+        assert!(fast > texts.len() / 10, "only {fast} of {} events took the fast path", texts.len());
     }
 }
