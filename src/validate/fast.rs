@@ -131,7 +131,7 @@ impl<'de> Visitor<'de> for FastVisitor {
         Ok(FastNode::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members: Vec<(Cow<'de, str>, FastNode<'de>)> = Vec::new();
+        let mut members: Vec<(Cow<'de, str>, FastNode<'de>)> = Vec::with_capacity(8);
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.0;
             if members.len() < LINEAR_DUPLICATE_CHECK && members.iter().any(|(k, _)| *k == key) {
