@@ -86,9 +86,19 @@ fn read(data: &[u8], format: Option<InputFormat>) {
         match item {
             Ok((position, Raw::Text(line))) => {
                 assert!(matches!(position.locator, Locator::Line(n) if n > 0));
+                // The fast path may only say "valid", and only when the reference path agrees.
+                let fast = validator().validate_fast(&line);
                 match parse_line(&line, &position) {
-                    Ok(event) => validate(&event),
-                    Err(message) => assert!(!message.is_empty()),
+                    Ok(event) => {
+                        validate(&event);
+                        if let Some(report) = fast {
+                            assert_eq!(report, validator().validate(&event), "fast path disagrees on {line:?}");
+                        }
+                    }
+                    Err(message) => {
+                        assert!(fast.is_none(), "fast path accepted a line the strict parser refuses: {line:?}");
+                        assert!(!message.is_empty());
+                    }
                 }
             }
             Ok((_, Raw::Parsed(event))) => validate(&event),
