@@ -185,11 +185,35 @@ impl Reply {
 
 /// A loopback HTTP server on 127.0.0.1 (port 0) answering at most a bounded
 /// number of requests in a thread, recording each one.
-pub struct MockApi {
-    /// `http://127.0.0.1:PORT/w/api.php`.
+pub type MockApi = MockServer<Seen>;
+
+/// A loopback tiny_http server answering on a thread; `finish` (or drop) stops
+/// it and returns what it recorded of each request.
+pub struct MockServer<T> {
+    /// The URL clients use (`http://127.0.0.1:PORT/...`).
     pub url: String,
     server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<Vec<Seen>>>,
+    thread: Option<JoinHandle<Vec<T>>>,
+}
+
+impl<T> MockServer<T> {
+    /// Stops the server (closing its port) and returns the requests it saw.
+    pub fn finish(mut self) -> Vec<T> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Vec<T> {
+        self.server.unblock();
+        self.thread.take().map(|t| t.join().expect("the mock server thread panicked")).unwrap_or_default()
+    }
+}
+
+impl<T> Drop for MockServer<T> {
+    fn drop(&mut self) {
+        if self.thread.is_some() && !std::thread::panicking() {
+            self.stop();
+        }
+    }
 }
 
 /// Starts a [`MockApi`] that answers up to `max_requests` requests with `handler`
@@ -230,27 +254,7 @@ pub fn mock_api(max_requests: usize, mut handler: impl FnMut(&Seen) -> Reply + S
         }
         seen
     });
-    MockApi { url: format!("http://127.0.0.1:{port}/w/api.php"), server, thread: Some(thread) }
-}
-
-impl MockApi {
-    /// Stops the server (closing its port) and returns the requests it saw.
-    pub fn finish(mut self) -> Vec<Seen> {
-        self.stop()
-    }
-
-    fn stop(&mut self) -> Vec<Seen> {
-        self.server.unblock();
-        self.thread.take().map(|t| t.join().expect("the mock API thread panicked")).unwrap_or_default()
-    }
-}
-
-impl Drop for MockApi {
-    fn drop(&mut self) {
-        if self.thread.is_some() && !std::thread::panicking() {
-            self.stop();
-        }
-    }
+    MockServer { url: format!("http://127.0.0.1:{port}/w/api.php"), server, thread: Some(thread) }
 }
 
 fn parse_query(query: &str) -> Vec<(String, String)> {
@@ -385,12 +389,7 @@ pub struct GateRequest {
 
 /// A loopback EventGate on 127.0.0.1 (port 0) answering by [`eventgate_answer`]
 /// until [`MockEventGate::finish`] (or 30 s without a request).
-pub struct MockEventGate {
-    /// `http://127.0.0.1:PORT/v1/events`.
-    pub url: String,
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<Vec<GateRequest>>>,
-}
+pub type MockEventGate = MockServer<GateRequest>;
 
 /// Starts a [`MockEventGate`].
 pub fn mock_eventgate() -> MockEventGate {
@@ -429,27 +428,7 @@ pub fn mock_eventgate() -> MockEventGate {
         }
         seen
     });
-    MockEventGate { url: format!("http://127.0.0.1:{port}/v1/events"), server, thread: Some(thread) }
-}
-
-impl MockEventGate {
-    /// Stops the server (closing its port) and returns the requests it answered.
-    pub fn finish(mut self) -> Vec<GateRequest> {
-        self.stop()
-    }
-
-    fn stop(&mut self) -> Vec<GateRequest> {
-        self.server.unblock();
-        self.thread.take().map(|t| t.join().expect("the mock EventGate thread panicked")).unwrap_or_default()
-    }
-}
-
-impl Drop for MockEventGate {
-    fn drop(&mut self) {
-        if self.thread.is_some() && !std::thread::panicking() {
-            self.stop();
-        }
-    }
+    MockServer { url: format!("http://127.0.0.1:{port}/v1/events"), server, thread: Some(thread) }
 }
 
 // A running `epc serve`: the real binary as a child process on a free loopback port.
