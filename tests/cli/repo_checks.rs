@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::support::{epc, shared, stdout_json};
+use crate::support::{copy_tree, epc, shared, stdout_json};
 
 /// The outcome of one run: its exit code and its result records.
 struct Run {
@@ -69,23 +69,6 @@ fn check_repo(dir: &Path, args: &[&str]) -> Run {
     let code = assert.get_output().status.code().expect("an exit code");
     let doc = stdout_json(&assert);
     Run { code, results: doc["results"].as_array().expect("results").clone(), summary: doc["summary"].clone() }
-}
-
-/// Copies a tree, keeping symlinks as symlinks and making files writable.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        let kind = entry.file_type().unwrap();
-        if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
-        } else if kind.is_dir() {
-            copy_tree(&src, &dst);
-        } else {
-            std::fs::write(&dst, std::fs::read(&src).unwrap()).unwrap();
-        }
-    }
 }
 
 /// A small repository: `from`'s config and the listed folders under `jsonschema/`.

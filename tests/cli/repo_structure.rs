@@ -13,26 +13,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{epc, fixture, root, shared, stdout_json};
+use crate::support::{copy_tree, epc, fixture, root, shared, stdout_json};
 use epc::repo_check::materialize;
 use epc::schema::repository::{SchemaRepository, SchemaResolver};
-
-/// Copies a folder: files become writable, symlinks stay symlinks.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        let kind = entry.file_type().unwrap();
-        if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
-        } else if kind.is_dir() {
-            copy_dir(&src, &dst);
-        } else {
-            std::fs::write(&dst, std::fs::read(&src).unwrap()).unwrap();
-        }
-    }
-}
 
 /// A copy of primary's config, `jsonschema/test/event` and `jsonschema/fragment`.
 fn small_primary() -> Option<TempDir> {
@@ -45,7 +28,7 @@ fn small_primary() -> Option<TempDir> {
     perms.set_readonly(false);
     std::fs::set_permissions(&config, perms).unwrap();
     for sub in ["jsonschema/test/event", "jsonschema/fragment"] {
-        copy_dir(&primary.join(sub), &dir.path().join(sub));
+        copy_tree(&primary.join(sub), &dir.path().join(sub));
     }
     Some(dir)
 }
@@ -53,7 +36,7 @@ fn small_primary() -> Option<TempDir> {
 /// A copy of `fixtures/schemas/primary` (real symlinks).
 fn fixture_copy() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("schemas/primary"), dir.path());
+    copy_tree(&fixture("schemas/primary"), dir.path());
     dir
 }
 
