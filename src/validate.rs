@@ -87,6 +87,25 @@ pub struct EventReport {
     pub violations: Vec<Violation>,
 }
 
+impl EventReport {
+    /// An invalid report with one violation about the event as a whole (empty
+    /// instance path): not an object, not JSON, a duplicate key.
+    #[must_use]
+    pub fn whole_event_invalid(keyword: &str, message: String) -> Self {
+        Self {
+            schema_uri: None,
+            stream: None,
+            outcome: Outcome::Invalid,
+            violations: vec![Violation {
+                instance_path: String::new(),
+                schema_path: String::new(),
+                keyword: keyword.to_owned(),
+                message,
+            }],
+        }
+    }
+}
+
 /// A schema given with `--schema` that cannot be used: the run cannot go on.
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
@@ -177,17 +196,7 @@ impl EventValidator {
     pub fn validate(&self, event: &Value) -> EventReport {
         if !event.is_object() {
             let message = format!("an event must be a JSON object, found {}", crate::stream::json_type(event));
-            return EventReport {
-                schema_uri: None,
-                stream: None,
-                outcome: Outcome::Invalid,
-                violations: vec![Violation {
-                    instance_path: String::new(),
-                    schema_path: String::new(),
-                    keyword: "type".to_owned(),
-                    message,
-                }],
-            };
+            return EventReport::whole_event_invalid("type", message);
         }
         let stream = event.get("meta").and_then(|m| m.get("stream")).and_then(Value::as_str).map(str::to_owned);
         let declared = event.get("$schema");

@@ -236,21 +236,7 @@ fn check(validator: &EventValidator, position: Position, raw: Raw) -> Row {
     };
     match parsed {
         Ok(event) => Row { report: validator.validate(&event), position, malformed: false },
-        Err(message) => Row {
-            report: EventReport {
-                schema_uri: None,
-                stream: None,
-                outcome: Outcome::Invalid,
-                violations: vec![Violation {
-                    instance_path: String::new(),
-                    schema_path: String::new(),
-                    keyword: "json".to_owned(),
-                    message,
-                }],
-            },
-            position,
-            malformed: true,
-        },
+        Err(message) => Row { report: EventReport::whole_event_invalid("json", message), position, malformed: true },
     }
 }
 

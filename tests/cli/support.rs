@@ -59,17 +59,24 @@ impl DerefMut for Epc {
 /// The hermetic `epc` command (see [`Epc`]).
 pub fn epc() -> Epc {
     let home = tempfile::tempdir().expect("create a temporary HOME");
-    let mut cmd = Command::cargo_bin("epc").expect("the epc binary is built");
+    let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("epc"));
+    hermetic(&mut std_cmd, home.path());
+    Epc { cmd: Command::from_std(std_cmd), _home: home }
+}
+
+/// The environment every test run of `epc` gets: no `EPC_*` settings from the
+/// caller, no colour, a fixed width, a temporary HOME and cache, the crate root as cwd.
+fn hermetic(cmd: &mut std::process::Command, home: &Path) {
     cmd.env_remove("EPC_STREAM_CONFIG")
         .env_remove("EPC_SCHEMA_REPOS")
+        .env_remove("EPC_INTAKE_URL")
         .env_remove("EPC_COLOR")
         .env_remove("XDG_CACHE_HOME")
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
-        .env("HOME", home.path())
-        .env("EPC_CACHE_DIR", home.path().join("cache"))
+        .env("HOME", home)
+        .env("EPC_CACHE_DIR", home.join("cache"))
         .current_dir(root());
-    Epc { cmd, _home: home }
 }
 
 /// `epc` with `--stream-config fixtures/<name>` appended after `args`.
@@ -468,16 +475,8 @@ where
 
     let home = tempfile::tempdir().expect("create a temporary HOME");
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("epc"));
-    cmd.env_remove("EPC_STREAM_CONFIG")
-        .env_remove("EPC_SCHEMA_REPOS")
-        .env_remove("EPC_COLOR")
-        .env_remove("XDG_CACHE_HOME")
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env("HOME", home.path())
-        .env("EPC_CACHE_DIR", home.path().join("cache"))
-        .current_dir(root())
-        .args(["serve", "--listen", "127.0.0.1:0"])
+    hermetic(&mut cmd, home.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
