@@ -22,6 +22,8 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
+use crate::stream::StreamConfig;
+use crate::validate::defaults::Declared;
 use crate::validate::{EventValidator, Outcome, Violation};
 
 /// The judgement on one event.
@@ -56,72 +58,308 @@ pub struct Answer {
     pub body: Option<Value>,
 }
 
+/// The JSON body of an answer that is not about events (400 for a body that
+/// cannot be read, 413, 415): the problem named, in the shape of the HTTP
+/// errors EventGate's service template writes (`status`, `type`, `title`,
+/// `detail`, `method`, `uri`).
+#[must_use]
+pub fn problem_body(status: u16, detail: &str) -> Value {
+    let (kind, title) = match status {
+        400 => ("bad_request", "Bad Request"),
+        413 => ("entity_too_large", "Payload Too Large"),
+        415 => ("unsupported_encoding", "Unsupported Media Type"),
+        _ => ("error", "Error"),
+    };
+    json!({"status": status, "type": kind, "title": title, "detail": detail, "method": "post", "uri": "/v1/events"})
+}
+
+impl Answer {
+    /// A 4xx answer about the request itself, its message also as a JSON body.
+    #[must_use]
+    pub fn problem(status: u16, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let body = problem_body(status, &message);
+        Self { status, message, body: Some(body) }
+    }
+}
+
+/// Whether EventGate reads a body of this Content-Type: `application/json`,
+/// `text/plain` (so that `navigator.sendBeacon` works, case 31) and
+/// `application/reports+json`, parameters such as `charset` ignored.
+#[must_use]
+pub fn readable_content_type(content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else { return false };
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(mime.as_str(), "application/json" | "text/plain" | "application/reports+json")
+}
+
+/// Inflates a request body per its `Content-Encoding`, as EventGate's body
+/// parser does: none or `identity` as is, `gzip` and `deflate` (zlib) inflated;
+/// `limit` bounds the *inflated* size, so a small compression bomb is refused.
+///
+/// # Errors
+/// 415 naming an encoding other than these three; 413 when the inflated body
+/// is over `limit` bytes; 400 when the compressed data is corrupt.
+pub fn inflate_body<'a>(body: &'a [u8], content_encoding: Option<&str>, limit: usize) -> Result<std::borrow::Cow<'a, [u8]>, Answer> {
+    use std::io::Read as _;
+    let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
+    let mut reader: Box<dyn std::io::Read + 'a> = match encoding.as_str() {
+        "" | "identity" => return Ok(std::borrow::Cow::Borrowed(body)),
+        "gzip" => Box::new(flate2::read::GzDecoder::new(body)),
+        "deflate" => Box::new(flate2::read::ZlibDecoder::new(body)),
+        other => return Err(Answer::problem(415, format!("unsupported content encoding \"{other}\""))),
+    };
+    let mut out = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    (&mut reader).take(cap).read_to_end(&mut out).map_err(|e| Answer::problem(400, format!("the {encoding} request body cannot be inflated: {e}")))?;
+    if out.len() > limit {
+        return Err(Answer::problem(413, format!("request entity too large: the {encoding} body inflates to more than {limit} bytes")));
+    }
+    Ok(std::borrow::Cow::Owned(out))
+}
+
 /// Reads a request body into events.
 ///
 /// # Errors
 /// The 400 [`Answer`] for an empty body or one that is not JSON (a
 /// duplicate key counts: EventGate would silently keep the last value).
 pub fn parse_body(body: &[u8]) -> Result<Vec<Value>, Answer> {
-    let bad = |message: String| Answer { status: 400, message, body: None };
-    let text = std::str::from_utf8(body).map_err(|e| bad(format!("Request body is not UTF-8: {e}")))?;
+    let empty = || Answer {
+        status: 400,
+        message: "Request body was empty. Must provide JSON encoded events.".to_owned(),
+        body: Some(problem_body(400, "Request body was empty. Must provide JSON encoded events.")),
+    };
+    let text = std::str::from_utf8(body).map_err(|e| Answer::problem(400, format!("Request body is not UTF-8: {e}")))?;
     if text.trim().is_empty() {
-        return Err(bad("Request body was empty. Must provide JSON encoded events.".to_owned()));
+        return Err(empty());
     }
     let value = crate::schema::yaml::parse_json_str(text, "request body")
-        .map_err(|e| bad(format!("Request body was not valid JSON: {e}")))?;
+        .map_err(|e| Answer::problem(400, format!("Request body was not valid JSON: {e}")))?;
     match value {
-        Value::Array(events) if events.is_empty() => {
-            Err(bad("Request body was empty. Must provide JSON encoded events.".to_owned()))
-        }
+        Value::Array(events) if events.is_empty() => Err(empty()),
         Value::Array(events) => Ok(events),
-        Value::Object(ref m) if m.is_empty() => {
-            Err(bad("Request body was empty. Must provide JSON encoded events.".to_owned()))
-        }
+        Value::Object(ref m) if m.is_empty() => Err(empty()),
         other => Ok(vec![other]),
     }
 }
 
-/// Judges every event; accepted ones get `meta.dt = received` and a `meta.id` when absent.
+/// HTTP request headers as the intake reads them: names compared
+/// case-insensitively (stored lower-case), the first value of a name kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestHeaders {
+    headers: Vec<(String, String)>,
+}
+
+impl RequestHeaders {
+    /// No headers.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a header (a name already present keeps its first value).
+    pub fn insert(&mut self, name: &str, value: impl Into<String>) {
+        let name = name.to_ascii_lowercase();
+        if self.get(&name).is_none() {
+            self.headers.push((name, value.into()));
+        }
+    }
+
+    /// The value of a header, by case-insensitive name.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The stream config block that maps event fields to request headers:
+/// `producers.eventgate.enrich_fields_from_http_headers`, `{"meta.request_id":
+/// "x-request-id", "http.request_headers.user-agent": "user-agent"}`. A header
+/// name of `false` switches a field off (production's user-agent opt-out).
+/// Returns `(dotted field path, header name)` pairs in config order.
 #[must_use]
-pub fn judge(validator: &EventValidator, events: Vec<Value>, received: SystemTime) -> Vec<EventStatus> {
-    let dt = crate::event::format_dt(received);
-    events
-        .into_iter()
-        .map(|mut event| {
-            let report = validator.validate(&event);
-            let stream = report.stream.clone();
-            match report.outcome {
-                Outcome::Valid => {
-                    if let Some(Value::Object(meta)) = event.get_mut("meta") {
-                        meta.entry("dt").or_insert_with(|| Value::String(dt.clone()));
-                        if !meta.contains_key("id") {
-                            meta.insert("id".to_owned(), Value::String(uuid::Uuid::new_v4().to_string()));
-                        }
-                    }
-                    EventStatus { status: "success", event, context: None, stream }
-                }
-                Outcome::Invalid => {
-                    let errors: Vec<Value> = report.violations.iter().map(ajv_error).collect();
-                    let text = report
-                        .violations
-                        .iter()
-                        .map(|v| format!("'{}' {}", data_path(&v.instance_path), v.message))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let message = match &report.schema_uri {
-                        Some(uri) => format!("Event failed validation with schema at {uri}"),
-                        None => "Event failed validation".to_owned(),
-                    };
-                    let context = json!({"message": message, "errors": errors, "errorsText": text});
-                    EventStatus { status: "invalid", event, context: Some(context), stream }
-                }
-                Outcome::Unresolved => {
-                    let message = report.violations.first().map_or_else(String::new, |v| v.message.clone());
-                    EventStatus { status: "error", event, context: Some(json!({"message": message})), stream }
+pub fn enrichment_fields(config: &StreamConfig) -> Vec<(&str, &str)> {
+    config
+        .get_path("producers.eventgate.enrich_fields_from_http_headers")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(field, header)| Some((field.as_str(), header.as_str()?))).collect())
+        .unwrap_or_default()
+}
+
+/// The longest header value eventgate-wikimedia copies into an event, in UTF-16 code units.
+pub const MAX_HEADER_LENGTH: usize = 400;
+
+/// `text` cut to at most `max` UTF-16 code units (JavaScript's `slice`), never inside a character.
+fn truncate_utf16(text: &str, max: usize) -> String {
+    let mut units = 0;
+    let mut out = String::new();
+    for c in text.chars() {
+        units += c.len_utf16();
+        if units > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Sets `value` at a dotted path (`http.request_headers.user-agent`: the
+/// first dot splits `http` from the rest, and so on), creating objects on the
+/// way, only when the field is absent; `false` when a non-object stands in the way
+/// or the field is already there.
+fn fill_path(event: &mut Map<String, Value>, path: &str, value: impl FnOnce() -> Value) -> bool {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    match rest {
+        None => {
+            if event.contains_key(head) {
+                false
+            } else {
+                event.insert(head.to_owned(), value());
+                true
+            }
+        }
+        Some(rest) => {
+            let slot = event.entry(head.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            match slot {
+                Value::Object(inner) => fill_path(inner, rest, value),
+                _ => false,
+            }
+        }
+    }
+}
+
+/// The intake as Wikimedia's production deployment (eventgate-wikimedia) runs
+/// it, on one validator (decisions.md, "The intake"). For each event, in order:
+/// 1. defaults: `meta.dt` = the receive time (`YYYY-MM-DDTHH:MM:SS.sssZ`) and
+///    `meta.id` = a fresh UUID, each only when absent;
+/// 2. enrichment: each field of the stream's
+///    `producers.eventgate.enrich_fields_from_http_headers` gets its header's
+///    value, when the header was sent and the field is absent;
+/// 3. the schema's `default`s, as ajv 6 `useDefaults` assigns them while it
+///    validates (before `required` is checked: [`crate::validate::defaults`]);
+/// 4. the stream check and schema validation ([`EventValidator::validate`]).
+///
+/// Steps 1–3 are [`Intake::fill`]: `epc send` runs them on a scratch copy to
+/// check what the intake will check, and sends the event as a client does.
+#[derive(Debug)]
+pub struct Intake {
+    validator: EventValidator,
+}
+
+impl Intake {
+    /// An intake validating with `validator` (with stream config, events'
+    /// streams are checked and enriched from headers).
+    #[must_use]
+    pub fn new(validator: EventValidator) -> Self {
+        Self { validator }
+    }
+
+    /// The validator.
+    #[must_use]
+    pub fn validator(&self) -> &EventValidator {
+        &self.validator
+    }
+
+    /// The dotted paths of the fields the intake fills before validation for an
+    /// event of `stream`: `meta.dt`, `meta.id`, and the enrichment fields of
+    /// the stream's config (schema defaults depend on the schema: see
+    /// [`Intake::fill`]'s result).
+    #[must_use]
+    pub fn filled_fields(&self, stream: Option<&str>) -> Vec<String> {
+        let mut fields = vec!["meta.dt".to_owned(), "meta.id".to_owned()];
+        if let Some(config) = stream.and_then(|s| self.validator.streams()?.resolve(s)).map(|r| r.config) {
+            fields.extend(enrichment_fields(config).into_iter().map(|(f, _)| f.to_owned()));
+        }
+        fields
+    }
+
+    /// Steps 1–3 on one event (an object; anything else is left alone):
+    /// returns the JSON pointers of what was filled, in order. As
+    /// eventgate-wikimedia does, a field is filled only when the event's
+    /// schema declares it (`meta.dt`, `meta.id`; for header enrichment, the
+    /// field or its parent as `type: object`, so `http.request_headers` maps
+    /// take any header), never over a value already there (`null` included),
+    /// and a header value is cut to 400 UTF-16 code units. A legacy
+    /// EventLogging event (schema title `analytics/legacy/…`) also gets `dt`.
+    pub fn fill(&self, event: &mut Value, headers: &RequestHeaders, received_dt: &str) -> Vec<String> {
+        let mut filled = Vec::new();
+        if !event.is_object() {
+            return filled;
+        }
+        let v = &self.validator;
+        let declared = |event: &Value, path: &str| v.declares(event, path);
+        let mut fills: Vec<(String, Value)> = Vec::new();
+        if declared(event, "meta.dt") == Some(Declared::Field) {
+            fills.push(("meta.dt".to_owned(), Value::String(received_dt.to_owned())));
+        }
+        if declared(event, "meta.id") == Some(Declared::Field) {
+            fills.push(("meta.id".to_owned(), Value::String(uuid::Uuid::new_v4().to_string())));
+        }
+        if v.schema_title(event).is_some_and(|t| t.starts_with("analytics/legacy/"))
+            && declared(event, "dt") == Some(Declared::Field)
+        {
+            fills.push(("dt".to_owned(), Value::String(received_dt.to_owned())));
+        }
+        let stream = event.pointer("/meta/stream").and_then(Value::as_str).map(str::to_owned);
+        if let Some(config) = stream.as_deref().and_then(|s| v.streams()?.resolve(s)).map(|r| r.config) {
+            for (field, header) in enrichment_fields(config) {
+                let Some(value) = headers.get(header).filter(|h| !h.is_empty()) else { continue };
+                if matches!(declared(event, field), Some(Declared::Field | Declared::Parent)) {
+                    fills.push((field.to_owned(), Value::String(truncate_utf16(value, MAX_HEADER_LENGTH))));
                 }
             }
-        })
-        .collect()
+        }
+        if let Value::Object(map) = event {
+            for (field, value) in fills {
+                if fill_path(map, &field, || value) {
+                    filled.push(format!("/{}", field.replace('~', "~0").replace('/', "~1").replace('.', "/")));
+                }
+            }
+        }
+        filled.extend(self.validator.apply_defaults(event));
+        filled
+    }
+
+    /// Judges every event of a request (steps 1–4), in order.
+    #[must_use]
+    pub fn judge(&self, events: Vec<Value>, headers: &RequestHeaders, received: SystemTime) -> Vec<EventStatus> {
+        let dt = crate::event::format_dt(received);
+        events
+            .into_iter()
+            .map(|mut event| {
+                self.fill(&mut event, headers, &dt);
+                status_for(&self.validator, event)
+            })
+            .collect()
+    }
+}
+
+/// The status of one event after the intake's fills.
+fn status_for(validator: &EventValidator, event: Value) -> EventStatus {
+    let report = validator.validate(&event);
+    let stream = report.stream.clone();
+    match report.outcome {
+        Outcome::Valid => EventStatus { status: "success", event, context: None, stream },
+        Outcome::Invalid => {
+            let errors: Vec<Value> = report.violations.iter().map(ajv_error).collect();
+            let text = report
+                .violations
+                .iter()
+                .map(|v| format!("'{}' {}", data_path(&v.instance_path), v.message))
+                .collect::<Vec<_>>()
+                .join(", ");
+            // EventGate's ValidationError context: `errors` and `errorsText` only.
+            let context = json!({"errors": errors, "errorsText": text});
+            EventStatus { status: "invalid", event, context: Some(context), stream }
+        }
+        Outcome::Unresolved => {
+            let message = report.violations.first().map_or_else(String::new, |v| v.message.clone());
+            EventStatus { status: "error", event, context: Some(json!({"message": message})), stream }
+        }
+    }
 }
 
 /// ajv 6's `.a.b` data path for a JSON pointer `/a/b` (array indices as `[0]`).
@@ -157,7 +395,7 @@ pub fn answer(statuses: &[EventStatus]) -> Answer {
     let (ok, invalid, error) = (count("success"), count("invalid"), count("error"));
     let list = |s: &str| Value::Array(statuses.iter().filter(|e| e.status == s).map(EventStatus::to_json).collect());
     if invalid + error == 0 {
-        Answer { status: 201, message: format!("All {ok} out of {ok} events were accepted."), body: None }
+        Answer { status: 201, message: format!("All {ok} out of {} events were accepted.", statuses.len()), body: None }
     } else if ok == 0 && error == 0 {
         let mut body = Map::new();
         body.insert("invalid".to_owned(), list("invalid"));
@@ -169,10 +407,23 @@ pub fn answer(statuses: &[EventStatus]) -> Answer {
     } else {
         let body = json!({"invalid": list("invalid"), "error": list("error")});
         let total = statuses.len();
+        let failed = invalid + error;
         if ok == 0 {
-            Answer { status: 500, message: format!("0 out of {total} events were accepted."), body: Some(body) }
+            Answer {
+                status: 500,
+                message: format!(
+                    "{failed} out of {total} events had failures and were not accepted. ({invalid} invalid and {error} errored)."
+                ),
+                body: Some(body),
+            }
         } else {
-            Answer { status: 207, message: format!("{ok} out of {total} events were accepted."), body: Some(body) }
+            Answer {
+                status: 207,
+                message: format!(
+                    "{ok} out of {total} events were accepted, but {failed} failed ({invalid} invalid and {error} errored)."
+                ),
+                body: Some(body),
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
+pub mod defaults;
 pub mod fast;
 
 use crate::schema::SchemaUri;
@@ -129,6 +130,12 @@ struct Compiled {
     validator: jsonschema::Validator,
     /// The same schema compiled for [`fast::FastNode`] events, if it compiles.
     fast: Option<jsonschema::Validator<fast::Fast>>,
+    /// The schema's `default`s, as EventGate's ajv `useDefaults` writes them.
+    defaults: defaults::Defaults,
+    /// The document, its base URI, and how it declares the fields asked about so far.
+    document: Arc<SchemaDocument>,
+    base: SchemaUri,
+    declared: RwLock<HashMap<String, defaults::Declared>>,
 }
 
 impl fmt::Debug for Compiled {
@@ -189,6 +196,50 @@ impl EventValidator {
             .map_err(|message| ValidateError::Compile { uri: uri_or_file.to_owned(), message })?;
         self.forced = Some(compiled);
         Ok(())
+    }
+
+    /// Writes the `default`s of the event's schema into it where it lacks them,
+    /// as EventGate's ajv 6 `useDefaults` does ([`defaults`]); returns the JSON
+    /// pointers written. Nothing happens for an event whose schema cannot be
+    /// resolved (its validation reports why).
+    pub fn apply_defaults(&self, event: &mut Value) -> Vec<String> {
+        let Some(compiled) = self.compiled_for_event(event) else { return Vec::new() };
+        if compiled.defaults.is_empty() { Vec::new() } else { compiled.defaults.apply(event) }
+    }
+
+    /// How the event's schema declares a dotted field path
+    /// ([`defaults::declares`]); `None` when the schema cannot be resolved.
+    #[must_use]
+    pub fn declares(&self, event: &Value, path: &str) -> Option<defaults::Declared> {
+        let compiled = self.compiled_for_event(event)?;
+        if let Some(d) = compiled.declared.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(path) {
+            return Some(*d);
+        }
+        let d = defaults::declares(&self.resolver, &compiled.base, &compiled.document.value, path);
+        let mut cache = compiled.declared.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() < 256 {
+            cache.insert(path.to_owned(), d);
+        }
+        Some(d)
+    }
+
+    /// The schema's `title`, when the event's schema resolves and has one.
+    #[must_use]
+    pub fn schema_title(&self, event: &Value) -> Option<String> {
+        self.compiled_for_event(event)?.title.clone()
+    }
+
+    fn compiled_for_event(&self, event: &Value) -> Option<Arc<Compiled>> {
+        if let Some(forced) = &self.forced {
+            return Some(Arc::clone(forced));
+        }
+        self.compiled_for(event.get("$schema")?.as_str()?).ok()
+    }
+
+    /// The stream config the validator checks streams against, if any.
+    #[must_use]
+    pub fn streams(&self) -> Option<&StreamConfigs> {
+        self.streams.as_ref()
     }
 
     /// Validates one event; never fails (problems are in the report).
@@ -298,7 +349,7 @@ impl EventValidator {
     /// Compiles a schema document: checks that every `$ref` it (and what it
     /// references) holds resolves, for a message naming the reference, then
     /// builds the validator with formats asserted.
-    fn compile(&self, document: &SchemaDocument, uri: &str) -> Result<Arc<Compiled>, String> {
+    fn compile(&self, document: &Arc<SchemaDocument>, uri: &str) -> Result<Arc<Compiled>, String> {
         let id = document.id().and_then(|id| SchemaUri::parse(id).ok()).unwrap_or_else(|| document.uri.clone());
         check_refs(&self.resolver, &id, &document.value, &mut Vec::new()).map_err(|e| e.to_string())?;
         let base = if id.is_path_absolute() {
@@ -323,7 +374,17 @@ impl EventValidator {
         }
         let fast = fast_options.build(&document.value).ok();
         let title = document.value.get("title").and_then(Value::as_str).map(str::to_owned);
-        Ok(Arc::new(Compiled { uri: uri.to_owned(), title, validator, fast }))
+        let defaults = defaults::Defaults::from_schema(&self.resolver, &id, &document.value);
+        Ok(Arc::new(Compiled {
+            uri: uri.to_owned(),
+            title,
+            validator,
+            fast,
+            defaults,
+            document: Arc::clone(document),
+            base: id,
+            declared: RwLock::default(),
+        }))
     }
 }
 

@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use super::{ExitStatus, Hinted, StreamConfigArgs, env};
 use crate::output::Printer;
 use epc::constraint::Constraints;
-use epc::eventgate::{self, Answer, EventStatus};
+use epc::eventgate::{self, Answer, EventStatus, Intake, RequestHeaders};
 use epc::schema::repository::{SchemaRepository, SchemaResolver};
 use epc::validate::EventValidator;
 
@@ -74,9 +74,10 @@ struct Store {
 }
 
 struct AppState {
-    validator: EventValidator,
+    intake: Intake,
     store: Store,
     printer: Printer,
+    max_body_size: usize,
 }
 
 pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -102,9 +103,10 @@ pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
     }
     let state = Arc::new(AppState {
-        validator: EventValidator::new(Arc::new(resolver), streams),
+        intake: Intake::new(EventValidator::new(Arc::new(resolver), streams)),
         store: Store { dir: args.output_dir.clone(), fsync: args.fsync, files: Mutex::default() },
         printer: printer.clone(),
+        max_body_size: args.max_body_size,
     });
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the server runtime")?;
@@ -123,7 +125,7 @@ async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Res
         // Outermost, so that answers made before a handler runs (413 for a body
         // over the limit, 404) carry CORS headers too: a page on another origin
         // sees the 413, not an opaque network error.
-        .layer(axum::middleware::map_response(|r: Response| async move { cors(r) }))
+        .layer(axum::middleware::map_response(|r: Response| async move { cors(with_problem_body(r)) }))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -142,28 +144,62 @@ async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Res
     Ok(())
 }
 
+/// EventGate's CORS headers (its `app.js`), on every answer.
 fn cors(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(CORS_ALLOW_HEADERS));
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("etag"));
     response
 }
 
+/// The request headers a page may send (EventGate's list).
+const CORS_ALLOW_HEADERS: &str = "accept, x-requested-with, content-type";
+
 fn reply(answer: &Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let response = match &answer.body {
+    let mut response = match &answer.body {
         Some(body) => (status, axum::Json(body.clone())).into_response(),
         None => status.into_response(),
     };
+    // EventGate's status message as the HTTP/1 reason phrase (`201 All 1 out of 1
+    // events were accepted.`); only visible ASCII and spaces can go there.
+    let phrase: String =
+        answer.message.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' }).take(512).collect();
+    if let Ok(reason) = hyper::ext::ReasonPhrase::try_from(phrase) {
+        response.extensions_mut().insert(reason);
+    }
+    if answer.status >= 400
+        && let Ok(v) = HeaderValue::from_str(&answer.message.replace(['\r', '\n'], " "))
+    {
+        response.headers_mut().insert("x-epc-message", v);
+    }
     cors(response)
 }
 
-/// Whether EventGate reads a body of this Content-Type (JSON, text/plain for `sendBeacon`).
-fn readable_content_type(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    matches!(mime.as_str(), "application/json" | "text/plain" | "application/reports+json")
+/// A 413 made by the body limit before any handler runs gets the JSON problem body too.
+fn with_problem_body(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return reply(&Answer::problem(413, "request entity too large: the body is over --max-body-size"));
+    }
+    response
+}
+
+/// The request headers, for enrichment (`enrich_fields_from_http_headers`).
+fn request_headers(headers: &HeaderMap) -> RequestHeaders {
+    let mut out = RequestHeaders::new();
+    for (name, value) in headers {
+        if let Ok(v) = value.to_str() {
+            out.insert(name.as_str(), v);
+        }
+    }
+    out
 }
 
 async fn events(
@@ -178,46 +214,47 @@ async fn events(
         return cors(StatusCode::NO_CONTENT.into_response());
     }
     if method != Method::POST {
-        return cors((StatusCode::METHOD_NOT_ALLOWED, "POST events to /v1/events").into_response());
+        return reply(&Answer::problem(405, format!("{method} is not allowed: POST events to /v1/events")));
     }
     let received = SystemTime::now();
-    let parsed = if body.is_empty() || readable_content_type(&headers) {
-        eventgate::parse_body(&body)
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let parsed = if !body.is_empty() && !eventgate::readable_content_type(content_type) {
+        // EventGate reads no body of another type, and then finds it empty.
+        Err(Answer::problem(
+            400,
+            format!(
+                "Request body was empty. Must provide JSON encoded events. (Content-Type {} is not \
+                 application/json, text/plain or application/reports+json, so the body is not read)",
+                content_type.map_or_else(|| "(none)".to_owned(), |c| format!("`{c}`"))
+            ),
+        ))
     } else {
-        Err(Answer {
-            status: 400,
-            message: "Request body was empty. Must provide JSON encoded events. \
-                      (Content-Type is not application/json or text/plain, so the body is not read)"
-                .to_owned(),
-            body: None,
-        })
+        let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
+        eventgate::inflate_body(&body, encoding, state.max_body_size).and_then(|b| eventgate::parse_body(&b))
     };
     let events = match parsed {
         Ok(e) => e,
         Err(answer) => {
             state.printer.note(format!("POST /v1/events {} {}", answer.status, answer.message));
-            let mut r = reply(&answer);
-            if let Ok(v) = HeaderValue::from_str(&answer.message.replace(['\r', '\n'], " ")) {
-                r.headers_mut().insert("x-epc-message", v);
-            }
-            return r;
+            return reply(&answer);
         }
     };
+    let request_headers = request_headers(&headers);
     let n = events.len();
     if eventgate::is_hasty(query.get("hasty").map(String::as_str)) {
         let st = Arc::clone(&state);
         tokio::task::spawn_blocking(move || {
-            let statuses = eventgate::judge(&st.validator, events, received);
+            let statuses = st.intake.judge(events, &request_headers, received);
             if let Err(e) = st.store.save(&statuses, &st.printer) {
                 st.printer.error(format!("cannot store events: {e:#}"));
             }
         });
         state.printer.note(format!("POST /v1/events 202 {n} events hastily received"));
-        return cors(StatusCode::ACCEPTED.into_response());
+        return reply(&Answer { status: 202, message: format!("{n} events hastily received."), body: None });
     }
     let st = Arc::clone(&state);
     let result = tokio::task::spawn_blocking(move || {
-        let statuses = eventgate::judge(&st.validator, events, received);
+        let statuses = st.intake.judge(events, &request_headers, received);
         st.store.save(&statuses, &st.printer).map(|()| eventgate::answer(&statuses))
     })
     .await;
