@@ -89,7 +89,22 @@
 //! the caller's `ClientData` one (the filter reads the original client data,
 //! `ContextController.java:81`, not the stamped one); epc has one,
 //! `context.performer.session_id`, for both.
+//!
+//! # Curation
+//!
+//! Java curates every event at **send** time, after the context filter
+//! (`EventProcessor.java:91`, `:96-101`; `CurationController.java:9-13`):
+//! [`app_curation_failures`]. It differs from the MP-JS
+//! [`crate::event::curation_failures`]: rules are typed per attribute
+//! (`CurationFilter.java:28-51`), only those 21 attributes can be curated,
+//! the numeric and date attributes read `is_equals` (not `equals`) and never
+//! test `in` (`ComparableCurationRules.java:16-36`), string and boolean
+//! attributes know only `equals`, `not_equals`, `in`, `not_in`
+//! (`CurationRules.java:16-29`), `performer_groups` only `contains`,
+//! `does_not_contain`, `contains_all`, `contains_any`
+//! (`CollectionCurationRules.java:16-29`), and there is no substring test.
 
+use std::cmp::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
@@ -276,6 +291,33 @@ pub fn set_app_dt(event: &mut Map<String, Value>, dt: &str) {
     event.shift_insert(at, "dt".to_owned(), value);
 }
 
+/// Evaluates the stream's `producers.metrics_platform_client.curation` against
+/// an event from [`app_interaction_event`] with MP-Java semantics (module
+/// documentation, "Curation"): one message per failed rule, empty when the
+/// event would be sent. A rule Gson cannot bind (an operand of the wrong
+/// type, a non-object) is a failure too: Java then fails to parse the whole
+/// stream config and sends nothing.
+#[must_use]
+pub fn app_curation_failures(config: &StreamConfig, event: &Map<String, Value>) -> Vec<String> {
+    let Some(rules) = config.curation().filter(|v| !v.is_null()) else { return Vec::new() };
+    let Some(rules) = rules.as_object() else {
+        return vec![format!("curation must be an object, found {rules}: MP-Java cannot parse this stream config")];
+    };
+    let mut failures = Vec::new();
+    for (attribute, kind) in CURATABLE {
+        let Some(ops) = rules.get(attribute).filter(|v| !v.is_null()) else { continue };
+        let value = attribute
+            .split_once('_')
+            .and_then(|(group, field)| event.get(group).and_then(|g| g.get(field)))
+            .filter(|v| !v.is_null());
+        match check_rules(kind, ops, value) {
+            Ok(fails) => failures.extend(fails.into_iter().map(|f| format!("{attribute}: {f}"))),
+            Err(e) => failures.push(format!("{attribute}: {e}: MP-Java cannot parse this stream config")),
+        }
+    }
+    failures
+}
+
 fn requested_values(config: Option<&StreamConfig>) -> Option<Vec<&str>> {
     let config = config?;
     config.get_path("producers.metrics_platform_client.provide_values").filter(|v| !v.is_null())?;
@@ -350,6 +392,196 @@ fn iso_instant(t: SystemTime) -> String {
         humantime::format_rfc3339_nanos(t)
     };
     text.to_string()
+}
+
+/// How `CurationFilter` types the rules of an attribute.
+#[derive(Debug, Clone, Copy)]
+enum RuleKind {
+    /// `CurationRules<T>`: `equals`, `not_equals`, `in`, `not_in`.
+    Plain(JavaType),
+    /// `ComparableCurationRules<T>`: `is_equals`, `not_equals`, the four
+    /// comparisons, `not_in` (`in` is bound but never tested).
+    Comparable(JavaType),
+    /// `CollectionCurationRules<String>`: `contains`, `does_not_contain`,
+    /// `contains_all`, `contains_any`.
+    Collection,
+}
+
+/// `CurationFilter.java:28-51`, in the order `test` evaluates them (`:53-91`).
+const CURATABLE: [(&str, RuleKind); 21] = [
+    ("agent_app_install_id", RuleKind::Plain(Str)),
+    ("agent_client_platform", RuleKind::Plain(Str)),
+    ("agent_client_platform_family", RuleKind::Plain(Str)),
+    ("mediawiki_database", RuleKind::Plain(Str)),
+    ("page_id", RuleKind::Comparable(Int)),
+    ("page_namespace_id", RuleKind::Comparable(Int)),
+    ("page_namespace_name", RuleKind::Plain(Str)),
+    ("page_title", RuleKind::Plain(Str)),
+    ("page_revision_id", RuleKind::Comparable(Long)),
+    ("page_wikidata_qid", RuleKind::Plain(Str)),
+    ("page_content_language", RuleKind::Plain(Str)),
+    ("performer_id", RuleKind::Comparable(Int)),
+    ("performer_name", RuleKind::Plain(Str)),
+    ("performer_session_id", RuleKind::Plain(Str)),
+    ("performer_pageview_id", RuleKind::Plain(Str)),
+    ("performer_groups", RuleKind::Collection),
+    ("performer_is_logged_in", RuleKind::Plain(Bool)),
+    ("performer_is_temp", RuleKind::Plain(Bool)),
+    ("performer_registration_dt", RuleKind::Comparable(Instant)),
+    ("performer_language_groups", RuleKind::Plain(Str)),
+    ("performer_language_primary", RuleKind::Plain(Str)),
+];
+
+/// A Java-typed scalar.
+#[derive(Debug, Clone, PartialEq)]
+enum J {
+    S(String),
+    I(i64),
+    B(bool),
+    T(i128),
+}
+
+impl J {
+    fn compare(&self, other: &Self) -> Option<Ordering> {
+        match (self, other) {
+            (Self::I(a), Self::I(b)) => Some(a.cmp(b)),
+            (Self::T(a), Self::T(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// What Gson binds for a JSON value into a field of type `ty` (`Ok(None)`:
+/// null), or `Err` when it throws.
+fn gson_read(ty: JavaType, v: &Value) -> Result<Option<J>, String> {
+    let bad = || format!("{v} is not a {}", java_type_name(ty));
+    let j = match (ty, v) {
+        (_, Value::Null) => return Ok(None),
+        (Str | Str255 | StrList, Value::String(s)) => J::S(s.clone()),
+        (Str | Str255 | StrList, Value::Number(n)) => J::S(n.to_string()),
+        (Str | Str255 | StrList, Value::Bool(b)) => J::S(b.to_string()),
+        (Int | Long, Value::Number(_) | Value::String(_)) => {
+            let i = match v {
+                Value::String(s) => {
+                    s.trim().parse::<i64>().ok().or_else(|| integral(&s.trim().parse::<f64>().ok()?.into()))
+                }
+                _ => integral(v),
+            };
+            let i = i.filter(|i| ty == Long || i32::try_from(*i).is_ok()).ok_or_else(bad)?;
+            J::I(i)
+        }
+        (Bool, Value::Bool(b)) => J::B(*b),
+        (Bool, Value::String(s)) => J::B(s.eq_ignore_ascii_case("true")),
+        (Instant, Value::String(s)) => J::T(parse_instant(s).map(instant_nanos).ok_or_else(bad)?),
+        _ => return Err(bad()),
+    };
+    Ok(Some(j))
+}
+
+fn java_type_name(ty: JavaType) -> &'static str {
+    match ty {
+        Str | Str255 | StrList => "String",
+        Int => "Integer",
+        Long => "Long",
+        Bool => "Boolean",
+        Instant => "Instant (ISO_INSTANT)",
+    }
+}
+
+fn instant_nanos(t: SystemTime) -> i128 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX))
+}
+
+fn gson_list(ty: JavaType, v: &Value) -> Result<Vec<Option<J>>, String> {
+    match v {
+        Value::Array(items) => items.iter().map(|i| gson_read(ty, i)).collect(),
+        _ => Err(format!("{v} is not a list")),
+    }
+}
+
+/// One operator's operand, bound as Gson would: `None` when absent or null.
+fn operand(ops: &Map<String, Value>, op: &str, ty: JavaType) -> Result<Option<J>, String> {
+    ops.get(op).map_or(Ok(None), |v| gson_read(ty, v).map_err(|e| format!("`{op}`: {e}")))
+}
+
+fn operand_list(ops: &Map<String, Value>, op: &str, ty: JavaType) -> Result<Option<Vec<Option<J>>>, String> {
+    match ops.get(op).filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => gson_list(ty, v).map(Some).map_err(|e| format!("`{op}`: {e}")),
+    }
+}
+
+/// The failed operators of one attribute's rules (`Err`: Gson cannot bind them).
+fn check_rules(kind: RuleKind, rules: &Value, value: Option<&Value>) -> Result<Vec<String>, String> {
+    let Some(ops) = rules.as_object() else { return Err(format!("{rules} is not an object")) };
+    let mut fails = Vec::new();
+    let mut fail = |op: &str, v: &Value| fails.push(format!("{v} fails {op} {}", ops[op]));
+    match kind {
+        RuleKind::Plain(ty) | RuleKind::Comparable(ty) => {
+            let comparable = matches!(kind, RuleKind::Comparable(_));
+            let eq_key = if comparable { "is_equals" } else { "equals" };
+            let eq = operand(ops, eq_key, ty)?;
+            let ne = operand(ops, "not_equals", ty)?;
+            let not_in = operand_list(ops, "not_in", ty)?;
+            let is_in = operand_list(ops, "in", ty)?;
+            let mut cmps = Vec::new();
+            if comparable {
+                for (op, want) in [
+                    ("greater_than", [Ordering::Greater].as_slice()),
+                    ("less_than", &[Ordering::Less]),
+                    ("greater_than_or_equals", &[Ordering::Greater, Ordering::Equal]),
+                    ("less_than_or_equals", &[Ordering::Less, Ordering::Equal]),
+                ] {
+                    if let Some(o) = operand(ops, op, ty)? {
+                        cmps.push((op, want, o));
+                    }
+                }
+            }
+            let Some(raw) = value else { return Ok(vec!["no value in the event (is it in provide_values?)".into()]) };
+            let Some(v) = gson_read(ty, raw).ok().flatten() else {
+                return Ok(vec![format!("{raw} is not a {}", java_type_name(ty))]);
+            };
+            if eq.as_ref().is_some_and(|e| *e != v) {
+                fail(eq_key, raw);
+            }
+            if ne.as_ref().is_some_and(|e| *e == v) {
+                fail("not_equals", raw);
+            }
+            for (op, want, o) in cmps {
+                if !v.compare(&o).is_some_and(|ord| want.contains(&ord)) {
+                    fail(op, raw);
+                }
+            }
+            // `in` is bound but only `CurationRules` tests it (ComparableCurationRules.java:30-36).
+            if !comparable && is_in.as_ref().is_some_and(|l| !l.contains(&Some(v.clone()))) {
+                fail("in", raw);
+            }
+            if not_in.as_ref().is_some_and(|l| l.contains(&Some(v.clone()))) {
+                fail("not_in", raw);
+            }
+        }
+        RuleKind::Collection => {
+            let contains = operand(ops, "contains", Str)?;
+            let does_not_contain = operand(ops, "does_not_contain", Str)?;
+            let all = operand_list(ops, "contains_all", Str)?;
+            let any = operand_list(ops, "contains_any", Str)?;
+            let Some(raw) = value else { return Ok(vec!["no value in the event (is it in provide_values?)".into()]) };
+            let Ok(items) = gson_list(StrList, raw) else { return Ok(vec![format!("{raw} is not a list of strings")]) };
+            if contains.is_some_and(|c| !items.contains(&Some(c))) {
+                fail("contains", raw);
+            }
+            if does_not_contain.is_some_and(|c| items.contains(&Some(c))) {
+                fail("does_not_contain", raw);
+            }
+            if all.is_some_and(|a| !a.iter().all(|x| items.contains(x))) {
+                fail("contains_all", raw);
+            }
+            if any.is_some_and(|a| !items.iter().any(|x| a.contains(x))) {
+                fail("contains_any", raw);
+            }
+        }
+    }
+    Ok(fails)
 }
 
 #[cfg(test)]
@@ -537,5 +769,42 @@ mod tests {
         let mut e = app_interaction_event("s", APP_BASE_SCHEMA, "x", &obj(json!({"dt": "mine"})), None, &json!({}));
         set_app_dt(&mut e, "now");
         assert_eq!((e["dt"].clone(), e.keys().position(|k| k == "dt")), (json!("mine"), Some(5)));
+    }
+
+    #[test]
+    fn curation_is_typed_per_attribute() {
+        let event = obj(json!({"page": {"id": 42, "title": "T"},
+                               "performer": {"groups": ["user", "autoconfirmed"], "is_logged_in": true,
+                                             "registration_dt": "2023-03-01T01:08:30Z"}}));
+        let fails = |rules: Value| app_curation_failures(&mp(json!({"curation": rules})), &event);
+        // Comparable rules read `is_equals` and ignore `equals` and `in`.
+        assert!(fails(json!({"page_id": {"equals": 1, "in": [1]}})).is_empty());
+        assert_eq!(fails(json!({"page_id": {"is_equals": 1}})).len(), 1);
+        assert!(fails(json!({"page_id": {"greater_than": 41, "less_than_or_equals": "42", "not_in": [1]}})).is_empty());
+        assert_eq!(fails(json!({"page_id": {"greater_than": 42}})).len(), 1);
+        assert!(fails(json!({"performer_registration_dt": {"less_than": "2024-01-01T00:00:00Z"}})).is_empty());
+        // Plain rules test `in`; no substring test; booleans bind "true".
+        assert_eq!(fails(json!({"page_title": {"in": ["U"]}})).len(), 1);
+        assert!(
+            fails(
+                json!({"page_title": {"in": ["T"], "not_equals": "U"}, "performer_is_logged_in": {"equals": "TRUE"}})
+            )
+            .is_empty()
+        );
+        // Collections.
+        assert!(
+            fails(
+                json!({"performer_groups": {"contains_all": ["autoconfirmed", "user"], "does_not_contain": "sysop"}})
+            )
+            .is_empty()
+        );
+        assert_eq!(fails(json!({"performer_groups": {"contains_any": []}})).len(), 1);
+        // A missing value rejects; an attribute Java cannot curate is ignored.
+        assert_eq!(fails(json!({"page_namespace_id": {}})).len(), 1);
+        assert!(fails(json!({"performer_edit_count_bucket": {"equals": "1-4 edits"}})).is_empty());
+        // Operands Gson cannot bind: Java loses the whole stream config.
+        let f = fails(json!({"page_id": {"is_equals": "abc"}}));
+        assert!(f.len() == 1 && f[0].contains("cannot parse"), "{f:?}");
+        assert!(app_curation_failures(&mp(json!({})), &event).is_empty());
     }
 }
