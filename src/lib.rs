@@ -20,6 +20,8 @@
 //!   with batching and a cache.
 //! - [`schema`]: schema URIs, titles and versions, local schema repositories,
 //!   `$schema`/`$ref` resolution, and strict YAML/JSON loading.
+//! - [`app_event`]: Metrics Platform events as the apps' Java client builds
+//!   and curates them.
 //!
 //! ```
 //! use epc::identifier::Identifier;
@@ -40,6 +42,7 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod app_event;
 pub mod constraint;
 pub mod event;
 pub mod eventgate;
