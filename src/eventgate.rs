@@ -100,7 +100,11 @@ pub fn readable_content_type(content_type: Option<&str>) -> bool {
 /// # Errors
 /// 415 naming an encoding other than these three; 413 when the inflated body
 /// is over `limit` bytes; 400 when the compressed data is corrupt.
-pub fn inflate_body<'a>(body: &'a [u8], content_encoding: Option<&str>, limit: usize) -> Result<std::borrow::Cow<'a, [u8]>, Answer> {
+pub fn inflate_body<'a>(
+    body: &'a [u8],
+    content_encoding: Option<&str>,
+    limit: usize,
+) -> Result<std::borrow::Cow<'a, [u8]>, Answer> {
     use std::io::Read as _;
     let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
     let mut reader: Box<dyn std::io::Read + 'a> = match encoding.as_str() {
@@ -111,9 +115,15 @@ pub fn inflate_body<'a>(body: &'a [u8], content_encoding: Option<&str>, limit: u
     };
     let mut out = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    (&mut reader).take(cap).read_to_end(&mut out).map_err(|e| Answer::problem(400, format!("the {encoding} request body cannot be inflated: {e}")))?;
+    (&mut reader)
+        .take(cap)
+        .read_to_end(&mut out)
+        .map_err(|e| Answer::problem(400, format!("the {encoding} request body cannot be inflated: {e}")))?;
     if out.len() > limit {
-        return Err(Answer::problem(413, format!("request entity too large: the {encoding} body inflates to more than {limit} bytes")));
+        return Err(Answer::problem(
+            413,
+            format!("request entity too large: the {encoding} body inflates to more than {limit} bytes"),
+        ));
     }
     Ok(std::borrow::Cow::Owned(out))
 }
@@ -129,7 +139,8 @@ pub fn parse_body(body: &[u8]) -> Result<Vec<Value>, Answer> {
         message: "Request body was empty. Must provide JSON encoded events.".to_owned(),
         body: Some(problem_body(400, "Request body was empty. Must provide JSON encoded events.")),
     };
-    let text = std::str::from_utf8(body).map_err(|e| Answer::problem(400, format!("Request body is not UTF-8: {e}")))?;
+    let text =
+        std::str::from_utf8(body).map_err(|e| Answer::problem(400, format!("Request body is not UTF-8: {e}")))?;
     if text.trim().is_empty() {
         return Err(empty());
     }

@@ -43,6 +43,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app_event;
+pub mod client;
 pub mod constraint;
 pub mod event;
 pub mod eventgate;

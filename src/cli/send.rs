@@ -23,12 +23,15 @@ use serde_json::{Map, Value, json};
 
 use super::{ExitStatus, Hinted, StreamConfigArgs, env};
 use crate::output::{Format, Printer, RecordSink, table};
+use epc::app_event::{self, APP_BASE_SCHEMA};
+use epc::client::{Batcher, Client, ClientError, ClientSettings, Curation, IntakeChoice, Plan, Refusal, used_units};
 use epc::constraint::Constraints;
-use epc::event::{self, Decoration, Identifiers};
+use epc::event::{self, Identifiers};
+use epc::eventgate::{Intake, RequestHeaders};
 use epc::identifier::Identifier;
 use epc::input::{EventReader, Position, Raw, parse_line};
-use epc::intake::{Delivered, EventGate, RetryPolicy, intake_for_service};
-use epc::sampling::{Profile, Reason, Sampler, SamplingConfig};
+use epc::intake::{Delivered, EventGate, RetryPolicy};
+use epc::sampling::{Profile, Reason, SamplingUnit};
 use epc::schema::SchemaUri;
 use epc::schema::repository::{SchemaRepository, SchemaResolver};
 use epc::stream::{StreamConfig, StreamConfigs};
@@ -53,6 +56,11 @@ pub(crate) struct SendArgs {
     /// Build a Metrics Platform interaction with this action, as MP-JS `submitInteraction` does.
     #[arg(long, value_name = "ACTION")]
     action: Option<String>,
+    /// Which Metrics Platform client builds the --action event: `web` (MP-JS
+    /// `submitInteraction`) or `app` (MP-Java `submitMetricsEvent`; --schema
+    /// defaults to the apps base schema).
+    #[arg(long, value_enum, default_value_t = ClientKind::Web, value_name = "CLIENT")]
+    client: ClientKind,
     /// Interaction data for --action (a JSON object of top-level fields).
     #[arg(long, value_name = "JSON", requires = "action")]
     interaction_data: Option<String>,
@@ -95,6 +103,9 @@ pub(crate) struct SendArgs {
     /// The intake (`…/v1/events`); default: from the stream's destination_event_service.
     #[arg(long, value_name = "URL", env = env::EPC_INTAKE_URL)]
     intake_url: Option<String>,
+    /// Allow sending to a public production intake (the stream's destination_event_service) when no --intake-url is given.
+    #[arg(long)]
+    production: bool,
     /// Ask for `?hasty=true`: a 202 at once, without validation feedback.
     #[arg(long)]
     hasty: bool,
@@ -120,6 +131,15 @@ pub(crate) struct SendArgs {
     source: StreamConfigArgs,
 }
 
+/// The Metrics Platform client an --action event is built as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ClientKind {
+    /// MP-JS `submitInteraction` (MediaWiki's web client).
+    Web,
+    /// MP-Java `submitMetricsEvent` (the Android and iOS apps' client).
+    App,
+}
+
 fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(t) if t.is_finite() && (0.0..=3600.0).contains(&t) => Ok(t),
@@ -127,17 +147,10 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-/// A stream an event goes to, with its sampling decision.
-struct Target {
-    stream: String,
-    in_sample: bool,
-}
-
-/// One decorated stream copy waiting in a batch.
+/// One decorated stream copy waiting in a batch: its input position and stream.
 struct Pending {
     source: String,
     stream: String,
-    event: Value,
 }
 
 #[derive(Default)]
@@ -151,6 +164,7 @@ struct Tally {
     unsent: u64,
     not_decorated: u64,
     curation: u64,
+    input_errors: u64,
     failed_written: u64,
 }
 
@@ -209,39 +223,44 @@ impl Sinks<'_> {
     }
 }
 
+/// Where the batches go.
+enum Delivery {
+    /// `--dry-run`: nowhere.
+    DryRun,
+    /// An intake.
+    Gate(EventGate),
+    /// No intake can be determined: every copy is unsent with this message.
+    Undeliverable(String),
+}
+
+/// The single event of `--data` or `--action`, parsed before anything is said.
+enum Single {
+    Data(Value),
+    Action { action: String, data: Map<String, Value> },
+}
+
 pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
     if printer.format == Format::Junit {
         return Err(Hinted::error("--format junit is only for `epc validate`", None));
     }
-    let configs = load_configs(args, printer)?;
-    let resolved = configs.as_ref().and_then(|c| c.resolve(&args.stream));
-    let main_config: Option<&StreamConfig> = resolved.map(|r| r.config);
-    let cc: Vec<String> = match &configs {
-        Some(c) if !args.no_cc => c.cc_streams(&args.stream).into_iter().map(str::to_owned).collect(),
-        _ => Vec::new(),
-    };
-    if let Some(c) = &configs
-        && resolved.is_none()
-    {
-        if cc.is_empty() {
-            let hint = c.suggest(&args.stream).map(|s| format!("did you mean `{s}`?"));
-            return Err(Hinted::error(
-                format!("stream `{}` is not configured in {}", args.stream, args.source.stream_config),
-                hint.or_else(|| Some("pass --no-stream-config to send without stream config".into())),
-            ));
-        }
-        printer.warning(format!("stream `{}` is not configured: only its cc streams get events", args.stream));
-    }
+    // Input errors first: a bad --data, --interaction-data, --context or input
+    // file is said before any sampling note.
     let context = load_context(args)?;
-    let ids = identifiers(args, &context, printer)?;
-    let context = fill_context(context, &ids);
-    let targets = decide(args, configs.as_ref(), main_config, &cc, &ids, printer)?;
-    let sending: Vec<&Target> = targets.iter().filter(|t| t.in_sample || args.ignore_sampling).collect();
-
+    let single = single_event(args)?;
+    let mut readers = Vec::new();
+    if single.is_none() {
+        let inputs: Vec<String> = if args.inputs.is_empty() { vec!["-".to_owned()] } else { args.inputs.clone() };
+        for input in &inputs {
+            readers.push(EventReader::open(input)?);
+        }
+    }
+    let configs = load_configs(args, printer)?.map(Arc::new);
+    let main_config: Option<StreamConfig> =
+        configs.as_deref().and_then(|c| c.resolve(&args.stream)).map(|r| r.config.clone());
     let resolver = build_resolver(args, printer)?;
-    let validator = match (&resolver, args.no_validate) {
+    let intake = match (&resolver, args.no_validate) {
         (_, true) => None,
-        (Some(r), false) => Some(EventValidator::new(Arc::clone(r), configs.clone())),
+        (Some(r), false) => Some(Intake::new(EventValidator::new(Arc::clone(r), configs.as_deref().cloned()))),
         (None, false) => {
             return Err(Hinted::error(
                 "no schema repository to validate against before sending",
@@ -249,7 +268,11 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             ));
         }
     };
-    let id_fields = match (&resolver, &args.schema) {
+    let schema = args
+        .schema
+        .clone()
+        .or_else(|| (args.action.is_some() && args.client == ClientKind::App).then(|| APP_BASE_SCHEMA.to_owned()));
+    let id_fields = match (&resolver, &schema) {
         (Some(r), Some(uri)) => SchemaUri::parse(uri)
             .ok()
             .and_then(|u| r.resolve(&u).ok())
@@ -257,18 +280,83 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
+    let (ids, fresh) = identifiers(args, &context)?;
+    let context = fill_context(context, &ids);
     let domain = args.domain.clone().or_else(|| {
         args.action.as_ref().and_then(|_| context.get("hostname").and_then(Value::as_str).map(str::to_owned))
     });
-    let mut decoration = Decoration {
-        stream: args.stream.clone(),
-        schema_uri: args.schema.clone(),
-        domain,
-        now: event::format_dt(SystemTime::now()),
-        ids: ids.clone(),
-        id_fields,
+    let client = Client::new(
+        configs.clone(),
+        ClientSettings {
+            profile: Profile::Canonical,
+            ids,
+            domain,
+            schema: schema.clone(),
+            id_fields: id_fields.clone(),
+            ignore_sampling: args.ignore_sampling,
+            ignore_curation: args.ignore_curation,
+            no_cc: args.no_cc,
+        },
+    );
+    let plan = client.plan(&args.stream).map_err(|e| match e {
+        ClientError::NotConfigured { stream, suggestion } => Hinted::error(
+            format!("stream `{stream}` is not configured in {}", args.source.stream_config),
+            suggestion
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| Some("pass --no-stream-config to send without stream config".into())),
+        ),
+        other => Hinted::error(other.to_string(), None),
+    })?;
+    if configs.is_some() && !plan.configured {
+        printer.warning(format!("stream `{}` is not configured: only its cc streams get events", args.stream));
+    }
+    if let Some(configs) = configs.as_deref() {
+        for target in &plan.targets {
+            if let Some(config) = configs.resolve(&target.stream).map(|r| r.config) {
+                for p in config.problems().iter().chain(config.warnings().iter()) {
+                    printer.warning(format!("stream `{}`: `{}` {}", target.stream, p.field, p.message));
+                }
+            }
+        }
+    }
+    let provide_values: Vec<&str> = if args.action.is_some() {
+        main_config.as_ref().map(StreamConfig::provide_values).unwrap_or_default()
+    } else {
+        Vec::new()
     };
-    let gate = if args.dry_run { None } else { Some(intake(args, configs.as_ref(), main_config, &cc)?) };
+    let used = used_units(&plan, &id_fields, &provide_values);
+    for (unit, id) in &fresh {
+        if used.contains(unit) {
+            printer.note(format!("using a fresh {unit} id {id} (pass --{unit}-id to choose one)"));
+        }
+    }
+    for t in &plan.targets {
+        let how = match (&t.decision.reason, t.unit) {
+            (Reason::Compared, Some(unit)) => {
+                format!("{unit} {}: {}", t.identifier, t.decision.reason.describe(true, t.decision.value, t.rate))
+            }
+            _ => t.decision.reason.describe(t.decision.in_sample, t.decision.value, t.rate),
+        };
+        let how = if matches!(t.decision.reason, Reason::Compared) && !t.decision.in_sample {
+            how.replace(" < ", " >= ")
+        } else {
+            how
+        };
+        let verdict = match (t.decision.in_sample, args.ignore_sampling) {
+            (true, _) => "in-sample",
+            (false, true) => "out-of-sample, sent anyway (--ignore-sampling)",
+            (false, false) => "out-of-sample, not sent",
+        };
+        printer.note(format!("stream {}: {verdict} ({how})", t.stream));
+    }
+    let delivery = if args.dry_run {
+        if let Some(problem) = undeliverable(args, &plan) {
+            printer.warning(format!("{problem}: a real run would not know where to send"));
+        }
+        Delivery::DryRun
+    } else {
+        delivery(args, &plan, printer)?
+    };
     let failed_path = args.failed_out.clone().unwrap_or_else(|| {
         let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string().replace([':', '-'], "");
         PathBuf::from(format!("epc-failed-{stamp}.ndjson"))
@@ -290,98 +378,127 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         base_delay: Duration::from_secs_f64(args.retry_delay),
         max_total: Duration::from_secs(60).max(Duration::from_secs_f64(args.retry_delay * 4.0)),
     };
-    let mut batch: Vec<Pending> = Vec::new();
-    let mut batch_bytes = 0u64;
+    // The headers epc sends, as the intake's enrichment sees them.
+    let mut headers = RequestHeaders::new();
+    headers.insert("user-agent", epc::source::USER_AGENT);
+    let curation = match (&args.action, args.client) {
+        (None, _) => Curation::Off,
+        (Some(_), ClientKind::Web) => Curation::MpJs,
+        (Some(_), ClientKind::App) => Curation::MpJava,
+    };
+    let mut batcher: Batcher<Pending> = Batcher::new(args.batch_size as usize, args.batch_bytes);
     let mut each = |position: String, event: Value, sinks: &mut Sinks<'_>| -> Result<()> {
-        // Each event gets the time it is decorated, as a client stamps `dt` at submit time.
-        decoration.now = event::format_dt(SystemTime::now());
-        let decorated = match event::decorate(event.clone(), &decoration) {
-            Ok(d) => d,
-            Err(e) => {
+        // Each event gets the time it is submitted, as a client stamps `dt`.
+        let now = event::format_dt(SystemTime::now());
+        let copies = match client.submit(&plan, event.clone(), now.clone(), curation) {
+            Ok(c) => c,
+            Err(Refusal::NotDecorated(e)) => {
                 sinks.tally.not_decorated += 1;
                 printer.error(format!("{position}: {e}"));
                 sinks.record(&position, &args.stream, "not_decorated", &e.to_string())?;
                 return sinks.fail(&event);
             }
-        };
-        if args.action.is_some()
-            && let Some(rules) = main_config.and_then(StreamConfig::curation)
-        {
-            let failures = event::curation_failures(rules, &decorated);
-            if !failures.is_empty() && !args.ignore_curation {
+            Err(refusal @ Refusal::CurationFailed(_)) => {
                 sinks.tally.curation += 1;
-                let message = format!("fails the stream's curation rules: {}", failures.join("; "));
+                let message = refusal.to_string();
                 printer.warning(format!("{position}: {message} (--ignore-curation sends it anyway)"));
                 sinks.record(&position, &args.stream, "curation_failed", &message)?;
-                return sinks.fail(&Value::Object(decorated));
+                return sinks.fail(&event);
             }
-        }
-        for target in &sending {
-            let copy = Value::Object(event::copy_for_stream(&decorated, &target.stream));
+        };
+        // One message per problem, naming every stream copy it concerns.
+        let mut problems: Vec<(String, Vec<String>)> = Vec::new();
+        for copy in copies {
             sinks.tally.copies += 1;
-            if let Some(v) = &validator {
-                let report = v.validate(&copy);
-                if report.outcome != Outcome::Valid {
-                    sinks.tally.invalid += 1;
-                    let message = report
-                        .violations
-                        .iter()
-                        .map(|v| {
-                            format!(
-                                "{}: {}",
-                                if v.instance_path.is_empty() { "/" } else { &v.instance_path },
-                                v.message
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    printer.error(format!(
-                        "{position} → {}: {} event, not sent: {message}",
-                        target.stream,
-                        report.outcome.as_str()
-                    ));
-                    sinks.record(&position, &target.stream, "invalid", &message)?;
-                    sinks.fail(&copy)?;
-                    continue;
+            let report = intake.as_ref().map(|i| Client::check(i, &copy, &headers, &now));
+            if let Some(report) = report.filter(|r| r.outcome != Outcome::Valid) {
+                sinks.tally.invalid += 1;
+                let message = report
+                    .violations
+                    .iter()
+                    .map(|v| {
+                        format!("{}: {}", if v.instance_path.is_empty() { "/" } else { &v.instance_path }, v.message)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let message = format!("{} event: {message}", report.outcome.as_str());
+                sinks.record(&position, &copy.stream, "invalid", &message)?;
+                match problems.iter_mut().find(|(m, _)| *m == message) {
+                    Some((_, streams)) => streams.push(copy.stream.clone()),
+                    None => problems.push((message, vec![copy.stream.clone()])),
                 }
-            }
-            if args.dry_run {
-                printer.json_line(&copy)?;
+                if args.dry_run {
+                    printer.json_line(&copy.event)?;
+                } else {
+                    sinks.fail(&copy.event)?;
+                }
                 continue;
             }
-            let size = serde_json::to_vec(&copy).map_or(0, |b| b.len() as u64 + 1);
-            if !batch.is_empty() && (batch.len() >= args.batch_size as usize || batch_bytes + size > args.batch_bytes) {
-                flush(gate.as_ref(), &retry, &mut batch, sinks)?;
-                batch_bytes = 0;
+            if args.dry_run {
+                printer.json_line(&copy.event)?;
+                continue;
             }
-            batch_bytes += size;
-            batch.push(Pending { source: position.clone(), stream: target.stream.clone(), event: copy });
+            let pending = Pending { source: position.clone(), stream: copy.stream };
+            if let Some(batch) = batcher.push(pending, copy.event) {
+                flush(&delivery, &retry, batch, sinks)?;
+            }
+        }
+        for (message, streams) in problems {
+            let what = if args.dry_run { "printed, would not be sent" } else { "not sent" };
+            printer.error(format!("{position} → {}: {message} ({what})", streams.join(", ")));
         }
         Ok(())
     };
-    for (position, event) in events(args, main_config, &context)? {
-        each(position, event, &mut sinks)?;
-    }
-    // Inputs streamed from files go through the same path, one event at a time.
-    if args.action.is_none() && args.data.is_none() {
-        let inputs: Vec<String> = if args.inputs.is_empty() { vec!["-".to_owned()] } else { args.inputs.clone() };
-        for input in &inputs {
-            let reader = EventReader::open(input)?;
-            for item in reader {
-                let (position, raw) = item?;
-                match parse_raw(raw, &position) {
-                    Ok(event) => each(position.to_string(), event, &mut sinks)?,
-                    Err(message) => {
-                        sinks.tally.not_decorated += 1;
-                        printer.error(format!("{position}: {message}"));
-                        sinks.record(&position.to_string(), &args.stream, "not_decorated", &message)?;
+    match single {
+        Some(Single::Data(event)) => each("--data".to_owned(), event, &mut sinks)?,
+        Some(Single::Action { action, data }) => {
+            let event = match args.client {
+                ClientKind::Web => {
+                    let schema = schema.as_deref().unwrap_or_default();
+                    event::interaction_event(&action, &data, schema, main_config.as_ref(), &context)
+                }
+                ClientKind::App => {
+                    let schema = schema.as_deref().unwrap_or(APP_BASE_SCHEMA);
+                    let mut e = app_event::app_interaction_event(
+                        &args.stream,
+                        schema,
+                        &action,
+                        &data,
+                        main_config.as_ref(),
+                        &context,
+                    );
+                    app_event::set_app_dt(&mut e, &app_event::app_dt(SystemTime::now()));
+                    e
+                }
+            };
+            each("--action".to_owned(), Value::Object(event), &mut sinks)?;
+        }
+        None => {
+            for reader in readers {
+                for item in reader {
+                    let (position, raw) = match item {
+                        Ok(i) => i,
+                        Err(e) => {
+                            // The events read so far still go out; the rest of this input is not read.
+                            sinks.tally.input_errors += 1;
+                            printer.error(format!("{e:#}"));
+                            break;
+                        }
+                    };
+                    match parse_raw(raw, &position) {
+                        Ok(event) => each(position.to_string(), event, &mut sinks)?,
+                        Err(message) => {
+                            sinks.tally.not_decorated += 1;
+                            printer.error(format!("{position}: {message}"));
+                            sinks.record(&position.to_string(), &args.stream, "not_decorated", &message)?;
+                        }
                     }
                 }
             }
         }
     }
-    if !batch.is_empty() {
-        flush(gate.as_ref(), &retry, &mut batch, &mut sinks)?;
+    if !batcher.is_empty() {
+        flush(&delivery, &retry, batcher.take(), &mut sinks)?;
     }
     finish(args, sinks)
 }
@@ -395,20 +512,20 @@ fn parse_raw(raw: Raw, position: &Position) -> Result<Value, String> {
 }
 
 /// The single event of --data or --action (inputs are streamed by the caller).
-fn events(args: &SendArgs, config: Option<&StreamConfig>, context: &Value) -> Result<Vec<(String, Value)>> {
+fn single_event(args: &SendArgs) -> Result<Option<Single>> {
     if let Some(data) = &args.data {
         return match epc::schema::yaml::parse_json_str(data, "--data") {
-            Ok(v) => Ok(vec![("--data".to_owned(), v)]),
+            Ok(v) => Ok(Some(Single::Data(v))),
             Err(e) => Err(Hinted::error(e.to_string(), None)),
         };
     }
-    let Some(action) = &args.action else { return Ok(Vec::new()) };
-    let Some(schema) = &args.schema else {
+    let Some(action) = &args.action else { return Ok(None) };
+    if args.schema.is_none() && args.client == ClientKind::Web {
         return Err(Hinted::error(
-            "--action needs --schema (for example /analytics/product_metrics/web/base/1.5.0)",
+            "--action needs --schema (for example /analytics/product_metrics/web/base/1.3.0)",
             None,
         ));
-    };
+    }
     let data = match &args.interaction_data {
         None => Map::new(),
         Some(text) => match epc::schema::yaml::parse_json_str(text, "--interaction-data") {
@@ -422,7 +539,7 @@ fn events(args: &SendArgs, config: Option<&StreamConfig>, context: &Value) -> Re
             Err(e) => return Err(Hinted::error(e.to_string(), None)),
         },
     };
-    Ok(vec![("--action".to_owned(), Value::Object(event::interaction_event(action, &data, schema, config, context)))])
+    Ok(Some(Single::Action { action: action.clone(), data }))
 }
 
 fn load_configs(args: &SendArgs, printer: &Printer) -> Result<Option<StreamConfigs>> {
@@ -454,10 +571,13 @@ fn load_context(args: &SendArgs) -> Result<Value> {
     Ok(value)
 }
 
-/// Identifiers: flag, else context, else fresh (said on stderr).
-fn identifiers(args: &SendArgs, context: &Value, printer: &Printer) -> Result<Identifiers> {
-    let fresh = Identifiers::generate().map_err(|e| anyhow!("the operating system's random generator failed: {e}"))?;
-    let pick = |flag: &Option<String>, pointer: &str, fresh: String, name: &str| -> Result<String> {
+/// Identifiers: flag, else context, else fresh; the fresh ones are returned
+/// with their unit, for the caller to announce those a stream or schema uses.
+fn identifiers(args: &SendArgs, context: &Value) -> Result<(Identifiers, Vec<(SamplingUnit, String)>)> {
+    let generated =
+        Identifiers::generate().map_err(|e| anyhow!("the operating system's random generator failed: {e}"))?;
+    let mut fresh = Vec::new();
+    let mut pick = |flag: &Option<String>, pointer: &str, new: String, unit: SamplingUnit| -> Result<String> {
         if let Some(id) = flag {
             Identifier::parse(id)?;
             return Ok(id.clone());
@@ -465,14 +585,15 @@ fn identifiers(args: &SendArgs, context: &Value, printer: &Printer) -> Result<Id
         if let Some(id) = context.pointer(pointer).and_then(Value::as_str) {
             return Ok(id.to_owned());
         }
-        printer.note(format!("using a fresh {name} id {fresh} (pass --{name}-id to choose one)"));
-        Ok(fresh)
+        fresh.push((unit, new.clone()));
+        Ok(new)
     };
-    Ok(Identifiers {
-        session: pick(&args.session_id, "/performer/session_id", fresh.session, "session")?,
-        pageview: pick(&args.pageview_id, "/performer/pageview_id", fresh.pageview, "pageview")?,
-        device: pick(&args.device_id, "/agent/app_install_id", fresh.device, "device")?,
-    })
+    let ids = Identifiers {
+        session: pick(&args.session_id, "/performer/session_id", generated.session, SamplingUnit::Session)?,
+        pageview: pick(&args.pageview_id, "/performer/pageview_id", generated.pageview, SamplingUnit::Pageview)?,
+        device: pick(&args.device_id, "/agent/app_install_id", generated.device, SamplingUnit::Device)?,
+    };
+    Ok((ids, fresh))
 }
 
 /// The context with the run's identifiers where it has none.
@@ -492,47 +613,6 @@ fn fill_context(mut context: Value, ids: &Identifiers) -> Value {
     context
 }
 
-/// Sampling decisions for the stream and its cc streams, said on stderr.
-fn decide(
-    args: &SendArgs,
-    configs: Option<&StreamConfigs>,
-    main: Option<&StreamConfig>,
-    cc: &[String],
-    ids: &Identifiers,
-    printer: &Printer,
-) -> Result<Vec<Target>> {
-    let Some(configs) = configs else {
-        return Ok(vec![Target { stream: args.stream.clone(), in_sample: true }]);
-    };
-    let mut targets = Vec::new();
-    let mut entries: Vec<(String, Option<&StreamConfig>)> = vec![(args.stream.clone(), main)];
-    entries.extend(cc.iter().map(|s| (s.clone(), configs.get_exact(s))));
-    for (stream, config) in entries {
-        let sampler = Sampler::for_stream(Profile::Canonical, config);
-        let id_text = match config.map(StreamConfig::sample) {
-            Some(Ok(Some(SamplingConfig { unit, .. }))) => ids.for_unit(unit).to_owned(),
-            _ => ids.session.clone(),
-        };
-        let id = Identifier::parse(&id_text)
-            .map_err(|e| Hinted::error(format!("cannot sample stream `{stream}`: {e}"), None))?;
-        let d = sampler.decide(&id);
-        let how = match (&d.reason, sampler.unit()) {
-            (Reason::Compared, Some(unit)) => {
-                format!("{unit} {id_text}: {}", d.reason.describe(d.in_sample, d.value, sampler.rate()))
-            }
-            _ => d.reason.describe(d.in_sample, d.value, sampler.rate()),
-        };
-        let verdict = match (d.in_sample, args.ignore_sampling) {
-            (true, _) => "in-sample",
-            (false, true) => "out-of-sample, sent anyway (--ignore-sampling)",
-            (false, false) => "out-of-sample, not sent",
-        };
-        printer.note(format!("stream {stream}: {verdict} ({how})"));
-        targets.push(Target { stream, in_sample: d.in_sample });
-    }
-    Ok(targets)
-}
-
 fn build_resolver(args: &SendArgs, printer: &Printer) -> Result<Option<Arc<SchemaResolver>>> {
     if args.schema_repos.is_empty() && args.schema_base_uris.is_empty() {
         return Ok(None);
@@ -545,50 +625,67 @@ fn build_resolver(args: &SendArgs, printer: &Printer) -> Result<Option<Arc<Schem
     Ok(Some(Arc::new(resolver)))
 }
 
-fn intake(
-    args: &SendArgs,
-    configs: Option<&StreamConfigs>,
-    main: Option<&StreamConfig>,
-    cc: &[String],
-) -> Result<EventGate> {
-    let url = match &args.intake_url {
-        Some(u) => u.clone(),
-        None => {
-            let service = main
-                .or_else(|| cc.first().and_then(|s| configs.and_then(|c| c.get_exact(s))))
-                .and_then(StreamConfig::destination_event_service);
-            match service.map(|s| (s, intake_for_service(s))) {
-                Some((_, Some(url))) => url.to_owned(),
-                Some((s, None)) => {
-                    return Err(Hinted::error(
-                        format!("stream `{}` goes to `{s}`, an internal intake", args.stream),
-                        Some("pass --intake-url URL (for example a local `epc serve`)".into()),
-                    ));
-                }
-                None => {
-                    return Err(Hinted::error(
-                        format!("no intake for stream `{}`: it has no destination_event_service", args.stream),
-                        Some("pass --intake-url URL".into()),
-                    ));
-                }
+/// Why the plan's events cannot be delivered without --intake-url, if so.
+fn undeliverable(args: &SendArgs, plan: &Plan) -> Option<String> {
+    if args.intake_url.is_some() {
+        return None;
+    }
+    match &plan.intake {
+        IntakeChoice::Public { .. } => None,
+        IntakeChoice::Internal(s) => {
+            Some(format!("stream `{}` goes to `{s}`, an internal intake not reachable from outside", args.stream))
+        }
+        IntakeChoice::Unknown(s) => {
+            let hint = suggest_event_service(s).map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
+            Some(format!("stream `{}` names `{s}`, which is not a known event service{hint}", args.stream))
+        }
+        IntakeChoice::Unset => {
+            Some(format!("no intake for stream `{}`: it has no destination_event_service", args.stream))
+        }
+    }
+}
+
+/// The intake: --intake-url, else the stream's public intake with --production.
+fn delivery(args: &SendArgs, plan: &Plan, printer: &Printer) -> Result<Delivery> {
+    let url = match (&args.intake_url, &plan.intake) {
+        (Some(u), _) => u.clone(),
+        (None, IntakeChoice::Public { service, url }) => {
+            if !args.production {
+                return Err(Hinted::error(
+                    format!("stream `{}` goes to `{service}`, the public production intake {url}; nothing was sent", args.stream),
+                    Some("pass --intake-url URL (for example a local `epc serve`), or --production to send to production".into()),
+                ));
             }
+            (*url).to_owned()
+        }
+        (None, _) => {
+            let problem = undeliverable(args, plan).unwrap_or_default();
+            printer.error(format!("{problem}: every event goes to the failed-events file"));
+            printer.hint("pass --intake-url URL (for example a local `epc serve`)");
+            return Ok(Delivery::Undeliverable(problem));
         }
     };
-    Ok(EventGate::new(&url, Duration::from_secs_f64(args.source.timeout), args.hasty)?)
+    Ok(Delivery::Gate(EventGate::new(&url, Duration::from_secs_f64(args.source.timeout), args.hasty)?))
 }
 
 /// Sends the batch and records every event's outcome.
-fn flush(gate: Option<&EventGate>, retry: &RetryPolicy, batch: &mut Vec<Pending>, sinks: &mut Sinks<'_>) -> Result<()> {
-    let Some(gate) = gate else {
-        batch.clear();
-        return Ok(());
+fn flush(delivery: &Delivery, retry: &RetryPolicy, batch: Vec<(Pending, Value)>, sinks: &mut Sinks<'_>) -> Result<()> {
+    let (pendings, events): (Vec<Pending>, Vec<Value>) = batch.into_iter().unzip();
+    let report = match delivery {
+        Delivery::DryRun => return Ok(()),
+        Delivery::Undeliverable(message) => epc::intake::BatchReport {
+            outcomes: vec![Delivered::Unsent(message.clone()); events.len()],
+            status: None,
+            attempts: 0,
+            unattributed: Vec::new(),
+        },
+        Delivery::Gate(gate) => gate.submit(&events, retry),
     };
-    let events: Vec<Value> = batch.iter().map(|p| p.event.clone()).collect();
-    let report = gate.submit(&events, retry);
     if report.attempts > 1 {
         sinks.printer.note(format!("a batch of {} took {} attempts", events.len(), report.attempts));
     }
-    for (pending, outcome) in batch.drain(..).zip(report.outcomes) {
+    let quiet_unsent = matches!(delivery, Delivery::Undeliverable(_));
+    for ((pending, event), outcome) in pendings.into_iter().zip(events).zip(report.outcomes) {
         let (status, message) = match &outcome {
             Delivered::Accepted => {
                 sinks.tally.accepted += 1;
@@ -612,8 +709,10 @@ fn flush(gate: Option<&EventGate>, retry: &RetryPolicy, batch: &mut Vec<Pending>
             }
         };
         if !outcome.is_accepted() {
-            sinks.printer.error(format!("{} → {}: {status}: {message}", pending.source, pending.stream));
-            sinks.fail(&pending.event)?;
+            if !quiet_unsent {
+                sinks.printer.error(format!("{} → {}: {status}: {message}", pending.source, pending.stream));
+            }
+            sinks.fail(&event)?;
         }
         sinks.record(&pending.source, &pending.stream, status, &message)?;
     }
@@ -643,7 +742,12 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>) -> Result<ExitStatus> {
     }
     let printer = sinks.printer;
     if args.dry_run {
-        printer.note(format!("dry run: {} decorated event copies printed, nothing sent", t.copies - t.invalid));
+        printer.note(format!(
+            "dry run: {} decorated event {} printed ({} invalid), nothing sent",
+            t.copies,
+            if t.copies == 1 { "copy" } else { "copies" },
+            t.invalid
+        ));
     } else {
         printer.note(format!(
             "{} accepted{}, {} rejected, {} invalid (not sent), {} failed on the intake, {} unsent",
@@ -670,11 +774,21 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>) -> Result<ExitStatus> {
             sinks.failed_path.display()
         ));
     }
-    Ok(if t.errors + t.unsent + t.not_decorated > 0 {
+    Ok(if t.errors + t.unsent + t.not_decorated + t.input_errors > 0 {
         ExitStatus::Error
     } else if t.invalid + t.rejected + t.curation > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
     })
+}
+
+/// The known event service closest to a misspelled one (TODO: the stream lint's).
+fn suggest_event_service(name: &str) -> Option<&'static str> {
+    ["eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external"]
+        .into_iter()
+        .map(|k| (strsim::levenshtein(name, k), k))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| k)
 }

@@ -119,7 +119,14 @@ impl Defaults {
 }
 
 /// Adds what `schema` (inside the document `root` at `base`) contributes to `out`.
-fn collect(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, schema: &Value, out: &mut Defaults, depth: usize) {
+fn collect(
+    resolver: &SchemaResolver,
+    base: &SchemaUri,
+    root: &Value,
+    schema: &Value,
+    out: &mut Defaults,
+    depth: usize,
+) {
     let Some(map) = schema.as_object() else { return };
     if let Some(Value::String(reference)) = map.get("$ref") {
         if depth < MAX_REF_DEPTH {
@@ -178,14 +185,26 @@ fn own_default(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, sub: &
     map.get("default").cloned()
 }
 
-fn follow(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, reference: &str, out: &mut Defaults, depth: usize) {
+fn follow(
+    resolver: &SchemaResolver,
+    base: &SchemaUri,
+    root: &Value,
+    reference: &str,
+    out: &mut Defaults,
+    depth: usize,
+) {
     if let Some((target_base, target_root, target)) = locate(resolver, base, root, reference) {
         collect(resolver, &target_base, &target_root, &target, out, depth);
     }
 }
 
 /// The subschema a `$ref` names: its document's base, the document and the subschema.
-fn locate(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, reference: &str) -> Option<(SchemaUri, Value, Value)> {
+fn locate(
+    resolver: &SchemaResolver,
+    base: &SchemaUri,
+    root: &Value,
+    reference: &str,
+) -> Option<(SchemaUri, Value, Value)> {
     if let Some(pointer) = reference.strip_prefix('#') {
         let target = if pointer.is_empty() { root } else { root.pointer(pointer)? };
         return Some((base.clone(), root.clone(), target.clone()));
@@ -193,7 +212,8 @@ fn locate(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, reference: 
     let resolved = resolver.resolve_ref(base, reference).ok()?;
     let document = &resolved.document;
     let target = document.select(resolved.target.fragment())?.clone();
-    let next_base = document.id().and_then(|id| SchemaUri::parse(id).ok()).unwrap_or_else(|| resolved.target.document());
+    let next_base =
+        document.id().and_then(|id| SchemaUri::parse(id).ok()).unwrap_or_else(|| resolved.target.document());
     Some((next_base, document.value.clone(), target))
 }
 
@@ -219,17 +239,16 @@ pub fn declares(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, path:
     let Some((last, parents)) = parts.split_last() else { return Declared::No };
     let mut level = vec![(base.clone(), root.clone(), root.clone())];
     for part in parents {
-        level = level
-            .iter()
-            .flat_map(|(b, r, s)| property_schemas(resolver, b, r, s, part, 0))
-            .collect();
+        level = level.iter().flat_map(|(b, r, s)| property_schemas(resolver, b, r, s, part, 0)).collect();
         if level.is_empty() {
             return Declared::No;
         }
     }
     if level.iter().any(|(b, r, s)| !property_schemas(resolver, b, r, s, last, 0).is_empty()) {
         Declared::Field
-    } else if !parents.is_empty() && level.iter().any(|(_, _, s)| s.get("type").and_then(Value::as_str) == Some("object")) {
+    } else if !parents.is_empty()
+        && level.iter().any(|(_, _, s)| s.get("type").and_then(Value::as_str) == Some("object"))
+    {
         Declared::Parent
     } else {
         Declared::No
@@ -268,7 +287,13 @@ fn property_schemas(
 }
 
 /// A subschema with its `$ref`s followed (to the schema they name).
-fn resolved(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, sub: &Value, depth: usize) -> (SchemaUri, Value, Value) {
+fn resolved(
+    resolver: &SchemaResolver,
+    base: &SchemaUri,
+    root: &Value,
+    sub: &Value,
+    depth: usize,
+) -> (SchemaUri, Value, Value) {
     if let Some(Value::String(reference)) = sub.get("$ref")
         && depth < MAX_REF_DEPTH
         && let Some((b, r, s)) = locate(resolver, base, root, reference)

@@ -288,15 +288,20 @@ fn case_19_two_events_give_two_decorated_events_each_with_a_dt() {
 }
 
 #[test]
-fn case_19_upper_case_session_id_fails_validation_before_anything_is_printed() {
+fn case_19_upper_case_session_id_fails_validation_and_the_dry_run_still_shows_the_copy() {
     let Some(case) = shared(CASE_19) else { return };
     let sb = Sandbox::new();
     let a = case_19(&sb, &case, &["--session-id", "0AAC0B2976C12A600A58", "--pageview-id", PAGEVIEW])
         .arg(case.join("events/bare.json"))
         .assert()
         .code(1);
-    assert_eq!(stdout_text(&a), "", "an invalid event is not printed");
+    // Issue 9: a dry run prints every copy it built, invalid ones too, so the
+    // author sees the event; stderr marks it with its errors, exit 1.
+    let printed = stdout_ndjson(&a);
+    assert_eq!(printed.len(), 1, "{}", stdout_text(&a));
+    assert_eq!(printed[0]["web_session_id"], "0AAC0B2976C12A600A58");
     let stderr = stderr_text(&a);
+    assert!(stderr.contains("(printed, would not be sent)"), "{stderr}");
     let errors = error_lines(&stderr);
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].contains("/web_session_id"), "{stderr}");

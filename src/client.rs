@@ -1,0 +1,504 @@
+//! The Event Platform Client as a library: what a client does to an event
+//! before the network, and how its copies are batched for the intake.
+//!
+//! - [`Client::plan`]: the stream and its cc streams, each with its sampling
+//!   decision on the identifier of the unit it samples on (decisions.md,
+//!   "Sampling" and "Stream cc'ing"), and the intake the stream's
+//!   `destination_event_service` names ([`IntakeChoice`]).
+//! - [`Client::submit`]: decorates one event ([`crate::event::decorate`]),
+//!   applies the stream's curation rules to Metrics Platform interactions, and
+//!   makes one [`StreamCopy`] per stream to send.
+//! - [`Client::check`]: validates a copy as the intake will see it: the
+//!   intake's fills ([`Intake::fill`]: `meta.dt`, `meta.id`, header
+//!   enrichment, schema defaults) go onto a scratch copy; the copy itself stays
+//!   what a client sends.
+//! - [`Batcher`]: groups copies into POST bodies of at most N events and B bytes.
+//!
+//! Nothing here prints or touches the network; `epc send` renders the plan and
+//! delivers the batches with [`crate::intake::EventGate`]. See
+//! `examples/submit.rs` for a program that embeds it.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::event::{self, DecorateError, Decoration, Identifiers};
+use crate::eventgate::{Intake, RequestHeaders};
+use crate::identifier::{Identifier, IdentifierError};
+use crate::intake::{ANALYTICS_INTAKE, LOGGING_INTAKE};
+use crate::sampling::{Decision, Profile, Sampler, SamplingConfig, SamplingUnit};
+use crate::stream::{StreamConfig, StreamConfigs};
+use crate::validate::EventReport;
+
+/// What a client holds for a run: identifiers and what decoration adds.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// The sampling profile (epc's canonical rule by default).
+    pub profile: Profile,
+    /// The identifiers: sampling units and identifier fields.
+    pub ids: Identifiers,
+    /// `meta.domain` for every event.
+    pub domain: Option<String>,
+    /// The `$schema` every event gets (an event's own must agree).
+    pub schema: Option<String>,
+    /// Identifier fields the schema declares (`web_session_id`, …).
+    pub id_fields: Vec<String>,
+    /// Build copies for out-of-sample streams too.
+    pub ignore_sampling: bool,
+    /// Send interactions that fail the stream's curation rules.
+    pub ignore_curation: bool,
+    /// The stream alone, no cc streams.
+    pub no_cc: bool,
+}
+
+/// A stream an event goes to, with its sampling decision.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The stream.
+    pub stream: String,
+    /// Whether it is the submitted stream (else a cc stream).
+    pub is_cc: bool,
+    /// The unit it samples on, when its `sample` block is valid.
+    pub unit: Option<SamplingUnit>,
+    /// The identifier decided on.
+    pub identifier: String,
+    /// The decision (in-sample or not, and why).
+    pub decision: Decision,
+    /// The sampler's rate, for messages.
+    pub rate: Option<f64>,
+}
+
+/// Where a stream's events go, from its `destination_event_service`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntakeChoice {
+    /// A public intake (`eventgate-analytics-external`, `eventgate-logging-external`).
+    Public {
+        /// The service.
+        service: String,
+        /// Its `…/v1/events` URL.
+        url: &'static str,
+    },
+    /// A known internal service, not reachable from outside (`eventgate-main`, `eventgate-analytics`).
+    Internal(String),
+    /// A value that names no known event service (a typo: case 23).
+    Unknown(String),
+    /// No `destination_event_service` at all (or no stream config).
+    Unset,
+}
+
+/// The stream and its cc streams, decided.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The submitted stream.
+    pub stream: String,
+    /// Whether the submitted stream itself is configured.
+    pub configured: bool,
+    /// The stream and its cc streams, in order, each with its decision.
+    pub targets: Vec<Target>,
+    /// The intake of the first configured target.
+    pub intake: IntakeChoice,
+}
+
+impl Plan {
+    /// The targets that get a copy (in-sample, or all with `ignore_sampling`).
+    pub fn sending(&self, ignore_sampling: bool) -> impl Iterator<Item = &Target> {
+        self.targets.iter().filter(move |t| t.decision.in_sample || ignore_sampling)
+    }
+
+    /// The sampling units some target samples on.
+    #[must_use]
+    pub fn units(&self) -> Vec<SamplingUnit> {
+        let mut units: Vec<SamplingUnit> = Vec::new();
+        for u in self.targets.iter().filter_map(|t| t.unit) {
+            if !units.contains(&u) {
+                units.push(u);
+            }
+        }
+        units
+    }
+}
+
+/// Why a plan cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The stream is not configured and has no configured cc stream.
+    #[error("stream `{stream}` is not configured")]
+    NotConfigured {
+        /// The stream.
+        stream: String,
+        /// A configured stream with a close name.
+        suggestion: Option<String>,
+    },
+    /// An identifier does not parse for sampling.
+    #[error("cannot sample stream `{stream}`: {source}")]
+    Identifier {
+        /// The stream.
+        stream: String,
+        /// Why.
+        source: IdentifierError,
+    },
+}
+
+/// One decorated copy of an event for one stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamCopy {
+    /// The stream (its `meta.stream`).
+    pub stream: String,
+    /// The event as a client sends it.
+    pub event: Value,
+}
+
+/// Why an event gets no copy.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    /// It cannot be decorated (not an object, `$schema` or `meta.stream` conflicts).
+    #[error(transparent)]
+    NotDecorated(#[from] DecorateError),
+    /// It fails the stream's Metrics Platform curation rules (one message per rule).
+    #[error("fails the stream's curation rules: {}", .0.join("; "))]
+    CurationFailed(Vec<String>),
+}
+
+/// Which curation rules [`Client::submit`] applies
+/// (`producers.metrics_platform_client.curation`, epc-spec.md §7.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curation {
+    /// None (plain events).
+    Off,
+    /// MP-JS's rules ([`event::curation_failures`]).
+    MpJs,
+    /// MP-Java's typed rules ([`crate::app_event::app_curation_failures`]).
+    MpJava,
+}
+
+/// The client: stream config (if any) and the run's settings.
+#[derive(Debug, Clone)]
+pub struct Client {
+    configs: Option<Arc<StreamConfigs>>,
+    settings: ClientSettings,
+}
+
+impl Client {
+    /// A client; without stream config every event goes to the stream alone,
+    /// unsampled and unchecked.
+    #[must_use]
+    pub fn new(configs: Option<Arc<StreamConfigs>>, settings: ClientSettings) -> Self {
+        Self { configs, settings }
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    /// The stream config, if any.
+    #[must_use]
+    pub fn configs(&self) -> Option<&StreamConfigs> {
+        self.configs.as_deref()
+    }
+
+    /// Decides the stream and its cc streams (see the module documentation).
+    ///
+    /// # Errors
+    /// [`ClientError::NotConfigured`] when stream config is given and neither
+    /// the stream nor any cc stream of it is configured;
+    /// [`ClientError::Identifier`] when the identifier for a unit does not parse.
+    pub fn plan(&self, stream: &str) -> Result<Plan, ClientError> {
+        let Some(configs) = self.configs.as_deref() else {
+            let decision = Decision { in_sample: true, reason: crate::sampling::Reason::NoSampleConfig, value: 0.0 };
+            return Ok(Plan {
+                stream: stream.to_owned(),
+                configured: false,
+                targets: vec![Target {
+                    stream: stream.to_owned(),
+                    is_cc: false,
+                    unit: None,
+                    identifier: self.settings.ids.session.clone(),
+                    decision,
+                    rate: None,
+                }],
+                intake: IntakeChoice::Unset,
+            });
+        };
+        let main = configs.resolve(stream).map(|r| r.config);
+        let cc: Vec<String> = if self.settings.no_cc {
+            Vec::new()
+        } else {
+            configs.cc_streams(stream).into_iter().map(str::to_owned).collect()
+        };
+        if main.is_none() && cc.is_empty() {
+            return Err(ClientError::NotConfigured {
+                stream: stream.to_owned(),
+                suggestion: configs.suggest(stream).map(str::to_owned),
+            });
+        }
+        let mut entries: Vec<(String, bool, Option<&StreamConfig>)> = vec![(stream.to_owned(), false, main)];
+        entries.extend(cc.iter().map(|s| (s.clone(), true, configs.get_exact(s))));
+        let mut targets = Vec::new();
+        for (name, is_cc, config) in entries {
+            let sampler = Sampler::for_stream(self.settings.profile, config);
+            let unit = match config.map(StreamConfig::sample) {
+                Some(Ok(Some(SamplingConfig { unit, .. }))) => Some(unit),
+                _ => None,
+            };
+            let identifier =
+                unit.map_or_else(|| self.settings.ids.session.clone(), |u| self.settings.ids.for_unit(u).to_owned());
+            let id = Identifier::parse(&identifier)
+                .map_err(|source| ClientError::Identifier { stream: name.clone(), source })?;
+            let decision = sampler.decide(&id);
+            targets.push(Target { stream: name, is_cc, unit, identifier, decision, rate: sampler.rate() });
+        }
+        let service = main
+            .or_else(|| cc.iter().find_map(|s| configs.get_exact(s)))
+            .and_then(|c| c.settings().get("destination_event_service"));
+        Ok(Plan { stream: stream.to_owned(), configured: main.is_some(), targets, intake: intake_choice(service) })
+    }
+
+    /// Decorates `event` for the plan's stream and makes a copy per stream to
+    /// send; `now` is the `dt` given to events without one
+    /// ([`event::format_dt`]); `curation` picks which client's curation rules
+    /// apply (Metrics Platform interactions only).
+    ///
+    /// # Errors
+    /// [`Refusal`] when the event cannot be decorated or fails curation.
+    pub fn submit(
+        &self,
+        plan: &Plan,
+        event: Value,
+        now: String,
+        curation: Curation,
+    ) -> Result<Vec<StreamCopy>, Refusal> {
+        let s = &self.settings;
+        let decoration = Decoration {
+            stream: plan.stream.clone(),
+            schema_uri: s.schema.clone(),
+            domain: s.domain.clone(),
+            now,
+            ids: s.ids.clone(),
+            id_fields: s.id_fields.clone(),
+        };
+        let decorated = event::decorate(event, &decoration)?;
+        if curation != Curation::Off
+            && !s.ignore_curation
+            && let Some(config) = self.configs.as_deref().and_then(|c| c.resolve(&plan.stream)).map(|r| r.config)
+        {
+            let failures = match curation {
+                Curation::MpJs => {
+                    config.curation().map(|r| event::curation_failures(r, &decorated)).unwrap_or_default()
+                }
+                Curation::MpJava => crate::app_event::app_curation_failures(config, &decorated),
+                Curation::Off => Vec::new(),
+            };
+            if !failures.is_empty() {
+                return Err(Refusal::CurationFailed(failures));
+            }
+        }
+        Ok(plan
+            .sending(s.ignore_sampling)
+            .map(|t| StreamCopy {
+                stream: t.stream.clone(),
+                event: Value::Object(event::copy_for_stream(&decorated, &t.stream)),
+            })
+            .collect())
+    }
+
+    /// Validates a copy as `intake` will see it: its fills (with `headers`,
+    /// the headers the client sends, and `now` as the receive time) are made on
+    /// a scratch copy, which is validated; `copy` is not changed.
+    #[must_use]
+    pub fn check(intake: &Intake, copy: &StreamCopy, headers: &RequestHeaders, now: &str) -> EventReport {
+        let mut scratch = copy.event.clone();
+        intake.fill(&mut scratch, headers, now);
+        intake.validator().validate(&scratch)
+    }
+}
+
+/// The [`IntakeChoice`] for a `destination_event_service` value.
+#[must_use]
+pub fn intake_choice(service: Option<&Value>) -> IntakeChoice {
+    match service {
+        None | Some(Value::Null) => IntakeChoice::Unset,
+        Some(Value::String(s)) => match s.as_str() {
+            "eventgate-analytics-external" => IntakeChoice::Public { service: s.clone(), url: ANALYTICS_INTAKE },
+            "eventgate-logging-external" => IntakeChoice::Public { service: s.clone(), url: LOGGING_INTAKE },
+            "eventgate-main" | "eventgate-analytics" => IntakeChoice::Internal(s.clone()),
+            _ => IntakeChoice::Unknown(s.clone()),
+        },
+        Some(other) => IntakeChoice::Unknown(other.to_string()),
+    }
+}
+
+/// Groups events into POST bodies of at most `max_events` events and
+/// `max_bytes` bytes of JSON array (an event larger than `max_bytes` goes alone).
+#[derive(Debug)]
+pub struct Batcher<T> {
+    max_events: usize,
+    max_bytes: u64,
+    pending: Vec<(T, Value)>,
+    bytes: u64,
+}
+
+impl<T> Batcher<T> {
+    /// An empty batcher.
+    #[must_use]
+    pub fn new(max_events: usize, max_bytes: u64) -> Self {
+        Self { max_events: max_events.max(1), max_bytes, pending: Vec::new(), bytes: 2 }
+    }
+
+    /// Adds an event with its tag; returns the full batch it closed, if any
+    /// (the new event then starts the next one).
+    pub fn push(&mut self, tag: T, event: Value) -> Option<Vec<(T, Value)>> {
+        let size = serde_json::to_vec(&event).map_or(0, |b| b.len() as u64 + 1);
+        let full =
+            !self.pending.is_empty() && (self.pending.len() >= self.max_events || self.bytes + size > self.max_bytes);
+        let closed = if full { Some(self.take()) } else { None };
+        self.bytes += size;
+        self.pending.push((tag, event));
+        closed
+    }
+
+    /// The events not yet in a closed batch.
+    pub fn take(&mut self) -> Vec<(T, Value)> {
+        self.bytes = 2;
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Whether nothing is pending.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
+/// The identifiers a stream or schema uses: the units of the plan's targets,
+/// the identifier fields, and the context attributes of `provide_values`
+/// (`performer_session_id`, `performer_pageview_id`, `agent_app_install_id`).
+#[must_use]
+pub fn used_units(plan: &Plan, id_fields: &[String], provide_values: &[&str]) -> Vec<SamplingUnit> {
+    let mut units = plan.units();
+    let mut add = |u: SamplingUnit| {
+        if !units.contains(&u) {
+            units.push(u);
+        }
+    };
+    for f in id_fields {
+        match f.as_str() {
+            "web_session_id" | "app_session_id" => add(SamplingUnit::Session),
+            "web_pageview_id" => add(SamplingUnit::Pageview),
+            "app_install_id" => add(SamplingUnit::Device),
+            _ => {}
+        }
+    }
+    for p in provide_values {
+        match *p {
+            "performer_session_id" => add(SamplingUnit::Session),
+            "performer_pageview_id" => add(SamplingUnit::Pageview),
+            "agent_app_install_id" => add(SamplingUnit::Device),
+            _ => {}
+        }
+    }
+    units
+}
+
+/// A `Map` helper for embedding programs: an event object from pairs.
+#[must_use]
+pub fn event_from(pairs: impl IntoIterator<Item = (String, Value)>) -> Value {
+    Value::Object(pairs.into_iter().collect::<Map<String, Value>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ids() -> Identifiers {
+        Identifiers {
+            session: "33333333333333333333".into(),
+            pageview: "ffffffffffffffffffff".into(),
+            device: "00000000-0000-4000-8000-000000000000".into(),
+        }
+    }
+
+    fn settings() -> ClientSettings {
+        ClientSettings {
+            profile: Profile::Canonical,
+            ids: ids(),
+            domain: None,
+            schema: Some("/test/event/1.0.0".into()),
+            id_fields: Vec::new(),
+            ignore_sampling: false,
+            ignore_curation: false,
+            no_cc: false,
+        }
+    }
+
+    fn configs() -> Arc<StreamConfigs> {
+        Arc::new(
+            StreamConfigs::from_value(
+                json!({"streams": {
+                    "a": {"destination_event_service": "eventgate-analytics-external", "sample": {"unit": "session", "rate": 0.5}},
+                    "a.x": {"sample": {"unit": "pageview", "rate": 0.5}},
+                    "t": {"destination_event_service": "eventgate-analyics-external"},
+                    "m": {"destination_event_service": "eventgate-main"}
+                }}),
+                "test",
+            )
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn plan_decides_each_stream_on_its_unit_and_names_the_intake() {
+        let client = Client::new(Some(configs()), settings());
+        let plan = client.plan("a").unwrap();
+        let names: Vec<&str> = plan.targets.iter().map(|t| t.stream.as_str()).collect();
+        assert_eq!(names, ["a", "a.x"]);
+        assert!(plan.targets[0].decision.in_sample, "0x33333333 is 0.2 < 0.5");
+        assert!(!plan.targets[1].decision.in_sample, "the pageview id ffff… is out");
+        assert_eq!(plan.targets[1].identifier, "ffffffffffffffffffff");
+        assert_eq!(
+            plan.intake,
+            IntakeChoice::Public { service: "eventgate-analytics-external".into(), url: ANALYTICS_INTAKE }
+        );
+        assert_eq!(client.plan("t").unwrap().intake, IntakeChoice::Unknown("eventgate-analyics-external".into()));
+        assert_eq!(client.plan("m").unwrap().intake, IntakeChoice::Internal("eventgate-main".into()));
+        assert!(matches!(client.plan("nope"), Err(ClientError::NotConfigured { .. })));
+        assert_eq!(plan.units(), [SamplingUnit::Session, SamplingUnit::Pageview]);
+    }
+
+    #[test]
+    fn submit_makes_a_copy_per_in_sample_stream() {
+        let client = Client::new(Some(configs()), settings());
+        let plan = client.plan("a").unwrap();
+        let copies =
+            client.submit(&plan, json!({"action": "x"}), "2026-01-01T00:00:00.000Z".into(), Curation::Off).unwrap();
+        assert_eq!(copies.len(), 1);
+        assert_eq!(copies[0].event["meta"]["stream"], "a");
+        assert_eq!(copies[0].event["dt"], "2026-01-01T00:00:00.000Z");
+        let mut s = settings();
+        s.ignore_sampling = true;
+        let client = Client::new(Some(configs()), s);
+        let copies = client.submit(&plan, json!({}), "2026-01-01T00:00:00.000Z".into(), Curation::Off).unwrap();
+        assert_eq!(
+            copies.iter().map(|c| c.event["meta"]["stream"].clone()).collect::<Vec<_>>(),
+            [json!("a"), json!("a.x")]
+        );
+        let refused = client.submit(&plan, json!({"meta": {"stream": "b"}}), String::new(), Curation::Off);
+        assert!(matches!(refused, Err(Refusal::NotDecorated(DecorateError::StreamConflict { .. }))));
+    }
+
+    #[test]
+    fn batches_close_on_count_and_bytes() {
+        let mut b: Batcher<u32> = Batcher::new(2, 1_000_000);
+        assert!(b.push(1, json!(1)).is_none());
+        assert!(b.push(2, json!(2)).is_none());
+        let closed = b.push(3, json!(3)).unwrap();
+        assert_eq!(closed.iter().map(|(t, _)| *t).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(b.take().len(), 1);
+        let mut b: Batcher<u32> = Batcher::new(100, 10);
+        assert!(b.push(1, json!("aaaaaaaaaaaa")).is_none(), "an event over the limit goes alone");
+        assert!(b.push(2, json!(1)).is_some());
+        assert!(!b.is_empty());
+    }
+}
