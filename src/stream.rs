@@ -11,12 +11,22 @@
 //! `{"streams": {...}}`, a bare map of stream name to settings, and the old PHP
 //! empty array `[]` for an empty map at the top level, for `streams`, and for a
 //! stream's settings (case 01). Deeper lists are real lists and stay lists.
+//!
+//! [`StreamConfig::problems`] and [`StreamConfig::warnings`] lint each entry
+//! (sampling, known event services, setting keys and their types; see [`lint`]).
 
 use std::fmt;
 
 use serde_json::{Map, Value};
 
 use crate::sampling::{SamplingConfig, SamplingProblem};
+
+pub mod lint;
+
+pub use lint::{
+    KNOWN_EVENT_SERVICES, KNOWN_SETTINGS, UnknownEventService, check_event_service, known_event_service,
+    suggest_event_service,
+};
 
 /// An error reading a stream config document.
 #[derive(Debug, thiserror::Error)]
@@ -212,9 +222,10 @@ impl StreamConfig {
         self.get_path("producers.metrics_platform_client.curation")
     }
 
-    /// Every problem epc finds in this entry: an invalid `sample` block, a
-    /// regex key that does not compile, fields of the wrong type. A legacy
-    /// `sampling` block is reported too, since the canonical profile ignores it.
+    /// Every problem epc finds in this entry, the things that make it not do
+    /// what it says: an invalid `sample` block, a regex key that does not
+    /// compile, a `destination_event_service` that is not one of the
+    /// [`KNOWN_EVENT_SERVICES`], known settings of the wrong JSON type ([`lint`]).
     #[must_use]
     pub fn problems(&self) -> Vec<ConfigProblem> {
         let mut out = Vec::new();
@@ -227,16 +238,16 @@ impl StreamConfig {
         if let Err(p) = self.sample() {
             push(p.field(), p.to_string());
         }
-        for field in ["schema_title", "destination_event_service"] {
-            if let Some(v) = self.settings.get(field).filter(|v| !v.is_null() && !v.is_string()) {
-                push(field, format!("must be a string, found {}", json_type(v)));
-            }
+        for (field, message) in lint::problems(&self.settings) {
+            push(&field, message);
         }
         out
     }
 
     /// Warnings that do not make the entry invalid: a legacy `sampling` block
-    /// the canonical profile does not apply (decisions.md).
+    /// the canonical profile does not apply (decisions.md); producer blocks
+    /// outside `producers`, which no client reads (case 22); setting keys
+    /// production config does not use, with a "did you mean" ([`lint`]).
     #[must_use]
     pub fn warnings(&self) -> Vec<ConfigProblem> {
         let mut out = Vec::new();
@@ -251,6 +262,11 @@ impl StreamConfig {
                 },
             });
         }
+        out.extend(lint::warnings(&self.settings).into_iter().map(|(field, message)| ConfigProblem {
+            stream: self.key.clone(),
+            field,
+            message,
+        }));
         out
     }
 

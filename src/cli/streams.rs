@@ -4,7 +4,8 @@
 //! `--format ndjson` prints one per line with `"type"`):
 //!
 //! - listing: `{"type":"stream","stream","regex","schema_title","destination_event_service",
-//!   "sample","metrics_platform_events","cc_streams","problems"}`
+//!   "sample","metrics_platform_events","cc_streams","problems","warnings"}`, and the summary
+//!   `{"type":"summary","streams","regex","sampled","with_problems","with_warnings","configured"}`
 //! - named: `{"type":"stream_config","stream","matched":{"kind","key"},"stream_config",
 //!   "cc_streams","problems","warnings"}`
 
@@ -16,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::{ExitStatus, Hinted, StreamConfigArgs, read_lines};
 use crate::output::{Format, Printer, table};
 use epc::constraint::Constraints;
-use epc::stream::{ConfigProblem, MatchKind, StreamConfig, StreamConfigs};
+use epc::stream::{ConfigProblem, MatchKind, StreamConfig, StreamConfigs, known_event_service};
 
 /// Arguments of `epc streams`.
 #[derive(Debug, Args)]
@@ -64,6 +65,22 @@ fn problems_json(problems: &[ConfigProblem]) -> Value {
     Value::Array(problems.iter().map(|p| json!({"field": p.field, "message": p.message})).collect())
 }
 
+/// The listing's `config` cell: `2 problems, 1 warning`, empty when clean.
+fn findings_cell(printer: &Printer, record: &Value) -> Cell {
+    let count = |key: &str| record[key].as_array().map_or(0, Vec::len);
+    let (problems, warnings) = (count("problems"), count("warnings"));
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    if problems > 0 {
+        parts.push(plural(problems, "problem"));
+    }
+    if warnings > 0 {
+        parts.push(plural(warnings, "warning"));
+    }
+    let text = parts.join(", ");
+    if problems > 0 { table::alert(printer, text) } else { Cell::new(text) }
+}
+
 fn list(
     args: &StreamsArgs,
     configs: &StreamConfigs,
@@ -80,17 +97,19 @@ fn list(
             })
         })
         .collect();
-    let mut problem_count = 0usize;
+    let (mut problem_count, mut warning_count) = (0usize, 0usize);
     let mut records = Vec::with_capacity(selected.len());
     for c in &selected {
         let problems = c.problems();
-        for w in c.warnings() {
+        let warnings = c.warnings();
+        for w in &warnings {
             printer.warning(w);
         }
         for p in &problems {
             printer.warning(format!("config problem: {p}"));
         }
         problem_count += usize::from(!problems.is_empty());
+        warning_count += usize::from(!warnings.is_empty());
         let cc: Vec<&str> = if c.is_regex() { Vec::new() } else { configs.cc_streams(c.key()) };
         records.push(json!({
             "type": "stream",
@@ -102,18 +121,19 @@ fn list(
             "metrics_platform_events": c.metrics_platform_events(),
             "cc_streams": cc,
             "problems": problems_json(&problems),
+            "warnings": problems_json(&warnings),
         }));
     }
     let sampled = selected.iter().filter(|c| c.sample_raw().is_some()).count();
     let regex = selected.iter().filter(|c| c.is_regex()).count();
     let summary = json!({
         "type": "summary", "streams": selected.len(), "regex": regex, "sampled": sampled,
-        "with_problems": problem_count, "configured": configs.len(),
+        "with_problems": problem_count, "with_warnings": warning_count, "configured": configs.len(),
     });
     printer.records("streams", records, summary, |records| {
         let mut t = table::new(
             printer,
-            &["stream", "schema title", "destination event service", "sampling", "MP events", "cc"],
+            &["stream", "schema title", "destination event service", "sampling", "MP events", "cc", "config"],
         );
         for (c, r) in selected.iter().zip(records) {
             let sampling = sample_summary(c);
@@ -125,15 +145,31 @@ fn list(
                 if sampling.starts_with("INVALID") { table::alert(printer, sampling) } else { Cell::new(sampling) },
                 Cell::new(c.metrics_platform_events().join(", ")),
                 Cell::new(if cc == 0 { String::new() } else { cc.to_string() }),
+                findings_cell(printer, r),
             ]);
         }
         (!selected.is_empty()).then(|| table::render(&t))
     })?;
     if printer.format == Format::Table {
         printer.note(format!(
-            "{} of {} streams ({regex} regex-keyed, {sampled} sampled, {problem_count} with config problems)",
+            "{} of {} streams ({regex} regex-keyed, {sampled} sampled, {problem_count} with config problems, \
+             {warning_count} with warnings)",
             selected.len(),
             configs.len()
+        ));
+    }
+    // EventGate and the clients select streams by constraint too, so a stream
+    // naming an unknown service is left out here exactly as it is in production.
+    let hidden = configs
+        .iter()
+        .filter(|c| !constraints.matches(c))
+        .filter(|c| c.destination_event_service().is_some_and(|s| !known_event_service(s)))
+        .count();
+    if hidden > 0 {
+        let (what, name, it) = if hidden == 1 { ("stream", "names", "it") } else { ("streams", "name", "them") };
+        printer.note(format!(
+            "{hidden} {what} left out by --constraint {name} an unknown destination_event_service; \
+             run without --constraint to see {it}"
         ));
     }
     Ok(if problem_count > 0 { ExitStatus::Findings } else { ExitStatus::Success })
@@ -206,13 +242,10 @@ fn show(names: &[String], configs: &StreamConfigs, source: &str, printer: &Print
                 Cell::new(if cc.is_empty() { "-".to_owned() } else { cc.join(", ") }),
             ]);
             for p in r["problems"].as_array().into_iter().flatten() {
-                t.add_row(vec![
-                    table::alert(printer, "(problem)"),
-                    table::alert(
-                        printer,
-                        format!("{}: {}", p["field"].as_str().unwrap_or(""), p["message"].as_str().unwrap_or("")),
-                    ),
-                ]);
+                t.add_row(vec![table::alert(printer, "(problem)"), table::alert(printer, finding_text(p))]);
+            }
+            for w in r["warnings"].as_array().into_iter().flatten() {
+                t.add_row(vec![Cell::new("(warning)"), Cell::new(finding_text(w))]);
             }
             out.push(table::render(&t));
             out.push(String::new());
@@ -233,6 +266,11 @@ fn show(names: &[String], configs: &StreamConfigs, source: &str, printer: &Print
         return Err(Hinted::error(format!("{what} not configured in {source}"), hint));
     }
     Ok(if any_problem { ExitStatus::Findings } else { ExitStatus::Success })
+}
+
+/// A `{field, message}` record as `field: message`.
+fn finding_text(record: &Value) -> String {
+    format!("{}: {}", record["field"].as_str().unwrap_or(""), record["message"].as_str().unwrap_or(""))
 }
 
 /// Nested settings as dotted keys with compact JSON values (objects recurse; lists stay whole).

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    Reply, epc, epc_with_fixture, error_lines, fixture, mock_api, read, shared, stderr_text, stdout_json,
-    stdout_ndjson, stream_record, strings,
+    Reply, epc, epc_with_fixture, error_lines, fixture, mock_api, read, require_shared, shared, stderr_text,
+    stdout_json, stdout_ndjson, stdout_text, stream_record, strings,
 };
 
 const FIXTURE: &str = "streamconfigs.json";
@@ -29,7 +29,10 @@ fn streams_lists_every_fixture_stream_as_json_with_summary_counts() {
             "/^mediawiki\\.job\\..+/",
         ]
     );
-    assert_eq!(v["summary"], json!({"configured": 10, "streams": 10, "regex": 1, "sampled": 5, "with_problems": 0}),);
+    assert_eq!(
+        v["summary"],
+        json!({"configured": 10, "streams": 10, "regex": 1, "sampled": 5, "with_problems": 0, "with_warnings": 1})
+    );
     let regex = stream_record(&v["streams"], "/^mediawiki\\.job\\..+/");
     assert_eq!(regex["regex"], true);
     assert_eq!(regex["destination_event_service"], "eventgate-main");
@@ -60,7 +63,8 @@ fn streams_json_records_keep_their_documented_key_order() {
             "sample",
             "metrics_platform_events",
             "cc_streams",
-            "problems"
+            "problems",
+            "warnings"
         ]
     );
     let a = epc_with_fixture(FIXTURE, &["streams", "test.widget_click", "--format", "json"]).assert().code(0);
@@ -107,7 +111,10 @@ fn streams_ndjson_has_one_record_per_stream_then_a_summary() {
     let summary = records.last().unwrap();
     assert_eq!(
         summary,
-        &json!({"type": "summary", "streams": 10, "regex": 1, "sampled": 5, "with_problems": 0, "configured": 10})
+        &json!({
+            "type": "summary", "streams": 10, "regex": 1, "sampled": 5, "with_problems": 0, "with_warnings": 1,
+            "configured": 10
+        })
     );
 }
 
@@ -457,4 +464,224 @@ fn streams_empty_stream_config_argument_or_file_is_a_clear_error() {
     std::fs::write(&empty, "").unwrap();
     let a = epc().args(["streams", "--stream-config"]).arg(&empty).assert().code(2);
     assert!(stderr_text(&a).contains("empty.json: not a stream config: the document is empty"), "{}", stderr_text(&a));
+}
+
+// Stream config lint (cases 22 and 23): known event services, producer blocks
+// outside `producers`, unknown keys, wrong types. These read ../shared and fail
+// when it is absent.
+
+const CASE_22: &str = "cases/22-stream-config-misplaced-producer-block/stream-config.json";
+const CASE_23: &str = "cases/23-stream-config-destination-service-typo/stream-config.json";
+const CARD: &str = "mediawiki.product_metrics.widget_card_interaction";
+const TOGGLE: &str = "mediawiki.product_metrics.widget_toggle";
+const FIXED: &str = "mediawiki.product_metrics.widget_card_fixed";
+const TYPO: &str = "eventgate-analytics-external.test.event";
+const TYPO_OK: &str = "eventgate-analytics-external.test.event_ok";
+const EVENTGATE_MISPLACED: &str =
+    "at the top level is ignored by EventGate: it takes effect only under `producers.eventgate`";
+const MP_MISPLACED: &str =
+    "at the top level is ignored by every client: it takes effect only under `producers.metrics_platform_client`";
+const TYPO_MESSAGE: &str = "is `eventgate-analyics-external`, not a known event service; \
+                            did you mean `eventgate-analytics-external`?";
+
+/// A record's `problems` or `warnings` as (field, message) pairs.
+#[track_caller]
+fn findings<'a>(record: &'a Value, key: &str) -> Vec<(&'a str, &'a str)> {
+    record[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `{key}` list in {record}"))
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect()
+}
+
+/// `epc streams ARGS --stream-config FILE` where FILE holds `config`.
+fn streams_with_config(config: &Value, args: &[&str]) -> (tempfile::TempDir, crate::support::Epc) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream-config.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let mut cmd = epc();
+    cmd.arg("streams").args(args).arg("--stream-config").arg(&path);
+    (dir, cmd)
+}
+
+#[test]
+fn streams_case_22_top_level_producer_blocks_warn_naming_the_key_and_producers() {
+    let path = require_shared(CASE_22);
+    let a = epc().args(["streams", "--format", "json", "--stream-config"]).arg(&path).assert().code(0);
+    let v = stdout_json(&a);
+    let card = stream_record(&v["streams"], CARD);
+    assert_eq!(findings(card, "warnings"), [("eventgate", EVENTGATE_MISPLACED)]);
+    assert_eq!(findings(card, "problems"), []);
+    let toggle = stream_record(&v["streams"], TOGGLE);
+    assert_eq!(findings(toggle, "warnings"), [("metrics_platform_client", MP_MISPLACED)]);
+    assert_eq!(findings(toggle, "problems"), []);
+    let fixed = stream_record(&v["streams"], FIXED);
+    assert_eq!(findings(fixed, "warnings"), []);
+    assert_eq!(findings(fixed, "problems"), []);
+    assert_eq!(v["summary"]["with_warnings"], 2);
+    assert_eq!(v["summary"]["with_problems"], 0);
+    let stderr = stderr_text(&a);
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(
+        warnings,
+        [
+            format!("warning: stream `{CARD}`: `eventgate` {EVENTGATE_MISPLACED}"),
+            format!("warning: stream `{TOGGLE}`: `metrics_platform_client` {MP_MISPLACED}"),
+        ],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn streams_case_22_table_marks_and_counts_streams_with_warnings() {
+    let path = require_shared(CASE_22);
+    let a = epc().args(["streams", "--stream-config"]).arg(&path).assert().code(0);
+    let stdout = stdout_text(&a);
+    let row = |name: &str| stdout.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(row(CARD).ends_with("  1 warning"), "{stdout}");
+    assert!(row(TOGGLE).ends_with("  1 warning"), "{stdout}");
+    assert!(row(FIXED).ends_with("  -"), "{stdout}");
+    assert!(stdout.lines().next().unwrap().ends_with("  config"), "{stdout}");
+    let stderr = stderr_text(&a);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "3 of 3 streams (0 regex-keyed, 0 sampled, 0 with config problems, 2 with warnings)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn streams_case_22_named_streams_carry_the_warning_and_the_fixed_one_none() {
+    let path = require_shared(CASE_22);
+    let a = epc()
+        .args(["streams", "--format", "json", "--stream-config"])
+        .arg(&path)
+        .args([CARD, TOGGLE, FIXED])
+        .assert()
+        .code(0);
+    let v = stdout_json(&a);
+    assert_eq!(findings(stream_record(&v["streams"], CARD), "warnings"), [("eventgate", EVENTGATE_MISPLACED)]);
+    assert_eq!(findings(stream_record(&v["streams"], TOGGLE), "warnings"), [("metrics_platform_client", MP_MISPLACED)]);
+    assert_eq!(findings(stream_record(&v["streams"], FIXED), "warnings"), []);
+
+    // The table of a named stream lists its warnings too.
+    let a = epc().args(["streams", "--stream-config"]).arg(&path).arg(CARD).assert().code(0);
+    let stdout = stdout_text(&a);
+    let warnings: Vec<&str> = stdout.lines().filter_map(|l| l.strip_prefix("(warning)")).map(str::trim_start).collect();
+    assert_eq!(warnings, [format!("eventgate: {EVENTGATE_MISPLACED}")], "{stdout}");
+}
+
+#[test]
+fn streams_case_23_misspelled_destination_event_service_is_a_problem_exit_1() {
+    let path = require_shared(CASE_23);
+    let a = epc().args(["streams", "--format", "json", "--stream-config"]).arg(&path).assert().code(1);
+    let v = stdout_json(&a);
+    assert_eq!(findings(stream_record(&v["streams"], TYPO), "problems"), [("destination_event_service", TYPO_MESSAGE)]);
+    assert_eq!(findings(stream_record(&v["streams"], TYPO_OK), "problems"), []);
+    assert_eq!(findings(stream_record(&v["streams"], TYPO_OK), "warnings"), []);
+    assert_eq!(v["summary"]["with_problems"], 1);
+    let stderr = stderr_text(&a);
+    let expected = format!("warning: config problem: stream `{TYPO}`: `destination_event_service` {TYPO_MESSAGE}");
+    assert!(stderr.lines().any(|l| l == expected), "{stderr}");
+    assert!(error_lines(&stderr).is_empty(), "{stderr}");
+
+    let a = epc().args(["streams", "--format", "json", "--stream-config"]).arg(&path).arg(TYPO).assert().code(1);
+    let v = stdout_json(&a);
+    assert_eq!(findings(&v["streams"][0], "problems"), [("destination_event_service", TYPO_MESSAGE)]);
+    let a = epc().args(["streams", "--format", "json", "--stream-config"]).arg(&path).arg(TYPO_OK).assert().code(0);
+    assert_eq!(findings(&stdout_json(&a)["streams"][0], "problems"), []);
+}
+
+#[test]
+fn streams_case_23_constraint_lists_only_the_correct_stream_and_notes_the_other() {
+    let path = require_shared(CASE_23);
+    let a = epc()
+        .args(["streams", "--format", "json", "--constraint", "destination_event_service=eventgate-analytics-external"])
+        .arg("--stream-config")
+        .arg(&path)
+        .assert()
+        .code(0);
+    let v = stdout_json(&a);
+    let names: Vec<&str> = v["streams"].as_array().unwrap().iter().map(|r| r["stream"].as_str().unwrap()).collect();
+    assert_eq!(names, [TYPO_OK]);
+    assert_eq!(v["summary"]["streams"], 1);
+    assert_eq!(v["summary"]["configured"], 2);
+    let stderr = stderr_text(&a);
+    assert_eq!(
+        stderr,
+        "1 stream left out by --constraint names an unknown destination_event_service; \
+         run without --constraint to see it\n"
+    );
+}
+
+#[test]
+fn streams_known_setting_of_the_wrong_type_is_a_problem_naming_both_types() {
+    let config = json!({"streams": {"test.canary": {
+        "schema_title": "test/event", "destination_event_service": "eventgate-main", "canary_events_enabled": "true",
+        "topics": ["eqiad.test.canary", 7],
+    }}});
+    let (_dir, mut cmd) = streams_with_config(&config, &["--format", "json"]);
+    let a = cmd.assert().code(1);
+    let v = stdout_json(&a);
+    assert_eq!(
+        findings(&v["streams"][0], "problems"),
+        [
+            ("topics", "must be a list of strings, found a number at index 1"),
+            ("canary_events_enabled", "must be a boolean, found a string (write `true` without quotes)"),
+        ]
+    );
+    let stderr = stderr_text(&a);
+    assert!(
+        stderr.lines().any(|l| l
+            == "warning: config problem: stream `test.canary`: `canary_events_enabled` must be a boolean, \
+                found a string (write `true` without quotes)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn streams_unknown_setting_key_warns_with_a_did_you_mean_and_exits_0() {
+    let config = json!({"streams": {"test.titel": {
+        "schema_titel": "test/event", "destination_event_service": "eventgate-main",
+        "producers": {"metrics_platform_client": {"provide_value": ["page_id"]}},
+    }}});
+    let (_dir, mut cmd) = streams_with_config(&config, &["--format", "json"]);
+    let a = cmd.assert().code(0);
+    let v = stdout_json(&a);
+    assert_eq!(
+        findings(&v["streams"][0], "warnings"),
+        [
+            ("schema_titel", "is not a known stream setting; did you mean `schema_title`?"),
+            (
+                "producers.metrics_platform_client.provide_value",
+                "is not a known `metrics_platform_client` setting; \
+                 did you mean `producers.metrics_platform_client.provide_values`?"
+            ),
+        ]
+    );
+    assert_eq!(findings(&v["streams"][0], "problems"), []);
+    assert_eq!(v["summary"]["with_warnings"], 1);
+    let stderr = stderr_text(&a);
+    assert!(
+        stderr.lines().any(|l| l
+            == "warning: stream `test.titel`: `schema_titel` is not a known stream setting; did you mean `schema_title`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn streams_production_config_has_no_lint_findings() {
+    let path = require_shared("data/streamconfigs/production-default.json");
+    let a = epc().args(["streams", "--format", "json", "--stream-config"]).arg(&path).assert().code(0);
+    let v = stdout_json(&a);
+    let records = v["streams"].as_array().unwrap();
+    assert_eq!(records.len(), 244);
+    for r in records {
+        assert_eq!((findings(r, "problems"), findings(r, "warnings")), (vec![], vec![]), "{}", r["stream"]);
+    }
+    assert_eq!(v["summary"]["with_problems"], 0);
+    assert_eq!(v["summary"]["with_warnings"], 0);
+    assert_eq!(stderr_text(&a), "");
 }

@@ -34,6 +34,16 @@ pub fn shared(path: &str) -> Option<PathBuf> {
     }
 }
 
+/// A file under `../shared` that the test cannot do without: panics when that
+/// checkout is absent, so a missing `../shared` fails the test instead of
+/// skipping it (CI always has it).
+#[track_caller]
+pub fn require_shared(path: &str) -> PathBuf {
+    let full = root().join("..").join("shared").join(path);
+    assert!(full.exists(), "../shared/{path} is absent; these tests need the shared checkout next to the crate");
+    full
+}
+
 /// An `epc` command that does not depend on the caller's environment: no
 /// `EPC_*` variables, `NO_COLOR=1`, a fixed `COLUMNS`, a fresh cache directory
 /// and `HOME`, run from the crate root. Derefs to [`Command`].
