@@ -636,7 +636,7 @@ fn undeliverable(args: &SendArgs, plan: &Plan) -> Option<String> {
             Some(format!("stream `{}` goes to `{s}`, an internal intake not reachable from outside", args.stream))
         }
         IntakeChoice::Unknown(s) => {
-            let hint = suggest_event_service(s).map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
+            let hint = epc::stream::suggest_event_service(s).map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
             Some(format!("stream `{}` names `{s}`, which is not a known event service{hint}", args.stream))
         }
         IntakeChoice::Unset => {
@@ -783,12 +783,3 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>) -> Result<ExitStatus> {
     })
 }
 
-/// The known event service closest to a misspelled one (TODO: the stream lint's).
-fn suggest_event_service(name: &str) -> Option<&'static str> {
-    ["eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external"]
-        .into_iter()
-        .map(|k| (strsim::levenshtein(name, k), k))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, k)| k)
-}
