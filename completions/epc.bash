@@ -337,7 +337,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__send)
-            opts="-q -h -V --stream --schema --data --action --interaction-data --context --ignore-curation --domain --session-id --pageview-id --device-id --ignore-sampling --no-cc --schema-repo --schema-base-uri --no-validate --dry-run --intake-url --hasty --batch-size --batch-bytes --retries --retry-delay --failed-out --no-stream-config --stream-config --offline --timeout --format --color --quiet --help --version"
+            opts="-q -h -V --stream --schema --data --action --client --interaction-data --context --ignore-curation --domain --session-id --pageview-id --device-id --ignore-sampling --no-cc --schema-repo --schema-base-uri --no-validate --dry-run --intake-url --production --hasty --batch-size --batch-bytes --retries --retry-delay --failed-out --no-stream-config --stream-config --offline --timeout --format --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,6 +357,10 @@ _epc() {
                     ;;
                 --action)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client)
+                    COMPREPLY=($(compgen -W "web app" -- "${cur}"))
                     return 0
                     ;;
                 --interaction-data)

@@ -105,6 +105,8 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l stream -d 'The stream t
 complete -c epc -n "__fish_epc_using_subcommand send" -l schema -d 'The events\' `$schema` URI (an event\'s own `$schema` must agree)' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l data -d 'One event as JSON on the command line' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l action -d 'Build a Metrics Platform interaction with this action, as MP-JS `submitInteraction` does' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l client -d 'Which Metrics Platform client builds the --action event: `web` (MP-JS `submitInteraction`) or `app` (MP-Java `submitMetricsEvent`; --schema defaults to the apps base schema)' -r -f -a "web\t'MP-JS `submitInteraction` (MediaWiki\'s web client)'
+app\t'MP-Java `submitMetricsEvent` (the Android and iOS apps\' client)'"
 complete -c epc -n "__fish_epc_using_subcommand send" -l interaction-data -d 'Interaction data for --action (a JSON object of top-level fields)' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l context -d 'Context values for --action: a JSON file shaped like the consistency suite\'s integration_data.json' -r -F
 complete -c epc -n "__fish_epc_using_subcommand send" -l domain -d '`meta.domain` for every event' -r
@@ -133,6 +135,7 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l ignore-sampling -d 'Sen
 complete -c epc -n "__fish_epc_using_subcommand send" -l no-cc -d 'Send to the stream only, not to its cc streams'
 complete -c epc -n "__fish_epc_using_subcommand send" -l no-validate -d 'Send without validating first'
 complete -c epc -n "__fish_epc_using_subcommand send" -l dry-run -d 'Print the decorated events and make no network request'
+complete -c epc -n "__fish_epc_using_subcommand send" -l production -d 'Allow sending to a public production intake (the stream\'s destination_event_service) when no --intake-url is given'
 complete -c epc -n "__fish_epc_using_subcommand send" -l hasty -d 'Ask for `?hasty=true`: a 202 at once, without validation feedback'
 complete -c epc -n "__fish_epc_using_subcommand send" -l no-stream-config -d 'Send without stream config: no sampling, no cc streams, no stream checks'
 complete -c epc -n "__fish_epc_using_subcommand send" -l offline -d 'Use the cached copy of the last successful fetch instead of the network'
