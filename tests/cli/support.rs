@@ -600,3 +600,8 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A path as `&str` (test paths are UTF-8).
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
