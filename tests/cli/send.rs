@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::support::{
-    Epc, GateRequest, Reply, epc, error_lines, mock_api, mock_eventgate, read, shared, stderr_text, stdout_ndjson,
-    stdout_text,
+    Epc, GateRequest, Reply, epc, error_lines, mock_api, mock_eventgate, read, require_shared, shared, stderr_text,
+    stdout_ndjson, stdout_text,
 };
 
 const CASE_19: &str = "cases/19-send-dry-run-decoration";
@@ -811,7 +811,7 @@ fn cc_dry_run_prints_one_line_per_copy() {
 
 #[test]
 fn conformance_metrics_platform_web_interaction_matches_expected_event() {
-    let Some(dir) = shared(CONFORMANCE) else { return };
+    let dir = require_shared(CONFORMANCE);
     let sb = Sandbox::new();
     let a = sb
         .send(&["--dry-run", "--stream-config", s(&dir.join("stream_configs.json")), "--stream", "test.consistency"])
@@ -831,6 +831,145 @@ fn conformance_metrics_platform_web_interaction_matches_expected_event() {
     }
     let expected: Value = serde_json::from_str(&read(&dir.join("expected_event.json"))).unwrap();
     assert_eq!(event, expected);
+}
+
+/// Arrays sorted by their JSON text, recursively (the apps suite ignores list order).
+fn without_order(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(without_order).collect();
+            items.sort_by_key(Value::to_string);
+            Value::Array(items)
+        }
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), without_order(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn conformance_metrics_platform_apps_event_matches_expected_event() {
+    // spec §8.2: MP-Java `submitMetricsEvent`, compared after removing `dt`,
+    // `sample` and `performer.registration_dt`, ignoring key and list order.
+    let dir = require_shared("data/conformance/metrics-platform-apps");
+    let sb = Sandbox::new();
+    let a = sb
+        .send(&["--dry-run", "--client", "app", "--stream-config", s(&dir.join("stream_configs_apps.json"))])
+        .args(["--stream", "test.consistency", "--action", "test_consistency_event"])
+        .args(["--interaction-data", r#"{"test":"consistency"}"#, "--no-validate"])
+        .arg("--context")
+        .arg(dir.join("integration_data_apps.json"))
+        .assert()
+        .code(0);
+    let events = stdout_ndjson(&a);
+    assert_eq!(events.len(), 1, "{}", stdout_text(&a));
+    let mut event = events[0].clone();
+    // MP-Java's `dt` has no fraction: yyyy-MM-dd'T'HH:mm:ss'Z'.
+    let dt = event["dt"].as_str().unwrap().to_owned();
+    assert!(dt.len() == 20 && dt.ends_with('Z'), "{dt}");
+    assert_eq!(event["$schema"], "/analytics/product_metrics/app/base/1.2.2", "--schema defaults to the apps base");
+    assert!(event.get("action").is_none(), "the event name is not serialized: {event}");
+    for field in ["dt", "sample"] {
+        event.as_object_mut().unwrap().shift_remove(field);
+    }
+    if let Some(performer) = event["performer"].as_object_mut() {
+        performer.shift_remove("registration_dt");
+    }
+    let expected: Value = serde_json::from_str(&read(&dir.join("expected_event_apps.json"))).unwrap();
+    assert_eq!(without_order(&event), without_order(&expected));
+}
+
+// Stream config mistakes (cases 22, 23) and production traffic.
+
+#[test]
+fn case_23_a_misspelled_destination_service_exits_2_and_keeps_every_event() {
+    let case = require_shared("cases/23-stream-config-destination-service-typo");
+    let sb = Sandbox::new();
+    let a = sb
+        .send(&["--no-validate", "--stream-config", s(&case.join("stream-config.json"))])
+        .args(["--stream", "eventgate-analytics-external.test.event", "--session-id", SESSION])
+        .arg(case.join("event.json"))
+        .assert()
+        .code(2);
+    let stderr = stderr_text(&a);
+    assert!(
+        stderr.contains(
+            "error: stream `eventgate-analytics-external.test.event` names `eventgate-analyics-external`, which is not a \
+             known event service; did you mean `eventgate-analytics-external`?: every event goes to the failed-events file"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("internal intake"), "unknown, not internal: {stderr}");
+    let failed = sb.failed_events();
+    assert_eq!(failed.len(), 1, "{stderr}");
+    assert_eq!(failed[0]["test"], "hello");
+    let (records, summary) = records(&a);
+    assert_eq!(records[0]["status"], "unsent");
+    assert_eq!(summary["unsent"], 1);
+    // The dry run prints the copy and warns.
+    let a = sb
+        .send(&["--dry-run", "--no-validate", "--stream-config", s(&case.join("stream-config.json"))])
+        .args(["--stream", "eventgate-analytics-external.test.event"])
+        .arg(case.join("event.json"))
+        .assert()
+        .code(0);
+    assert_eq!(stdout_ndjson(&a).len(), 1);
+    let stderr = stderr_text(&a);
+    assert!(
+        stderr.contains("warning: stream `eventgate-analytics-external.test.event`: `destination_event_service` is `eventgate-analyics-external`, not a known event service; did you mean `eventgate-analytics-external`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn case_22_provide_values_outside_producers_are_ignored_as_mp_js_does_with_a_warning() {
+    let case = require_shared("cases/22-stream-config-misplaced-producer-block");
+    let sb = Sandbox::new();
+    let a = sb
+        .send(&["--dry-run", "--no-validate", "--stream-config", s(&case.join("stream-config.json"))])
+        .args(["--stream", "mediawiki.product_metrics.widget_toggle", "--action", "click"])
+        .args(["--schema", "/analytics/product_metrics/web/base/1.3.0", "--context"])
+        .arg(case.join("context.json"))
+        .assert()
+        .code(0);
+    let events = stdout_ndjson(&a);
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert!(e.get("page").is_none() && e.get("performer").is_none(), "provide_values are not read: {e}");
+    let agent: Vec<&String> = e["agent"].as_object().unwrap().keys().collect();
+    assert_eq!(agent, ["client_platform", "client_platform_family"]);
+    let stderr = stderr_text(&a);
+    assert!(
+        stderr.contains("warning: stream `mediawiki.product_metrics.widget_toggle`: `metrics_platform_client`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`producers.metrics_platform_client`"), "{stderr}");
+}
+
+#[test]
+fn a_public_production_intake_needs_production_and_nothing_is_sent_without_it() {
+    let sb = Sandbox::new();
+    let config = sb.write(
+        "streams.json",
+        r#"{"streams": {"test.public": {"destination_event_service": "eventgate-analytics-external"}}}"#,
+    );
+    let a = sb
+        .send(&["--no-validate", "--stream-config", s(&config), "--stream", "test.public"])
+        .args(["--schema", WIDGET_SCHEMA, "--data", r#"{"action": "click"}"#])
+        .assert()
+        .code(2);
+    let stderr = stderr_text(&a);
+    assert_eq!(
+        error_lines(&stderr),
+        ["error: stream `test.public` goes to `eventgate-analytics-external`, the public production intake \
+          https://intake-analytics.wikimedia.org/v1/events; nothing was sent"],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: pass --intake-url URL (for example a local `epc serve`), or --production"),
+        "{stderr}"
+    );
+    assert_eq!(stdout_text(&a), "");
+    assert!(!sb.failed_path().exists(), "nothing was read, nothing lost");
 }
 
 // Curation (spec §7.4).
