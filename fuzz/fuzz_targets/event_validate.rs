@@ -29,18 +29,23 @@ use serde_json::Value;
 /// a few KiB, but `[{},{},…]` holds many events).
 const MAX_EVENTS: usize = 64;
 
-/// The validator, built once: the fixture repository and stream config.
+/// The intake, built once: the fixture repository and stream config.
+fn intake() -> &'static eventgate::Intake {
+    static INTAKE: OnceLock<eventgate::Intake> = OnceLock::new();
+    INTAKE.get_or_init(|| eventgate::Intake::new(build_validator()))
+}
+
 fn validator() -> &'static EventValidator {
-    static VALIDATOR: OnceLock<EventValidator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("fixtures");
-        let repo = SchemaRepository::open(root.join("schemas/primary")).expect("the fixture schema repository");
-        let resolver = SchemaResolver::new(vec![repo], &[], false).expect("a resolver");
-        let text =
-            std::fs::read_to_string(root.join("streamconfigs-validate.json")).expect("the fixture stream config");
-        let streams = StreamConfigs::from_json_str(&text, "streamconfigs-validate.json").expect("stream config");
-        EventValidator::new(Arc::new(resolver), Some(streams))
-    })
+    intake().validator()
+}
+
+fn build_validator() -> EventValidator {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("fixtures");
+    let repo = SchemaRepository::open(root.join("schemas/primary")).expect("the fixture schema repository");
+    let resolver = SchemaResolver::new(vec![repo], &[], false).expect("a resolver");
+    let text = std::fs::read_to_string(root.join("streamconfigs-validate.json")).expect("the fixture stream config");
+    let streams = StreamConfigs::from_json_str(&text, "streamconfigs-validate.json").expect("stream config");
+    EventValidator::new(Arc::new(resolver), Some(streams))
 }
 
 /// A report is consistent: valid exactly when there are no violations.
@@ -55,7 +60,7 @@ fn check_report(report: &EventReport) {
 fn validate(event: &Value) {
     let validator = validator();
     check_report(&validator.validate(event));
-    let statuses = eventgate::judge(validator, vec![event.clone()], SystemTime::UNIX_EPOCH);
+    let statuses = intake().judge(vec![event.clone()], &eventgate::RequestHeaders::new(), SystemTime::UNIX_EPOCH);
     assert_eq!(statuses.len(), 1);
     let _ = eventgate::answer(&statuses);
 }

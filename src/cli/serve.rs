@@ -99,6 +99,26 @@ pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
             Some(a.load(printer, &[], &Constraints::default())?.configs)
         }
     };
+    if let Some(configs) = &streams {
+        // The stream config lint, as `epc streams` shows it: a warning per finding (at most 20).
+        let findings: Vec<String> = configs
+            .iter()
+            .flat_map(|c| {
+                let key = c.key().to_owned();
+                c.problems()
+                    .into_iter()
+                    .chain(c.warnings())
+                    .map(move |p| format!("stream `{key}`: `{}` {}", p.field, p.message))
+            })
+            .collect();
+        for finding in findings.iter().take(20) {
+            printer.warning(finding);
+        }
+        if findings.len() > 20 {
+            printer
+                .warning(format!("{} more stream config findings: `epc streams` lists them all", findings.len() - 20));
+        }
+    }
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
     }
