@@ -18,7 +18,9 @@
 //! delivers the batches with [`crate::intake::EventGate`]. See
 //! `examples/submit.rs` for a program that embeds it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
@@ -27,6 +29,8 @@ use crate::eventgate::{Intake, RequestHeaders};
 use crate::identifier::{Identifier, IdentifierError};
 use crate::intake::{ANALYTICS_INTAKE, LOGGING_INTAKE};
 use crate::sampling::{Decision, Profile, Sampler, SamplingConfig, SamplingUnit};
+use crate::schema::SchemaUri;
+use crate::schema::repository::SchemaResolver;
 use crate::stream::{StreamConfig, StreamConfigs};
 use crate::validate::EventReport;
 
@@ -171,11 +175,18 @@ pub enum Curation {
     MpJava,
 }
 
-/// The client: stream config (if any) and the run's settings.
+/// The client: stream config (if any), the run's settings, and optionally
+/// the schema repositories, to find the identifier fields of each event's own
+/// `$schema`.
 #[derive(Debug, Clone)]
 pub struct Client {
     configs: Option<Arc<StreamConfigs>>,
     settings: ClientSettings,
+    schemas: Option<Arc<SchemaResolver>>,
+    /// Identifier fields per `$schema`, found once.
+    id_fields: Arc<Mutex<HashMap<String, Vec<String>>>>,
+    /// The units whose identifier filled an identifier field (bits: session 1, pageview 2, device 4).
+    filled: Arc<AtomicU8>,
 }
 
 impl Client {
@@ -183,7 +194,47 @@ impl Client {
     /// unsampled and unchecked.
     #[must_use]
     pub fn new(configs: Option<Arc<StreamConfigs>>, settings: ClientSettings) -> Self {
-        Self { configs, settings }
+        Self { configs, settings, schemas: None, id_fields: Arc::default(), filled: Arc::default() }
+    }
+
+    /// The same client, finding the identifier fields (`web_session_id`,
+    /// `app_install_id`, …) of each event's own `$schema` in `schemas` when
+    /// [`ClientSettings::schema`] does not name one.
+    #[must_use]
+    pub fn with_schemas(mut self, schemas: Arc<SchemaResolver>) -> Self {
+        self.schemas = Some(schemas);
+        self
+    }
+
+    /// The units whose identifier filled an identifier field of some event so far.
+    #[must_use]
+    pub fn filled_units(&self) -> Vec<SamplingUnit> {
+        let bits = self.filled.load(Ordering::Relaxed);
+        [(1, SamplingUnit::Session), (2, SamplingUnit::Pageview), (4, SamplingUnit::Device)]
+            .into_iter()
+            .filter(|(b, _)| bits & b != 0)
+            .map(|(_, u)| u)
+            .collect()
+    }
+
+    /// The identifier fields to fill in `event`: those of its `$schema` (or the
+    /// settings' schema) when the repositories are known, else the settings'.
+    fn id_fields_for(&self, event: &Value) -> Vec<String> {
+        let uri = self.settings.schema.as_deref().or_else(|| event.get("$schema").and_then(Value::as_str));
+        let (Some(schemas), Some(uri)) = (&self.schemas, uri) else { return self.settings.id_fields.clone() };
+        let mut cache = self.id_fields.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(hit) = cache.get(uri) {
+            return hit.clone();
+        }
+        let fields = SchemaUri::parse(uri)
+            .ok()
+            .and_then(|u| schemas.resolve(&u).ok())
+            .map(|doc| event::declared_id_fields(&doc.value))
+            .unwrap_or_else(|| self.settings.id_fields.clone());
+        if cache.len() < 1024 {
+            cache.insert(uri.to_owned(), fields.clone());
+        }
+        fields
     }
 
     /// The settings.
@@ -270,15 +321,27 @@ impl Client {
         curation: Curation,
     ) -> Result<Vec<StreamCopy>, Refusal> {
         let s = &self.settings;
+        let id_fields = self.id_fields_for(&event);
+        let missing: Vec<&String> = id_fields.iter().filter(|f| event.get(f.as_str()).is_none()).collect();
+        let mut bits = 0;
+        for f in missing {
+            bits |= match f.as_str() {
+                "web_session_id" | "app_session_id" => 1,
+                "web_pageview_id" => 2,
+                "app_install_id" => 4,
+                _ => 0,
+            };
+        }
         let decoration = Decoration {
             stream: plan.stream.clone(),
             schema_uri: s.schema.clone(),
             domain: s.domain.clone(),
             now,
             ids: s.ids.clone(),
-            id_fields: s.id_fields.clone(),
+            id_fields,
         };
         let decorated = event::decorate(event, &decoration)?;
+        self.filled.fetch_or(bits, Ordering::Relaxed);
         if curation != Curation::Off
             && !s.ignore_curation
             && let Some(config) = self.configs.as_deref().and_then(|c| c.resolve(&plan.stream)).map(|r| r.config)

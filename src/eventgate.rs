@@ -301,36 +301,39 @@ impl Intake {
             return filled;
         }
         let v = &self.validator;
-        let declared = |event: &Value, path: &str| v.declares(event, path);
-        let mut fills: Vec<(String, Value)> = Vec::new();
-        if declared(event, "meta.dt") == Some(Declared::Field) {
-            fills.push(("meta.dt".to_owned(), Value::String(received_dt.to_owned())));
+        let Some(schema) = v.schema_of(event) else {
+            // No schema to ask: validation reports why; nothing is filled.
+            return filled;
+        };
+        let mut fills: Vec<(&str, Value)> = Vec::new();
+        if schema.declares("meta.dt") == Declared::Field {
+            fills.push(("meta.dt", Value::String(received_dt.to_owned())));
         }
-        if declared(event, "meta.id") == Some(Declared::Field) {
-            fills.push(("meta.id".to_owned(), Value::String(uuid::Uuid::new_v4().to_string())));
+        if schema.declares("meta.id") == Declared::Field {
+            fills.push(("meta.id", Value::String(uuid::Uuid::new_v4().to_string())));
         }
-        if v.schema_title(event).is_some_and(|t| t.starts_with("analytics/legacy/"))
-            && declared(event, "dt") == Some(Declared::Field)
+        if schema.title().is_some_and(|t| t.starts_with("analytics/legacy/"))
+            && schema.declares("dt") == Declared::Field
         {
-            fills.push(("dt".to_owned(), Value::String(received_dt.to_owned())));
+            fills.push(("dt", Value::String(received_dt.to_owned())));
         }
         let stream = event.pointer("/meta/stream").and_then(Value::as_str).map(str::to_owned);
         if let Some(config) = stream.as_deref().and_then(|s| v.streams()?.resolve(s)).map(|r| r.config) {
             for (field, header) in enrichment_fields(config) {
                 let Some(value) = headers.get(header).filter(|h| !h.is_empty()) else { continue };
-                if matches!(declared(event, field), Some(Declared::Field | Declared::Parent)) {
-                    fills.push((field.to_owned(), Value::String(truncate_utf16(value, MAX_HEADER_LENGTH))));
+                if matches!(schema.declares(field), Declared::Field | Declared::Parent) {
+                    fills.push((field, Value::String(truncate_utf16(value, MAX_HEADER_LENGTH))));
                 }
             }
         }
         if let Value::Object(map) = event {
             for (field, value) in fills {
-                if fill_path(map, &field, || value) {
+                if fill_path(map, field, || value) {
                     filled.push(format!("/{}", field.replace('~', "~0").replace('/', "~1").replace('.', "/")));
                 }
             }
         }
-        filled.extend(self.validator.apply_defaults(event));
+        filled.extend(schema.apply_defaults(event));
         filled
     }
 

@@ -146,6 +146,43 @@ impl fmt::Debug for Compiled {
 
 type CacheEntry = Result<Arc<Compiled>, String>;
 
+/// A compiled schema as the intake asks about it (see [`EventValidator::schema_of`]).
+#[derive(Debug, Clone)]
+pub struct CompiledSchema<'a> {
+    validator: &'a EventValidator,
+    compiled: Arc<Compiled>,
+}
+
+impl CompiledSchema<'_> {
+    /// How the schema declares a dotted field path ([`defaults::declares`]),
+    /// computed once per schema and path.
+    #[must_use]
+    pub fn declares(&self, path: &str) -> defaults::Declared {
+        let compiled = &self.compiled;
+        if let Some(d) = compiled.declared.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(path) {
+            return *d;
+        }
+        let d = defaults::declares(&self.validator.resolver, &compiled.base, &compiled.document.value, path);
+        let mut cache = compiled.declared.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() < 256 {
+            cache.insert(path.to_owned(), d);
+        }
+        d
+    }
+
+    /// The schema's `title`, if it has one.
+    #[must_use]
+    pub fn title(&self) -> Option<&str> {
+        self.compiled.title.as_deref()
+    }
+
+    /// Writes the schema's `default`s into `event` ([`defaults::Defaults::apply`]);
+    /// the JSON pointers written.
+    pub fn apply_defaults(&self, event: &mut Value) -> Vec<String> {
+        if self.compiled.defaults.is_empty() { Vec::new() } else { self.compiled.defaults.apply(event) }
+    }
+}
+
 /// Validates events; build once per run and share.
 #[derive(Debug)]
 pub struct EventValidator {
@@ -207,26 +244,11 @@ impl EventValidator {
         if compiled.defaults.is_empty() { Vec::new() } else { compiled.defaults.apply(event) }
     }
 
-    /// How the event's schema declares a dotted field path
-    /// ([`defaults::declares`]); `None` when the schema cannot be resolved.
+    /// The compiled schema of an event (its `$schema`, or the forced one), to
+    /// ask what it declares; `None` when it cannot be resolved or compiled.
     #[must_use]
-    pub fn declares(&self, event: &Value, path: &str) -> Option<defaults::Declared> {
-        let compiled = self.compiled_for_event(event)?;
-        if let Some(d) = compiled.declared.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(path) {
-            return Some(*d);
-        }
-        let d = defaults::declares(&self.resolver, &compiled.base, &compiled.document.value, path);
-        let mut cache = compiled.declared.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if cache.len() < 256 {
-            cache.insert(path.to_owned(), d);
-        }
-        Some(d)
-    }
-
-    /// The schema's `title`, when the event's schema resolves and has one.
-    #[must_use]
-    pub fn schema_title(&self, event: &Value) -> Option<String> {
-        self.compiled_for_event(event)?.title.clone()
+    pub fn schema_of(&self, event: &Value) -> Option<CompiledSchema<'_>> {
+        Some(CompiledSchema { validator: self, compiled: self.compiled_for_event(event)? })
     }
 
     fn compiled_for_event(&self, event: &Value) -> Option<Arc<Compiled>> {

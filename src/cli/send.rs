@@ -298,6 +298,10 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             no_cc: args.no_cc,
         },
     );
+    let client = match &resolver {
+        Some(r) => client.with_schemas(Arc::clone(r)),
+        None => client,
+    };
     let plan = client.plan(&args.stream).map_err(|e| match e {
         ClientError::NotConfigured { stream, suggestion } => Hinted::error(
             format!("stream `{stream}` is not configured in {}", args.source.stream_config),
@@ -319,6 +323,14 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             }
         }
     }
+    let delivery = if args.dry_run {
+        if let Some(problem) = undeliverable(args, &plan) {
+            printer.warning(format!("{problem}: a real run would not know where to send"));
+        }
+        Delivery::DryRun
+    } else {
+        delivery(args, &plan, printer)?
+    };
     let provide_values: Vec<&str> = if args.action.is_some() {
         main_config.as_ref().map(StreamConfig::provide_values).unwrap_or_default()
     } else {
@@ -330,6 +342,7 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             printer.note(format!("using a fresh {unit} id {id} (pass --{unit}-id to choose one)"));
         }
     }
+    let announced = used;
     for t in &plan.targets {
         let how = match (&t.decision.reason, t.unit) {
             (Reason::Compared, Some(unit)) => {
@@ -349,14 +362,6 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         };
         printer.note(format!("stream {}: {verdict} ({how})", t.stream));
     }
-    let delivery = if args.dry_run {
-        if let Some(problem) = undeliverable(args, &plan) {
-            printer.warning(format!("{problem}: a real run would not know where to send"));
-        }
-        Delivery::DryRun
-    } else {
-        delivery(args, &plan, printer)?
-    };
     let failed_path = args.failed_out.clone().unwrap_or_else(|| {
         let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string().replace([':', '-'], "");
         PathBuf::from(format!("epc-failed-{stamp}.ndjson"))
@@ -489,7 +494,13 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                         Ok(event) => each(position.to_string(), event, &mut sinks)?,
                         Err(message) => {
                             sinks.tally.not_decorated += 1;
-                            printer.error(format!("{position}: {message}"));
+                            // Parse messages already start with the position.
+                            let shown = if message.starts_with(&position.to_string()) {
+                                message.clone()
+                            } else {
+                                format!("{position}: {message}")
+                            };
+                            printer.error(shown);
                             sinks.record(&position.to_string(), &args.stream, "not_decorated", &message)?;
                         }
                     }
@@ -499,6 +510,14 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
     }
     if !batcher.is_empty() {
         flush(&delivery, &retry, batcher.take(), &mut sinks)?;
+    }
+    // Fresh identifiers that filled identifier fields of the events' own schemas.
+    for (unit, id) in &fresh {
+        if !announced.contains(unit) && client.filled_units().contains(unit) {
+            printer.note(format!(
+                "used a fresh {unit} id {id} in the events' identifier fields (pass --{unit}-id to choose one)"
+            ));
+        }
     }
     finish(args, sinks)
 }
@@ -637,7 +656,7 @@ fn undeliverable(args: &SendArgs, plan: &Plan) -> Option<String> {
         }
         IntakeChoice::Unknown(s) => {
             let hint =
-                epc::stream::suggest_event_service(s).map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
+                epc::stream::suggest_event_service(s).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
             Some(format!("stream `{}` names `{s}`, which is not a known event service{hint}", args.stream))
         }
         IntakeChoice::Unset => {
@@ -661,7 +680,7 @@ fn delivery(args: &SendArgs, plan: &Plan, printer: &Printer) -> Result<Delivery>
         }
         (None, _) => {
             let problem = undeliverable(args, plan).unwrap_or_default();
-            printer.error(format!("{problem}: every event goes to the failed-events file"));
+            printer.error(format!("{problem}; every event goes to the failed-events file"));
             printer.hint("pass --intake-url URL (for example a local `epc serve`)");
             return Ok(Delivery::Undeliverable(problem));
         }

@@ -137,6 +137,8 @@ pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
 async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Result<()> {
     let app = axum::Router::new()
         .route("/v1/events", any(events))
+        // Express routes are not strict: EventGate answers `/v1/events/` too.
+        .route("/v1/events/", any(events))
         .route(
             "/healthz",
             get(|| async { cors((StatusCode::OK, axum::Json(json!({"status": "ok"}))).into_response()) }),

@@ -159,6 +159,35 @@ fn case_19(sb: &Sandbox, case: &Path, args: &[&str]) -> Epc {
     cmd
 }
 
+#[test]
+fn identifier_fields_of_the_events_own_schema_are_filled_without_schema_flag() {
+    let case = require_shared(CASE_19);
+    let sb = Sandbox::new();
+    let config = widget_stream_config(&sb);
+    let event = sb.write("own.json", &json!({"$schema": WIDGET_SCHEMA, "action": "click"}).to_string());
+    let a = sb
+        .send(&["--dry-run", "--schema-repo", s(&case.join("schemas")), "--stream-config", s(&config)])
+        .args(["--stream", "test.widget_click", "--session-id", SESSION, "--pageview-id", PAGEVIEW, s(&event)])
+        .assert()
+        .code(0);
+    let events = stdout_ndjson(&a);
+    assert_eq!(events.len(), 1, "{}", stderr_text(&a));
+    assert_bare_decorated(&events[0]);
+    // Fresh ids that fill a field are said, too.
+    let a = sb
+        .send(&["--dry-run", "--schema-repo", s(&case.join("schemas")), "--stream-config", s(&config)])
+        .args(["--stream", "test.widget_click", "--session-id", SESSION, s(&event)])
+        .assert()
+        .code(0);
+    let printed = stdout_ndjson(&a);
+    let pageview = printed[0]["web_pageview_id"].as_str().unwrap();
+    assert!(
+        stderr_text(&a).contains(&format!("used a fresh pageview id {pageview} in the events' identifier fields")),
+        "{}",
+        stderr_text(&a)
+    );
+}
+
 /// check_dry_run.py, in Rust: the decorated `bare.json`.
 #[track_caller]
 fn assert_bare_decorated(event: &Value) {
@@ -894,7 +923,7 @@ fn case_23_a_misspelled_destination_service_exits_2_and_keeps_every_event() {
     assert!(
         stderr.contains(
             "error: stream `eventgate-analytics-external.test.event` names `eventgate-analyics-external`, which is not a \
-             known event service; did you mean `eventgate-analytics-external`?: every event goes to the failed-events file"
+             known event service (did you mean `eventgate-analytics-external`?); every event goes to the failed-events file"
         ),
         "{stderr}"
     );
