@@ -636,7 +636,8 @@ fn undeliverable(args: &SendArgs, plan: &Plan) -> Option<String> {
             Some(format!("stream `{}` goes to `{s}`, an internal intake not reachable from outside", args.stream))
         }
         IntakeChoice::Unknown(s) => {
-            let hint = epc::stream::suggest_event_service(s).map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
+            let hint =
+                epc::stream::suggest_event_service(s).map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
             Some(format!("stream `{}` names `{s}`, which is not a known event service{hint}", args.stream))
         }
         IntakeChoice::Unset => {
@@ -782,4 +783,3 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>) -> Result<ExitStatus> {
         ExitStatus::Success
     })
 }
-
