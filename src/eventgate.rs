@@ -59,18 +59,20 @@ pub struct Answer {
 }
 
 /// The JSON body of an answer that is not about events (400 for a body that
-/// cannot be read, 413, 415): the problem named, in the shape of the HTTP
+/// cannot be read, 405, 413, 415): the problem named, in the shape of the HTTP
 /// errors EventGate's service template writes (`status`, `type`, `title`,
-/// `detail`, `method`, `uri`).
+/// `detail`, `method`, `uri`), for `POST /v1/events` until
+/// [`Answer::for_request`] names the actual request.
 #[must_use]
 pub fn problem_body(status: u16, detail: &str) -> Value {
     let (kind, title) = match status {
         400 => ("bad_request", "Bad Request"),
+        405 => ("method_not_allowed", "Method Not Allowed"),
         413 => ("entity_too_large", "Payload Too Large"),
         415 => ("unsupported_encoding", "Unsupported Media Type"),
         _ => ("error", "Error"),
     };
-    json!({"status": status, "type": kind, "title": title, "detail": detail, "method": "post", "uri": "/v1/events"})
+    json!({"status": status, "type": kind, "title": title, "detail": detail, "method": "POST", "uri": "/v1/events"})
 }
 
 impl Answer {
@@ -80,6 +82,21 @@ impl Answer {
         let message = message.into();
         let body = problem_body(status, &message);
         Self { status, message, body: Some(body) }
+    }
+
+    /// A problem answer naming the request it answers, as EventGate's error
+    /// handler does: `method` is the request method as sent (`POST`), `uri`
+    /// the request target, query string included (`/v1/events?hasty=true`).
+    /// Other answers are returned as they are.
+    #[must_use]
+    pub fn for_request(mut self, method: &str, uri: &str) -> Self {
+        if let Some(Value::Object(body)) = &mut self.body
+            && body.contains_key("detail")
+        {
+            body.insert("method".to_owned(), Value::String(method.to_owned()));
+            body.insert("uri".to_owned(), Value::String(uri.to_owned()));
+        }
+        self
     }
 }
 
@@ -109,7 +126,8 @@ pub fn inflate_body<'a>(
     let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
     let mut reader: Box<dyn std::io::Read + 'a> = match encoding.as_str() {
         "" | "identity" => return Ok(std::borrow::Cow::Borrowed(body)),
-        "gzip" => Box::new(flate2::read::GzDecoder::new(body)),
+        // Node's gunzip reads concatenated gzip members, as gzip(1) does.
+        "gzip" => Box::new(flate2::read::MultiGzDecoder::new(body)),
         "deflate" => Box::new(flate2::read::ZlibDecoder::new(body)),
         other => return Err(Answer::problem(415, format!("unsupported content encoding \"{other}\""))),
     };
@@ -412,7 +430,7 @@ pub fn answer(statuses: &[EventStatus]) -> Answer {
         body.insert("invalid".to_owned(), list("invalid"));
         Answer {
             status: 400,
-            message: format!("{invalid} out of {invalid} events were invalid and not accepted."),
+            message: format!("{invalid} out of {} events were invalid and not accepted.", statuses.len()),
             body: Some(Value::Object(body)),
         }
     } else {
