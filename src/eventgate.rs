@@ -194,6 +194,21 @@ impl RequestHeaders {
         }
     }
 
+    /// Gives the request an `x-request-id` (a fresh UUID v4) when it has none
+    /// or an empty one. EventGate's service template does this for every
+    /// request before any route runs (`req.headers['x-request-id'] ||
+    /// uuidv1()`, lib/util.js `initAndLogRequest`), so enrichment of
+    /// `meta.request_id` from `x-request-id` always finds a value there.
+    pub fn ensure_request_id(&mut self) {
+        const NAME: &str = "x-request-id";
+        let fresh = || uuid::Uuid::new_v4().to_string();
+        match self.headers.iter_mut().find(|(n, _)| n == NAME) {
+            Some((_, value)) if value.is_empty() => *value = fresh(),
+            Some(_) => {}
+            None => self.headers.push((NAME.to_owned(), fresh())),
+        }
+    }
+
     /// The value of a header, by case-insensitive name.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -659,6 +674,22 @@ mod tests {
         assert_eq!(h.get("user-agent"), Some("one"));
         assert_eq!(h.get("USER-AGENT"), Some("one"));
         assert_eq!(h.get("x-request-id"), None);
+    }
+
+    #[test]
+    fn every_request_gets_an_x_request_id_as_on_eventgate() {
+        let is_v4 = |h: &RequestHeaders| {
+            uuid::Uuid::parse_str(h.get("x-request-id").unwrap()).is_ok_and(|u| u.get_version_num() == 4)
+        };
+        let mut none = RequestHeaders::new();
+        none.ensure_request_id();
+        assert!(is_v4(&none));
+        let mut empty = headers(&[("X-Request-Id", "")]);
+        empty.ensure_request_id();
+        assert!(is_v4(&empty));
+        let mut sent = headers(&[("X-Request-Id", "req-1")]);
+        sent.ensure_request_id();
+        assert_eq!(sent.get("x-request-id"), Some("req-1"));
     }
 
     #[test]

@@ -200,7 +200,8 @@ fn with_problem_body(response: Response, method: &Method, uri: &axum::http::Uri)
     response
 }
 
-/// The request headers, for enrichment (`enrich_fields_from_http_headers`).
+/// The request headers, for enrichment (`enrich_fields_from_http_headers`),
+/// with an `x-request-id` made up when none was sent, as EventGate does.
 fn request_headers(headers: &HeaderMap) -> RequestHeaders {
     let mut out = RequestHeaders::new();
     for (name, value) in headers {
@@ -208,6 +209,7 @@ fn request_headers(headers: &HeaderMap) -> RequestHeaders {
             out.insert(name.as_str(), v);
         }
     }
+    out.ensure_request_id();
     out
 }
 
