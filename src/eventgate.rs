@@ -11,9 +11,10 @@
 //!   succeed: 207 `{"invalid": [...], "error": [...]}`; none succeeds and at
 //!   least one is an error: 500 `{"invalid": [...], "error": [...]}`;
 //! - an `EventStatus` is `{"status", "event", "context"}`; for invalid events the
-//!   context holds `message`, `errors` (ajv-style: `keyword`, `dataPath`,
-//!   `instancePath`, `schemaPath`, `message`) and `errorsText` (`'<dataPath>'
-//!   <message>` joined by `, `); for errors it holds only `message`.
+//!   context holds `errors` (ajv-style: `keyword`, `dataPath`, `instancePath`,
+//!   `schemaPath`, `message`) and `errorsText` (`'<dataPath>' <message>` joined
+//!   by `, `), as EventGate's serialized ValidationError; for errors it holds
+//!   only `message`.
 //!
 //! Accepted events get what the WMF deployment fills in when absent
 //! (schema-repos.md §5.4): `meta.dt` (receive time) and `meta.id` (a UUID).
