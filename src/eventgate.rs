@@ -11,9 +11,10 @@
 //!   succeed: 207 `{"invalid": [...], "error": [...]}`; none succeeds and at
 //!   least one is an error: 500 `{"invalid": [...], "error": [...]}`;
 //! - an `EventStatus` is `{"status", "event", "context"}`; for invalid events the
-//!   context holds `message`, `errors` (ajv-style: `keyword`, `dataPath`,
-//!   `instancePath`, `schemaPath`, `message`) and `errorsText` (`'<dataPath>'
-//!   <message>` joined by `, `); for errors it holds only `message`.
+//!   context holds `errors` (ajv-style: `keyword`, `dataPath`, `instancePath`,
+//!   `schemaPath`, `message`) and `errorsText` (`'<dataPath>' <message>` joined
+//!   by `, `), as EventGate's serialized ValidationError; for errors it holds
+//!   only `message`.
 //!
 //! Accepted events get what the WMF deployment fills in when absent
 //! (schema-repos.md §5.4): `meta.dt` (receive time) and `meta.id` (a UUID).
@@ -59,18 +60,20 @@ pub struct Answer {
 }
 
 /// The JSON body of an answer that is not about events (400 for a body that
-/// cannot be read, 413, 415): the problem named, in the shape of the HTTP
+/// cannot be read, 405, 413, 415): the problem named, in the shape of the HTTP
 /// errors EventGate's service template writes (`status`, `type`, `title`,
-/// `detail`, `method`, `uri`).
+/// `detail`, `method`, `uri`), for `POST /v1/events` until
+/// [`Answer::for_request`] names the actual request.
 #[must_use]
 pub fn problem_body(status: u16, detail: &str) -> Value {
     let (kind, title) = match status {
         400 => ("bad_request", "Bad Request"),
+        405 => ("method_not_allowed", "Method Not Allowed"),
         413 => ("entity_too_large", "Payload Too Large"),
         415 => ("unsupported_encoding", "Unsupported Media Type"),
         _ => ("error", "Error"),
     };
-    json!({"status": status, "type": kind, "title": title, "detail": detail, "method": "post", "uri": "/v1/events"})
+    json!({"status": status, "type": kind, "title": title, "detail": detail, "method": "POST", "uri": "/v1/events"})
 }
 
 impl Answer {
@@ -80,6 +83,21 @@ impl Answer {
         let message = message.into();
         let body = problem_body(status, &message);
         Self { status, message, body: Some(body) }
+    }
+
+    /// A problem answer naming the request it answers, as EventGate's error
+    /// handler does: `method` is the request method as sent (`POST`), `uri`
+    /// the request target, query string included (`/v1/events?hasty=true`).
+    /// Other answers are returned as they are.
+    #[must_use]
+    pub fn for_request(mut self, method: &str, uri: &str) -> Self {
+        if let Some(Value::Object(body)) = &mut self.body
+            && body.contains_key("detail")
+        {
+            body.insert("method".to_owned(), Value::String(method.to_owned()));
+            body.insert("uri".to_owned(), Value::String(uri.to_owned()));
+        }
+        self
     }
 }
 
@@ -109,7 +127,8 @@ pub fn inflate_body<'a>(
     let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
     let mut reader: Box<dyn std::io::Read + 'a> = match encoding.as_str() {
         "" | "identity" => return Ok(std::borrow::Cow::Borrowed(body)),
-        "gzip" => Box::new(flate2::read::GzDecoder::new(body)),
+        // Node's gunzip reads concatenated gzip members, as gzip(1) does.
+        "gzip" => Box::new(flate2::read::MultiGzDecoder::new(body)),
         "deflate" => Box::new(flate2::read::ZlibDecoder::new(body)),
         other => return Err(Answer::problem(415, format!("unsupported content encoding \"{other}\""))),
     };
@@ -173,6 +192,21 @@ impl RequestHeaders {
         let name = name.to_ascii_lowercase();
         if self.get(&name).is_none() {
             self.headers.push((name, value.into()));
+        }
+    }
+
+    /// Gives the request an `x-request-id` (a fresh UUID v4) when it has none
+    /// or an empty one. EventGate's service template does this for every
+    /// request before any route runs (`req.headers['x-request-id'] ||
+    /// uuidv1()`, lib/util.js `initAndLogRequest`), so enrichment of
+    /// `meta.request_id` from `x-request-id` always finds a value there.
+    pub fn ensure_request_id(&mut self) {
+        const NAME: &str = "x-request-id";
+        let fresh = || uuid::Uuid::new_v4().to_string();
+        match self.headers.iter_mut().find(|(n, _)| n == NAME) {
+            Some((_, value)) if value.is_empty() => *value = fresh(),
+            Some(_) => {}
+            None => self.headers.push((NAME.to_owned(), fresh())),
         }
     }
 
@@ -415,7 +449,7 @@ pub fn answer(statuses: &[EventStatus]) -> Answer {
         body.insert("invalid".to_owned(), list("invalid"));
         Answer {
             status: 400,
-            message: format!("{invalid} out of {invalid} events were invalid and not accepted."),
+            message: format!("{invalid} out of {} events were invalid and not accepted.", statuses.len()),
             body: Some(Value::Object(body)),
         }
     } else {
@@ -463,10 +497,339 @@ pub fn file_safe_stream(stream: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write as _;
+    use std::sync::Arc;
+
     use super::*;
+    use crate::schema::repository::{SchemaRepository, SchemaResolver};
+    use crate::stream::StreamConfigs;
 
     fn st(status: &'static str) -> EventStatus {
         EventStatus { status, event: json!({}), context: None, stream: None }
+    }
+
+    /// Declares `meta.dt`, `meta.id`, `meta.request_id` and the `http.request_headers` map;
+    /// `mode` is required and has a default, `label` has one too.
+    const FULL: &str = "title: test/full\n$id: /test/full/1.0.0\n$schema: https://json-schema.org/draft-07/schema#\n\
+        type: object\nrequired: [$schema, meta, mode]\nproperties:\n  $schema: {type: string}\n  \
+        meta:\n    type: object\n    required: [stream]\n    properties:\n      stream: {type: string}\n      \
+        dt: {type: string, format: date-time}\n      id: {type: string}\n      request_id: {type: string}\n  \
+        http:\n    type: object\n    properties:\n      request_headers:\n        type: object\n        \
+        additionalProperties: {type: string}\n  mode: {type: string, default: auto}\n  \
+        label: {type: string, default: none}\n  dt: {type: string}\n";
+    /// Declares only `meta.stream`, `meta` without `type: object`, and no `http`.
+    const BARE: &str = "title: test/bare\n$id: /test/bare/1.0.0\n$schema: https://json-schema.org/draft-07/schema#\n\
+        type: object\nproperties:\n  $schema: {type: string}\n  meta:\n    properties:\n      stream: {type: string}\n  \
+        dt: {type: string}\n";
+    /// A legacy EventLogging schema: top-level `dt` and `meta.dt`/`meta.id`.
+    const LEGACY: &str = "title: analytics/legacy/thing\n$id: /analytics/legacy/thing/1.0.0\n\
+        $schema: https://json-schema.org/draft-07/schema#\ntype: object\nproperties:\n  $schema: {type: string}\n  \
+        dt: {type: string, format: date-time}\n  meta:\n    type: object\n    properties:\n      \
+        stream: {type: string}\n      dt: {type: string}\n      id: {type: string}\n";
+    const NOW: &str = "2024-05-01T10:00:00.123Z";
+
+    /// An intake over a temporary repository with FULL, BARE and LEGACY, and
+    /// stream config enriching `meta.request_id` and the user agent (one stream
+    /// turns the user agent off with `false`).
+    fn intake() -> (tempfile::TempDir, Intake) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in [
+            ("test/full/1.0.0.yaml", FULL),
+            ("test/bare/1.0.0.yaml", BARE),
+            ("analytics/legacy/thing/1.0.0.yaml", LEGACY),
+        ] {
+            let p = dir.path().join("jsonschema").join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let resolver = SchemaResolver::new(vec![SchemaRepository::open(dir.path()).unwrap()], &[], false).unwrap();
+        let enrich = json!({"meta.request_id": "x-request-id", "http.request_headers.user-agent": "user-agent"});
+        let no_ua = json!({"meta.request_id": "x-request-id", "http.request_headers.user-agent": false});
+        let streams = json!({"streams": {
+            "test.full": {"schema_title": "test/full", "producers": {"eventgate": {"enrich_fields_from_http_headers": enrich}}},
+            "test.full.no_ua": {"schema_title": "test/full", "producers": {"eventgate": {"enrich_fields_from_http_headers": no_ua}}},
+            "test.full.plain": {"schema_title": "test/full"},
+            "test.bare": {"schema_title": "test/bare", "producers": {"eventgate": {"enrich_fields_from_http_headers": enrich}}},
+            "test.legacy": {"schema_title": "analytics/legacy/thing"}
+        }});
+        let streams = StreamConfigs::from_value(streams, "test").unwrap();
+        (dir, Intake::new(EventValidator::new(Arc::new(resolver), Some(streams))))
+    }
+
+    fn full(stream: &str) -> Value {
+        json!({"$schema": "/test/full/1.0.0", "meta": {"stream": stream}})
+    }
+
+    fn headers(pairs: &[(&str, &str)]) -> RequestHeaders {
+        let mut h = RequestHeaders::new();
+        for (name, value) in pairs {
+            h.insert(name, *value);
+        }
+        h
+    }
+
+    #[test]
+    fn meta_dt_and_meta_id_are_filled_when_declared_and_absent() {
+        let (_dir, intake) = intake();
+        let mut e = full("test.full.plain");
+        let filled = intake.fill(&mut e, &RequestHeaders::new(), NOW);
+        assert_eq!(filled, ["/meta/dt", "/meta/id", "/mode", "/label"]);
+        assert_eq!(e["meta"]["dt"], NOW);
+        let id = uuid::Uuid::parse_str(e["meta"]["id"].as_str().unwrap()).unwrap();
+        assert_eq!(id.get_version_num(), 4);
+        // Present values are kept, `null` included.
+        let mut e = full("test.full.plain");
+        e["meta"]["dt"] = json!("2020-01-01T00:00:00Z");
+        e["meta"]["id"] = Value::Null;
+        assert_eq!(intake.fill(&mut e, &RequestHeaders::new(), NOW), ["/mode", "/label"]);
+        assert_eq!(e["meta"], json!({"stream": "test.full.plain", "dt": "2020-01-01T00:00:00Z", "id": null}));
+        // A schema that does not declare them gets neither (nor a top-level `dt`: not legacy).
+        let mut e = json!({"$schema": "/test/bare/1.0.0", "meta": {"stream": "test.bare"}});
+        assert!(intake.fill(&mut e, &RequestHeaders::new(), NOW).is_empty());
+        assert_eq!(e, json!({"$schema": "/test/bare/1.0.0", "meta": {"stream": "test.bare"}}));
+        // An unknown schema: nothing is filled (validation reports it).
+        let mut e = json!({"$schema": "/test/none/1.0.0", "meta": {"stream": "test.full"}});
+        assert!(intake.fill(&mut e, &headers(&[("x-request-id", "r")]), NOW).is_empty());
+        // Not an object: left alone.
+        let mut e = json!([1]);
+        assert!(intake.fill(&mut e, &RequestHeaders::new(), NOW).is_empty());
+    }
+
+    #[test]
+    fn legacy_schemas_get_a_top_level_dt() {
+        let (_dir, intake) = intake();
+        let mut e = json!({"$schema": "/analytics/legacy/thing/1.0.0", "meta": {"stream": "test.legacy"}});
+        assert_eq!(intake.fill(&mut e, &RequestHeaders::new(), NOW), ["/meta/dt", "/meta/id", "/dt"]);
+        assert_eq!((&e["dt"], &e["meta"]["dt"]), (&json!(NOW), &json!(NOW)));
+        let mut e = json!({"$schema": "/analytics/legacy/thing/1.0.0", "dt": "2020-01-01T00:00:00Z"});
+        intake.fill(&mut e, &RequestHeaders::new(), NOW);
+        assert_eq!(e["dt"], "2020-01-01T00:00:00Z");
+        // FULL declares `dt` too, but it is not a legacy schema.
+        let mut e = full("test.full.plain");
+        intake.fill(&mut e, &RequestHeaders::new(), NOW);
+        assert!(e.get("dt").is_none(), "{e}");
+    }
+
+    #[test]
+    fn headers_enrich_declared_absent_fields_of_configured_streams() {
+        let (_dir, intake) = intake();
+        let sent = headers(&[("X-Request-ID", "req-1"), ("User-Agent", "curl/8")]);
+        let mut e = full("test.full");
+        let filled = intake.fill(&mut e, &sent, NOW);
+        assert_eq!(
+            filled,
+            ["/meta/dt", "/meta/id", "/meta/request_id", "/http/request_headers/user-agent", "/mode", "/label"]
+        );
+        assert_eq!(e["meta"]["request_id"], "req-1");
+        assert_eq!(e["http"], json!({"request_headers": {"user-agent": "curl/8"}}));
+        // A header that is absent or empty leaves the field absent.
+        let mut e = full("test.full");
+        intake.fill(&mut e, &headers(&[("x-request-id", "")]), NOW);
+        assert!(e["meta"].get("request_id").is_none() && e.get("http").is_none(), "{e}");
+        // Never over a value already there, `null` included.
+        let mut e = full("test.full");
+        e["meta"]["request_id"] = json!("mine");
+        e["http"] = json!({"request_headers": {"user-agent": null}});
+        intake.fill(&mut e, &sent, NOW);
+        assert_eq!(
+            (&e["meta"]["request_id"], &e["http"]["request_headers"]["user-agent"]),
+            (&json!("mine"), &Value::Null)
+        );
+        // A non-object in the way is left alone.
+        let mut e = full("test.full");
+        e["http"] = json!("x");
+        intake.fill(&mut e, &sent, NOW);
+        assert_eq!(e["http"], "x");
+        // `false` switches a field off; a stream without the block enriches nothing.
+        let mut e = full("test.full.no_ua");
+        intake.fill(&mut e, &sent, NOW);
+        assert_eq!((&e["meta"]["request_id"], e.get("http")), (&json!("req-1"), None));
+        let mut e = full("test.full.plain");
+        intake.fill(&mut e, &sent, NOW);
+        assert!(e["meta"].get("request_id").is_none() && e.get("http").is_none(), "{e}");
+        // The schema must declare the field, or its parent as `type: object`:
+        // BARE's `meta` has no type and it has no `http`.
+        let mut e = json!({"$schema": "/test/bare/1.0.0", "meta": {"stream": "test.bare"}});
+        assert!(intake.fill(&mut e, &sent, NOW).is_empty());
+        assert_eq!(e["meta"], json!({"stream": "test.bare"}));
+    }
+
+    #[test]
+    fn header_values_are_cut_to_400_utf16_units() {
+        let (_dir, intake) = intake();
+        let long = format!("{}{}", "a".repeat(399), "bc");
+        let emoji = "😀".repeat(250); // 500 UTF-16 units
+        let odd = format!("a{}", "😀".repeat(200)); // 401 units: the 200th emoji would be split
+        let mut e = full("test.full");
+        intake.fill(&mut e, &headers(&[("x-request-id", &long), ("user-agent", &emoji)]), NOW);
+        assert_eq!(e["meta"]["request_id"].as_str().unwrap(), format!("{}b", "a".repeat(399)));
+        assert_eq!(e["http"]["request_headers"]["user-agent"].as_str().unwrap(), "😀".repeat(200));
+        let mut e = full("test.full");
+        intake.fill(&mut e, &headers(&[("user-agent", &odd)]), NOW);
+        let ua = e["http"]["request_headers"]["user-agent"].as_str().unwrap();
+        assert_eq!((ua.encode_utf16().count(), ua.chars().count()), (399, 200), "never inside a character");
+        assert_eq!(truncate_utf16("é", 0), "");
+        assert_eq!(truncate_utf16("short", 400), "short");
+    }
+
+    #[test]
+    fn request_headers_are_case_insensitive_and_keep_the_first_value() {
+        let h = headers(&[("User-Agent", "one"), ("user-agent", "two")]);
+        assert_eq!(h.get("user-agent"), Some("one"));
+        assert_eq!(h.get("USER-AGENT"), Some("one"));
+        assert_eq!(h.get("x-request-id"), None);
+    }
+
+    #[test]
+    fn every_request_gets_an_x_request_id_as_on_eventgate() {
+        let is_v4 = |h: &RequestHeaders| {
+            uuid::Uuid::parse_str(h.get("x-request-id").unwrap()).is_ok_and(|u| u.get_version_num() == 4)
+        };
+        let mut none = RequestHeaders::new();
+        none.ensure_request_id();
+        assert!(is_v4(&none));
+        let mut empty = headers(&[("X-Request-Id", "")]);
+        empty.ensure_request_id();
+        assert!(is_v4(&empty));
+        let mut sent = headers(&[("X-Request-Id", "req-1")]);
+        sent.ensure_request_id();
+        assert_eq!(sent.get("x-request-id"), Some("req-1"));
+    }
+
+    #[test]
+    fn schema_defaults_are_written_and_a_required_property_with_a_default_passes() {
+        let (_dir, intake) = intake();
+        let mut e = full("test.full.plain");
+        e["label"] = Value::Null;
+        let statuses = intake.judge(vec![e], &RequestHeaders::new(), SystemTime::now());
+        // `label: null` is kept (not defaulted) and fails `type`; `mode` got its default.
+        assert_eq!(statuses[0].status, "invalid", "{:?}", statuses[0]);
+        assert_eq!(statuses[0].event["mode"], "auto");
+        assert_eq!(statuses[0].context.as_ref().unwrap()["errorsText"].as_str().unwrap().matches("'.").count(), 1);
+        let statuses = intake.judge(vec![full("test.full.plain")], &RequestHeaders::new(), SystemTime::now());
+        assert_eq!(statuses[0].status, "success", "{:?}", statuses[0]);
+        let keys: Vec<&str> = statuses[0].event.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["$schema", "meta", "mode", "label"], "defaults appended in schema order");
+        assert_eq!((&statuses[0].event["mode"], &statuses[0].event["label"]), (&json!("auto"), &json!("none")));
+        assert_eq!(statuses[0].stream.as_deref(), Some("test.full.plain"));
+    }
+
+    #[test]
+    fn filled_fields_name_the_enrichment_of_the_stream() {
+        let (_dir, intake) = intake();
+        assert_eq!(
+            intake.filled_fields(Some("test.full")),
+            ["meta.dt", "meta.id", "meta.request_id", "http.request_headers.user-agent"]
+        );
+        assert_eq!(intake.filled_fields(Some("test.full.no_ua")), ["meta.dt", "meta.id", "meta.request_id"]);
+        assert_eq!(intake.filled_fields(None), ["meta.dt", "meta.id"]);
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    const LIMIT: usize = 4 * 1024 * 1024;
+
+    #[test]
+    fn bodies_inflate_per_content_encoding() {
+        let body = br#"[{"a":1}]"#;
+        for encoding in [None, Some("identity"), Some("IDENTITY"), Some("")] {
+            let out = inflate_body(body, encoding, LIMIT).unwrap();
+            assert!(matches!(out, std::borrow::Cow::Borrowed(_)), "{encoding:?} passes through");
+            assert_eq!(&*out, body);
+        }
+        for encoding in ["gzip", "GZIP", " gzip "] {
+            assert_eq!(&*inflate_body(&gzip(body), Some(encoding), LIMIT).unwrap(), body, "{encoding}");
+        }
+        assert_eq!(&*inflate_body(&zlib(body), Some("deflate"), LIMIT).unwrap(), body);
+        // Concatenated gzip members, as Node's gunzip reads them.
+        let two = [gzip(b"[{\"a\":"), gzip(b"1}]")].concat();
+        assert_eq!(&*inflate_body(&two, Some("gzip"), LIMIT).unwrap(), body);
+        // Exactly at the limit is fine; the limit is on the inflated size.
+        let at = vec![b' '; 1000];
+        assert_eq!(inflate_body(&gzip(&at), Some("gzip"), 1000).unwrap().len(), 1000);
+        assert_eq!(inflate_body(&gzip(&at), Some("gzip"), 999).unwrap_err().status, 413);
+    }
+
+    #[test]
+    fn unsupported_encodings_bombs_and_corrupt_data_are_refused() {
+        for (encoding, named) in
+            [("br", "br"), ("BR", "br"), ("gzip, identity", "gzip, identity"), ("compress", "compress")]
+        {
+            let a = inflate_body(b"[]", Some(encoding), LIMIT).unwrap_err();
+            assert_eq!(a.status, 415, "{encoding}");
+            assert_eq!(a.message, format!("unsupported content encoding \"{named}\""));
+            assert_eq!(a.body.as_ref().unwrap()["detail"], a.message);
+            assert_eq!(a.body.as_ref().unwrap()["status"], 415);
+        }
+        // 10 MB of zeros: about 10 KB compressed, refused while inflating.
+        let bomb = gzip(&vec![0; 10_000_000]);
+        assert!(bomb.len() < 100_000, "{}", bomb.len());
+        let a = inflate_body(&bomb, Some("gzip"), LIMIT).unwrap_err();
+        assert_eq!(a.status, 413, "{a:?}");
+        assert!(a.message.starts_with("request entity too large"), "{}", a.message);
+        assert_eq!(inflate_body(&zlib(&vec![0; 10_000_000]), Some("deflate"), LIMIT).unwrap_err().status, 413);
+        // Corrupt: not gzip at all, a truncated stream, zlib data labelled gzip.
+        let whole = gzip(br#"[{"a":1}]"#);
+        for (what, data, encoding) in [
+            ("plain", b"[{\"a\":1}]".to_vec(), "gzip"),
+            ("truncated", whole[..whole.len() - 6].to_vec(), "gzip"),
+            ("zlib as gzip", zlib(b"[]"), "gzip"),
+            ("gzip as deflate", whole.clone(), "deflate"),
+        ] {
+            let a = inflate_body(&data, Some(encoding), LIMIT).unwrap_err();
+            assert_eq!(a.status, 400, "{what}: {a:?}");
+            assert!(a.message.contains("cannot be inflated"), "{what}: {}", a.message);
+        }
+    }
+
+    #[test]
+    fn reason_phrases_are_eventgates_templates() {
+        let cases: [(&[&'static str], u16, &str); 6] = [
+            (&["success", "success"], 201, "All 2 out of 2 events were accepted."),
+            (&["success"], 201, "All 1 out of 1 events were accepted."),
+            (&["success", "invalid"], 207, "1 out of 2 events were accepted, but 1 failed (1 invalid and 0 errored)."),
+            (&["invalid", "invalid"], 400, "2 out of 2 events were invalid and not accepted."),
+            (
+                &["invalid", "error"],
+                500,
+                "2 out of 2 events had failures and were not accepted. (1 invalid and 1 errored).",
+            ),
+            (&["error"], 500, "1 out of 1 events had failures and were not accepted. (0 invalid and 1 errored)."),
+        ];
+        for (statuses, status, message) in cases {
+            let a = answer(&statuses.iter().map(|s| st(s)).collect::<Vec<_>>());
+            assert_eq!((a.status, a.message.as_str()), (status, message), "{statuses:?}");
+        }
+    }
+
+    #[test]
+    fn problem_bodies_name_the_problem_and_the_request() {
+        let a = Answer::problem(405, "GET is not allowed");
+        assert_eq!(
+            a.body.as_ref().unwrap(),
+            &json!({"status": 405, "type": "method_not_allowed", "title": "Method Not Allowed",
+                    "detail": "GET is not allowed", "method": "POST", "uri": "/v1/events"})
+        );
+        let a = a.for_request("GET", "/v1/events?hasty=true");
+        assert_eq!(
+            (&a.body.as_ref().unwrap()["method"], &a.body.as_ref().unwrap()["uri"]),
+            (&json!("GET"), &json!("/v1/events?hasty=true"))
+        );
+        // An answer about events is left as it is.
+        let events = answer(&[st("invalid")]).for_request("POST", "/x");
+        assert!(events.body.unwrap().get("uri").is_none());
+        let empty = parse_body(b"").unwrap_err();
+        assert_eq!(empty.body.unwrap()["detail"], "Request body was empty. Must provide JSON encoded events.");
     }
 
     #[test]

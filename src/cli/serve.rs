@@ -147,7 +147,10 @@ async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Res
         // Outermost, so that answers made before a handler runs (413 for a body
         // over the limit, 404) carry CORS headers too: a page on another origin
         // sees the 413, not an opaque network error.
-        .layer(axum::middleware::map_response(|r: Response| async move { cors(with_problem_body(r)) }))
+        .layer(axum::middleware::from_fn(|request: axum::extract::Request, next: axum::middleware::Next| async move {
+            let (method, uri) = (request.method().clone(), request.uri().clone());
+            cors(with_problem_body(next.run(request).await, &method, &uri))
+        }))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -200,20 +203,27 @@ fn reply(answer: &Answer) -> Response {
     cors(response)
 }
 
+/// The request target as EventGate's error bodies give it (`req.url`: path and query).
+fn target(uri: &axum::http::Uri) -> &str {
+    uri.path_and_query().map_or("/", axum::http::uri::PathAndQuery::as_str)
+}
+
 /// A 413 made by the body limit before any handler runs gets the JSON problem body too.
-fn with_problem_body(response: Response) -> Response {
+fn with_problem_body(response: Response, method: &Method, uri: &axum::http::Uri) -> Response {
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("application/json"));
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
-        return reply(&Answer::problem(413, "request entity too large: the body is over --max-body-size"));
+        let answer = Answer::problem(413, "request entity too large: the body is over --max-body-size");
+        return reply(&answer.for_request(method.as_str(), target(uri)));
     }
     response
 }
 
-/// The request headers, for enrichment (`enrich_fields_from_http_headers`).
+/// The request headers, for enrichment (`enrich_fields_from_http_headers`),
+/// with an `x-request-id` made up when none was sent, as EventGate does.
 fn request_headers(headers: &HeaderMap) -> RequestHeaders {
     let mut out = RequestHeaders::new();
     for (name, value) in headers {
@@ -221,12 +231,14 @@ fn request_headers(headers: &HeaderMap) -> RequestHeaders {
             out.insert(name.as_str(), v);
         }
     }
+    out.ensure_request_id();
     out
 }
 
 async fn events(
     State(state): State<Arc<AppState>>,
     method: Method,
+    uri: axum::http::Uri,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
@@ -236,7 +248,8 @@ async fn events(
         return cors(StatusCode::NO_CONTENT.into_response());
     }
     if method != Method::POST {
-        return reply(&Answer::problem(405, format!("{method} is not allowed: POST events to /v1/events")));
+        let answer = Answer::problem(405, format!("{method} is not allowed: POST events to /v1/events"));
+        return reply(&answer.for_request(method.as_str(), target(&uri)));
     }
     let received = SystemTime::now();
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
@@ -258,7 +271,7 @@ async fn events(
         Ok(e) => e,
         Err(answer) => {
             state.printer.note(format!("POST /v1/events {} {}", answer.status, answer.message));
-            return reply(&answer);
+            return reply(&answer.for_request(method.as_str(), target(&uri)));
         }
     };
     let request_headers = request_headers(&headers);

@@ -715,6 +715,284 @@ fn without_output_dir_each_event_is_a_line_on_stdout() {
     assert!(lines[1].starts_with("invalid  test.event /test/event/1.0.0 '.count'"), "{}", lines[1]);
 }
 
+// Content-Encoding, reason phrases, CORS, problem bodies, enrichment and defaults.
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+/// POSTs raw bytes as `application/json` with these extra headers.
+fn post_bytes(url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+    let mut b = client().post(url).header("content-type", "application/json").body(body);
+    for (name, value) in headers {
+        b = b.header(*name, *value);
+    }
+    request(b)
+}
+
+/// The JSON problem body of a 4xx: its `status` is the answer's, and its `detail`
+/// (also in `x-epc-message`) contains `names`.
+#[track_caller]
+fn assert_problem(r: &Reply, status: u16, names: &str) -> Value {
+    assert_eq!(r.status, status, "{r:?}");
+    assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/json")), "{r:?}");
+    let body = r.json();
+    assert_eq!(body["status"], status, "{body}");
+    let detail = body["detail"].as_str().unwrap_or_else(|| panic!("no detail: {body}"));
+    assert!(detail.contains(names), "the detail names {names:?}: {body}");
+    assert_eq!(r.header("x-epc-message"), Some(detail), "{r:?}");
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{r:?}");
+    body
+}
+
+#[test]
+fn gzip_and_deflate_bodies_are_read_br_is_415_and_a_gzip_bomb_is_413() {
+    let intake = Intake::start(&["--max-body-size", "100000"]);
+    let body = |action: &str| json!([event(action)]).to_string().into_bytes();
+    for (action, encoding, data) in [
+        ("gzipped", "gzip", gzip(&body("gzipped"))),
+        ("deflated", "deflate", zlib(&body("deflated"))),
+        ("upper", "GZIP", gzip(&body("upper"))),
+        ("identity", "identity", body("identity")),
+    ] {
+        let r = post_bytes(&intake.serve.url, &[("content-encoding", encoding)], data);
+        assert_eq!(r.status, 201, "{action}: {r:?}");
+    }
+    assert_eq!(actions(&intake.stored("test.event.ndjson")), ["gzipped", "deflated", "upper", "identity"]);
+
+    let r = post_bytes(&intake.serve.url, &[("content-encoding", "br")], body("brotli"));
+    let problem = assert_problem(&r, 415, r#"unsupported content encoding "br""#);
+    assert_eq!((&problem["method"], &problem["uri"]), (&json!("POST"), &json!("/v1/events")));
+    // 2 MB inflated from about 2 KB: the limit holds for the inflated size.
+    let mut bomb_json = body("bomb");
+    bomb_json.extend(std::iter::repeat_n(b' ', 2_000_000));
+    let bomb = gzip(&bomb_json);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let r = post_bytes(&intake.serve.url, &[("content-encoding", "gzip")], bomb);
+    assert_problem(&r, 413, "request entity too large");
+    // A body that is not gzip at all.
+    let r = post_bytes(&intake.serve.url, &[("content-encoding", "gzip")], body("plain"));
+    assert_problem(&r, 400, "cannot be inflated");
+
+    assert_eq!(actions(&intake.stored("test.event.ndjson")), ["gzipped", "deflated", "upper", "identity"]);
+    assert!(!intake.out("_invalid.ndjson").exists(), "nothing of a refused body is stored");
+    intake.assert_serving();
+}
+
+/// POSTs `body` to `path` over a raw connection and returns the status line.
+fn status_line(addr: SocketAddr, path: &str, body: &str) -> String {
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (_, answer) = raw(addr, request.as_bytes());
+    answer.lines().next().unwrap_or("").to_owned()
+}
+
+#[test]
+fn reason_phrases_are_eventgates_status_messages() {
+    let intake = Intake::start(&[]);
+    let addr = intake.serve.addr;
+    let one = json!([event("reason")]).to_string();
+    assert_eq!(status_line(addr, "/v1/events", &one), "HTTP/1.1 201 All 1 out of 1 events were accepted.");
+    let mixed = json!([event("reason"), invalid_event("reason")]).to_string();
+    assert_eq!(
+        status_line(addr, "/v1/events", &mixed),
+        "HTTP/1.1 207 1 out of 2 events were accepted, but 1 failed (1 invalid and 0 errored)."
+    );
+    let bad = json!([invalid_event("a"), invalid_event("b")]).to_string();
+    assert_eq!(status_line(addr, "/v1/events", &bad), "HTTP/1.1 400 2 out of 2 events were invalid and not accepted.");
+    let mut orphan = event("orphan");
+    orphan.as_object_mut().unwrap().remove("$schema");
+    let failed = json!([orphan, invalid_event("c")]).to_string();
+    assert_eq!(
+        status_line(addr, "/v1/events", &failed),
+        "HTTP/1.1 500 2 out of 2 events had failures and were not accepted. (1 invalid and 1 errored)."
+    );
+    assert_eq!(
+        status_line(addr, "/v1/events", "[]"),
+        "HTTP/1.1 400 Request body was empty. Must provide JSON encoded events."
+    );
+    assert_eq!(status_line(addr, "/v1/events?hasty=true", &one), "HTTP/1.1 202 1 events hastily received.");
+    intake.wait_for("test.event.ndjson", 3);
+    intake.assert_serving();
+}
+
+#[test]
+fn cors_headers_are_eventgates_on_answers_and_on_preflights() {
+    let intake = Intake::start(&[]);
+    #[track_caller]
+    fn assert_cors(r: &Reply) {
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{r:?}");
+        assert_eq!(r.header("access-control-allow-headers"), Some("accept, x-requested-with, content-type"), "{r:?}");
+        assert_eq!(r.header("access-control-expose-headers"), Some("etag"), "{r:?}");
+        assert!(r.header("access-control-allow-methods").is_some_and(|m| m.contains("POST")), "{r:?}");
+    }
+    let r = post_json(&intake.serve.url, &json!([event("cors")]));
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_cors(&r);
+    let r = request(
+        client()
+            .request(reqwest::Method::OPTIONS, &intake.serve.url)
+            .header("origin", "https://example.org")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "x-requested-with"),
+    );
+    // EventGate answers 200 with `Allow: POST`; epc 204, on purpose.
+    assert_eq!((r.status, r.text.as_str()), (204, ""), "{r:?}");
+    assert_cors(&r);
+    let r = post_bytes(&intake.serve.url, &[("content-encoding", "br")], b"[]".to_vec());
+    assert_eq!(r.status, 415, "{r:?}");
+    assert_cors(&r);
+    intake.assert_serving();
+}
+
+#[test]
+fn every_4xx_about_the_request_has_a_json_body_whose_detail_names_the_problem() {
+    let intake = Intake::start(&["--max-body-size", "1000"]);
+    let url = &intake.serve.url;
+    let cases: Vec<(&str, Reply, u16, &str)> = vec![
+        ("empty", post(url, "application/json", ""), 400, "Request body was empty. Must provide JSON encoded events."),
+        ("malformed", post(url, "application/json", "{not json"), 400, "Request body was not valid JSON"),
+        (
+            "duplicate key",
+            post(url, "application/json", r#"{"action": "x", "action": "y"}"#),
+            400,
+            "duplicate key `action`",
+        ),
+        ("content type", post(url, "application/xml", "[{}]"), 400, "Content-Type `application/xml`"),
+        ("method", request(client().get(url)), 405, "GET is not allowed"),
+        ("size", post(url, "application/json", &" ".repeat(1001)), 413, "request entity too large"),
+        (
+            "encoding",
+            post_bytes(url, &[("content-encoding", "br")], b"[]".to_vec()),
+            415,
+            "unsupported content encoding \"br\"",
+        ),
+    ];
+    for (what, reply, status, names) in &cases {
+        let body = assert_problem(reply, *status, names);
+        let method = if *what == "method" { "GET" } else { "POST" };
+        assert_eq!((&body["method"], &body["uri"]), (&json!(method), &json!("/v1/events")), "{what}: {body}");
+    }
+    // `uri` is the request target, query string included (EventGate's `req.url`).
+    let r = post(&format!("{url}?hasty=true"), "application/json", "{not json");
+    assert_eq!(assert_problem(&r, 400, "not valid JSON")["uri"], "/v1/events?hasty=true");
+    assert!(intake.files().is_empty(), "{:?}", intake.files());
+    intake.assert_serving();
+}
+
+/// A schema declaring `meta.request_id` and the `http.request_headers` map,
+/// with a required `mode` that has a default.
+const ENRICHED_SCHEMA: &str = "title: test/enriched
+$id: /test/enriched/1.0.0
+$schema: 'https://json-schema.org/draft-07/schema#'
+type: object
+required: [$schema, meta, mode]
+properties:
+  $schema: {type: string}
+  meta:
+    type: object
+    required: [stream]
+    properties:
+      stream: {type: string}
+      dt: {type: string, format: date-time}
+      id: {type: string}
+      request_id: {type: string}
+  http:
+    type: object
+    properties:
+      request_headers:
+        type: object
+        additionalProperties: {type: string}
+  mode: {type: string, default: auto}
+";
+
+/// `epc serve` with the fixture repository plus one holding ENRICHED_SCHEMA, and
+/// stream config where `test.enriched` enriches from headers and `test.event` does not.
+fn enriched_intake() -> (TempDir, Serve) {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("repo/jsonschema/test/enriched/1.0.0.yaml");
+    std::fs::create_dir_all(schema.parent().unwrap()).unwrap();
+    std::fs::write(&schema, ENRICHED_SCHEMA).unwrap();
+    let enrich = json!({"meta.request_id": "x-request-id", "http.request_headers.user-agent": "user-agent"});
+    let config = json!({"streams": {
+        "test.enriched": {"schema_title": "test/enriched", "producers": {"eventgate": {"enrich_fields_from_http_headers": enrich}}},
+        "test.event": {"schema_title": "test/event"}
+    }});
+    let config_path = dir.path().join("streams.json");
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let serve = serve([
+        "--schema-repo",
+        path_str(&fixture("schemas/primary")),
+        "--schema-repo",
+        path_str(&dir.path().join("repo")),
+        "--stream-config",
+        path_str(&config_path),
+        "--output-dir",
+        path_str(&out),
+    ]);
+    (dir, serve)
+}
+
+#[test]
+fn headers_enrich_defaults_fill_and_meta_dt_is_the_receive_time() {
+    let (dir, server) = enriched_intake();
+    let stored = || ndjson_file(&dir.path().join("out/test.enriched.ndjson"));
+    let enriched = |action: &str| json!({"$schema": "/test/enriched/1.0.0", "meta": {"stream": "test.enriched"}, "action": action});
+    let headers = [("x-request-id", "req-42"), ("user-agent", "epc-test/1.0")];
+
+    let before = SystemTime::now() - Duration::from_millis(1);
+    let r = post_bytes(&server.url, &headers, json!([enriched("with")]).to_string().into_bytes());
+    let after = SystemTime::now() + Duration::from_millis(1);
+    assert_eq!(r.status, 201, "{r:?}");
+    let e = &stored()[0];
+    assert_eq!(e["meta"]["request_id"], "req-42", "{e}");
+    assert_eq!(e["http"], json!({"request_headers": {"user-agent": "epc-test/1.0"}}), "{e}");
+    assert_eq!(e["mode"], "auto", "the schema default, so the required `mode` passed: {e}");
+    assert_uuid(&e["meta"]["id"]);
+    assert_dt_is_now(&e["meta"]["dt"]);
+    let dt = humantime::parse_rfc3339(e["meta"]["dt"].as_str().unwrap()).unwrap();
+    assert!(before <= dt && dt <= after, "meta.dt is the receive time: {e}");
+
+    // Without the headers: no user agent; `meta.request_id` is the request id
+    // the intake gave the request, as EventGate gives every request one.
+    let r = post_json(&server.url, &json!([enriched("without")]));
+    assert_eq!(r.status, 201, "{r:?}");
+    let e = &stored()[1];
+    assert!(e.get("http").is_none(), "{e}");
+    assert_uuid(&e["meta"]["request_id"]);
+    assert_ne!(e["meta"]["request_id"], e["meta"]["id"]);
+
+    // Values already there are kept; the schema default too.
+    let mut own = enriched("own");
+    own["meta"]["request_id"] = json!("mine");
+    own["meta"]["dt"] = json!("2024-05-01T10:00:00Z");
+    own["meta"]["id"] = json!("given");
+    own["http"] = json!({"request_headers": {"user-agent": "theirs"}});
+    own["mode"] = json!("manual");
+    assert_eq!(post_bytes(&server.url, &headers, json!([own]).to_string().into_bytes()).status, 201);
+    assert_eq!(stored()[2], own);
+
+    // A stream without the setting is not enriched (`test.event`'s schema has an object `meta`).
+    let r = post_bytes(&server.url, &headers, json!([event("plain")]).to_string().into_bytes());
+    assert_eq!(r.status, 201, "{r:?}");
+    let e = &ndjson_file(&dir.path().join("out/test.event.ndjson"))[0];
+    assert!(e["meta"].get("request_id").is_none() && e.get("http").is_none(), "{e}");
+    assert_eq!(actions(&stored()), ["with", "without", "own"]);
+    assert!(server.stop().status.success());
+}
+
 // Graceful shutdown.
 
 #[test]
