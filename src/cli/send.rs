@@ -383,9 +383,11 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         base_delay: Duration::from_secs_f64(args.retry_delay),
         max_total: Duration::from_secs(60).max(Duration::from_secs_f64(args.retry_delay * 4.0)),
     };
-    // The headers epc sends, as the intake's enrichment sees them.
+    // The headers epc sends, as the intake's enrichment sees them (the intake
+    // gives a request without `x-request-id` one).
     let mut headers = RequestHeaders::new();
     headers.insert("user-agent", epc::source::USER_AGENT);
+    headers.ensure_request_id();
     let curation = match (&args.action, args.client) {
         (None, _) => Curation::Off,
         (Some(_), ClientKind::Web) => Curation::MpJs,
