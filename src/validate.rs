@@ -133,7 +133,7 @@ struct Compiled {
     /// The schema's `default`s, as EventGate's ajv `useDefaults` writes them.
     defaults: defaults::Defaults,
     /// The document, its base URI, and how it declares the fields asked about so far.
-    document: Arc<SchemaDocument>,
+    root: Arc<Value>,
     base: SchemaUri,
     declared: RwLock<HashMap<String, defaults::Declared>>,
 }
@@ -162,7 +162,7 @@ impl CompiledSchema<'_> {
         if let Some(d) = compiled.declared.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(path) {
             return *d;
         }
-        let d = defaults::declares(&self.validator.resolver, &compiled.base, &compiled.document.value, path);
+        let d = defaults::declares(&self.validator.resolver, &compiled.base, &compiled.root, path);
         let mut cache = compiled.declared.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         if cache.len() < 256 {
             cache.insert(path.to_owned(), d);
@@ -396,14 +396,15 @@ impl EventValidator {
         }
         let fast = fast_options.build(&document.value).ok();
         let title = document.value.get("title").and_then(Value::as_str).map(str::to_owned);
-        let defaults = defaults::Defaults::from_schema(&self.resolver, &id, &document.value);
+        let root = Arc::new(document.value.clone());
+        let defaults = defaults::Defaults::from_schema(&self.resolver, &id, &root);
         Ok(Arc::new(Compiled {
             uri: uri.to_owned(),
             title,
             validator,
             fast,
             defaults,
-            document: Arc::clone(document),
+            root,
             base: id,
             declared: RwLock::default(),
         }))

@@ -13,17 +13,27 @@
 //! - defaults apply only where the event has an object (or array) to hold
 //!   them: nested defaults never create a missing parent object;
 //! - subschemas reached through `$ref` and `allOf` apply theirs, as ajv
-//!   compiles them over the same data; `anyOf`, `oneOf`, `not`, `if`, `then`,
-//!   `else`, `patternProperties` and `additionalProperties` do not (ajv
-//!   documents the first three as ignored; no Wikimedia schema uses defaults in
-//!   the others);
-//! - ajv assigns a property's defaults before it checks the object's other
-//!   keywords, so a `required` property with a default is never missing.
-//!   [`Defaults::apply`] therefore runs before validation.
+//!   compiles them over the same data; a property's `default` is read on its
+//!   subschema as written (`properties.x.default`), not through a `$ref` there
+//!   (ajv's `defaults.def` reads `$sch.default`); `anyOf`, `oneOf` and `not`
+//!   are ignored (ajv 6 README); `if`/`then`/`else`, `patternProperties` and
+//!   `additionalProperties` are not walked (ajv applies `then`/`else` defaults
+//!   when that branch runs; no Wikimedia schema has defaults there);
+//! - ajv assigns a schema object's `properties` defaults just before it checks
+//!   that object's `required`, so a required property whose default sits in
+//!   the same `properties` is never missing. [`Defaults::apply`] runs before
+//!   validation and assigns every default at once, so it also satisfies a
+//!   `required` whose default only an `allOf` branch declares, which ajv
+//!   (checking the root's `required` before its `allOf`) rejects; materialized
+//!   Wikimedia schemas have their `allOf`s merged, so this does not arise there.
+//! - a walk follows each `$ref` target at most once along a path (recursive
+//!   schemas end) and visits at most 100,000 schema nodes.
 //!
 //! The walk is done once per compiled schema ([`Defaults::from_schema`]) into a
 //! small tree holding only the paths that lead to a default, so that applying
 //! the defaults of a schema without any costs nothing.
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -48,9 +58,10 @@ impl Defaults {
     /// A `$ref` that cannot be resolved contributes nothing: the validator
     /// reports it when it compiles the schema.
     #[must_use]
-    pub fn from_schema(resolver: &SchemaResolver, base: &SchemaUri, root: &Value) -> Self {
+    pub fn from_schema(resolver: &SchemaResolver, base: &SchemaUri, root: &Arc<Value>) -> Self {
         let mut out = Self::default();
-        collect(resolver, base, root, root, &mut out, 0);
+        Walk::new(resolver)
+            .collect(&At { base: base.clone(), doc: Arc::clone(root), pointer: String::new() }, &mut out);
         out
     }
 
@@ -118,42 +129,124 @@ impl Defaults {
     }
 }
 
-/// Adds what `schema` (inside the document `root` at `base`) contributes to `out`.
-fn collect(
-    resolver: &SchemaResolver,
-    base: &SchemaUri,
-    root: &Value,
-    schema: &Value,
-    out: &mut Defaults,
-    depth: usize,
-) {
-    let Some(map) = schema.as_object() else { return };
-    if let Some(Value::String(reference)) = map.get("$ref") {
-        if depth < MAX_REF_DEPTH {
-            follow(resolver, base, root, reference, out, depth + 1);
-        }
-        // Draft-07: siblings of `$ref` are ignored.
-        return;
+/// The most schema nodes one walk visits: a guard against schemas whose `$ref`s
+/// expand exponentially (each property referencing the same definition twice).
+const MAX_NODES: usize = 100_000;
+
+/// A walk over a schema and what its `$ref`s reach, with a guard against cycles
+/// (a `$ref` already being walked is not entered again) and a node budget.
+struct Walk<'r> {
+    resolver: &'r SchemaResolver,
+    /// The `$ref` targets being walked (`document#pointer`).
+    stack: Vec<String>,
+    nodes: usize,
+}
+
+/// A place in a schema: its document's base URI, the document, and a JSON pointer in it.
+#[derive(Clone)]
+struct At {
+    base: SchemaUri,
+    doc: Arc<Value>,
+    pointer: String,
+}
+
+impl At {
+    fn value(&self) -> Option<&Value> {
+        if self.pointer.is_empty() { Some(&self.doc) } else { self.doc.pointer(&self.pointer) }
     }
-    if let Some(Value::Object(props)) = map.get("properties") {
-        for (name, sub) in props {
+
+    fn child(&self, segments: &[&str]) -> Self {
+        let mut pointer = self.pointer.clone();
+        for s in segments {
+            pointer.push('/');
+            pointer.push_str(&s.replace('~', "~0").replace('/', "~1"));
+        }
+        Self { base: self.base.clone(), doc: Arc::clone(&self.doc), pointer }
+    }
+
+    fn key(&self) -> String {
+        format!("{}#{}", self.base, self.pointer)
+    }
+}
+
+impl Walk<'_> {
+    fn new(resolver: &SchemaResolver) -> Walk<'_> {
+        Walk { resolver, stack: Vec::new(), nodes: 0 }
+    }
+
+    /// Whether the budget allows one more node.
+    fn visit(&mut self) -> bool {
+        self.nodes += 1;
+        self.nodes <= MAX_NODES
+    }
+
+    /// The place a `$ref` at `from` names.
+    fn locate(&self, from: &At, reference: &str) -> Option<At> {
+        if let Some(pointer) = reference.strip_prefix('#') {
+            let at = At { base: from.base.clone(), doc: Arc::clone(&from.doc), pointer: pointer.to_owned() };
+            return at.value().is_some().then_some(at);
+        }
+        let resolved = self.resolver.resolve_ref(&from.base, reference).ok()?;
+        let document = &resolved.document;
+        let base = document.id().and_then(|id| SchemaUri::parse(id).ok()).unwrap_or_else(|| resolved.target.document());
+        let at = At {
+            base,
+            doc: Arc::new(document.value.clone()),
+            pointer: resolved.target.fragment().unwrap_or_default().to_owned(),
+        };
+        at.value().is_some().then_some(at)
+    }
+
+    /// Runs `f` on the target of a `$ref`, unless that target is already being walked.
+    fn through_ref<T>(&mut self, from: &At, reference: &str, f: impl FnOnce(&mut Self, &At) -> T) -> Option<T> {
+        if self.stack.len() >= MAX_REF_DEPTH {
+            return None;
+        }
+        let target = self.locate(from, reference)?;
+        let key = target.key();
+        if self.stack.contains(&key) {
+            return None;
+        }
+        self.stack.push(key);
+        let out = f(self, &target);
+        self.stack.pop();
+        Some(out)
+    }
+
+    /// Adds what the schema at `at` contributes to `out`.
+    fn collect(&mut self, at: &At, out: &mut Defaults) {
+        if !self.visit() {
+            return;
+        }
+        let Some(map) = at.value().and_then(Value::as_object) else { return };
+        if let Some(Value::String(reference)) = map.get("$ref") {
+            let reference = reference.clone();
+            self.through_ref(at, &reference, |w, target| w.collect(target, out));
+            // Draft-07: siblings of `$ref` are ignored.
+            return;
+        }
+        let names: Vec<String> =
+            map.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default();
+        for name in names {
+            let sub = at.child(&["properties", &name]);
             let mut below = Defaults::default();
-            collect(resolver, base, root, sub, &mut below, depth);
-            let default = own_default(resolver, base, root, sub, depth);
+            self.collect(&sub, &mut below);
+            // ajv reads `default` on the subschema as written, not through its `$ref`.
+            let default = sub.value().and_then(|v| v.get("default")).cloned();
             if default.is_some() || !below.is_empty() {
-                let slot = out.property(name);
+                let slot = out.property(&name);
                 if slot.1.is_none() {
                     slot.1 = default;
                 }
                 merge(&mut slot.2, below);
             }
         }
-    }
-    if let Some(Value::Array(tuple)) = map.get("items") {
-        for (i, sub) in tuple.iter().enumerate() {
+        let tuple = map.get("items").and_then(Value::as_array).map_or(0, Vec::len);
+        for i in 0..tuple {
+            let sub = at.child(&["items", &i.to_string()]);
             let mut below = Defaults::default();
-            collect(resolver, base, root, sub, &mut below, depth);
-            let default = own_default(resolver, base, root, sub, depth);
+            self.collect(&sub, &mut below);
+            let default = sub.value().and_then(|v| v.get("default")).cloned();
             if default.is_some() || !below.is_empty() {
                 while out.items.len() <= i {
                     out.items.push((None, Defaults::default()));
@@ -164,57 +257,49 @@ fn collect(
                 merge(&mut out.items[i].1, below);
             }
         }
-    }
-    if let Some(Value::Array(all)) = map.get("allOf") {
-        for sub in all {
-            collect(resolver, base, root, sub, out, depth);
+        let all = map.get("allOf").and_then(Value::as_array).map_or(0, Vec::len);
+        for i in 0..all {
+            self.collect(&at.child(&["allOf", &i.to_string()]), out);
         }
     }
-}
 
-/// A subschema's own `default`, also through a `$ref` (ajv reads it where the ref points).
-fn own_default(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, sub: &Value, depth: usize) -> Option<Value> {
-    let map = sub.as_object()?;
-    if let Some(Value::String(reference)) = map.get("$ref") {
-        if depth >= MAX_REF_DEPTH {
-            return None;
+    /// The subschemas the schema at `at` gives property `name`, through `allOf` and `$ref`s,
+    /// each with its own `$ref` followed.
+    fn property_schemas(&mut self, at: &At, name: &str) -> Vec<At> {
+        let mut out = Vec::new();
+        if !self.visit() {
+            return out;
         }
-        let (target_base, target_root, target) = locate(resolver, base, root, reference)?;
-        return own_default(resolver, &target_base, &target_root, &target, depth + 1);
+        let Some(map) = at.value().and_then(Value::as_object) else { return out };
+        if let Some(Value::String(reference)) = map.get("$ref") {
+            let reference = reference.clone();
+            if let Some(found) = self.through_ref(at, &reference, |w, target| w.property_schemas(target, name)) {
+                out.extend(found);
+            }
+            return out;
+        }
+        if map.get("properties").and_then(|p| p.get(name)).is_some() {
+            out.push(self.resolved(at.child(&["properties", name])));
+        }
+        let all = map.get("allOf").and_then(Value::as_array).map_or(0, Vec::len);
+        for i in 0..all {
+            out.extend(self.property_schemas(&at.child(&["allOf", &i.to_string()]), name));
+        }
+        out
     }
-    map.get("default").cloned()
-}
 
-fn follow(
-    resolver: &SchemaResolver,
-    base: &SchemaUri,
-    root: &Value,
-    reference: &str,
-    out: &mut Defaults,
-    depth: usize,
-) {
-    if let Some((target_base, target_root, target)) = locate(resolver, base, root, reference) {
-        collect(resolver, &target_base, &target_root, &target, out, depth);
+    /// A subschema with its `$ref`s followed to the schema they name.
+    fn resolved(&mut self, at: At) -> At {
+        let mut at = at;
+        for _ in 0..MAX_REF_DEPTH {
+            let Some(Value::String(reference)) = at.value().and_then(|v| v.get("$ref")).cloned() else { break };
+            match self.locate(&at, &reference) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        at
     }
-}
-
-/// The subschema a `$ref` names: its document's base, the document and the subschema.
-fn locate(
-    resolver: &SchemaResolver,
-    base: &SchemaUri,
-    root: &Value,
-    reference: &str,
-) -> Option<(SchemaUri, Value, Value)> {
-    if let Some(pointer) = reference.strip_prefix('#') {
-        let target = if pointer.is_empty() { root } else { root.pointer(pointer)? };
-        return Some((base.clone(), root.clone(), target.clone()));
-    }
-    let resolved = resolver.resolve_ref(base, reference).ok()?;
-    let document = &resolved.document;
-    let target = document.select(resolved.target.fragment())?.clone();
-    let next_base =
-        document.id().and_then(|id| SchemaUri::parse(id).ok()).unwrap_or_else(|| resolved.target.document());
-    Some((next_base, document.value.clone(), target))
 }
 
 /// How a schema declares a dotted field path (`http.request_headers.user-agent`).
@@ -234,73 +319,26 @@ pub enum Declared {
 /// for header enrichment), here also through `allOf` and `$ref`s so that an
 /// unmaterialized `current.yaml` answers as its materialized version would.
 #[must_use]
-pub fn declares(resolver: &SchemaResolver, base: &SchemaUri, root: &Value, path: &str) -> Declared {
+pub fn declares(resolver: &SchemaResolver, base: &SchemaUri, root: &Arc<Value>, path: &str) -> Declared {
     let parts: Vec<&str> = path.split('.').collect();
     let Some((last, parents)) = parts.split_last() else { return Declared::No };
-    let mut level = vec![(base.clone(), root.clone(), root.clone())];
+    let mut walk = Walk::new(resolver);
+    let mut level = vec![At { base: base.clone(), doc: Arc::clone(root), pointer: String::new() }];
     for part in parents {
-        level = level.iter().flat_map(|(b, r, s)| property_schemas(resolver, b, r, s, part, 0)).collect();
+        level = level.iter().flat_map(|at| walk.property_schemas(at, part)).collect();
         if level.is_empty() {
             return Declared::No;
         }
     }
-    if level.iter().any(|(b, r, s)| !property_schemas(resolver, b, r, s, last, 0).is_empty()) {
+    if level.iter().any(|at| !walk.property_schemas(at, last).is_empty()) {
         Declared::Field
     } else if !parents.is_empty()
-        && level.iter().any(|(_, _, s)| s.get("type").and_then(Value::as_str) == Some("object"))
+        && level.iter().any(|at| at.value().and_then(|v| v.get("type")).and_then(Value::as_str) == Some("object"))
     {
         Declared::Parent
     } else {
         Declared::No
     }
-}
-
-/// The subschemas `schema` gives property `name`, through `allOf` and `$ref`s
-/// (each with its document's base and root, and the `$ref` resolved).
-fn property_schemas(
-    resolver: &SchemaResolver,
-    base: &SchemaUri,
-    root: &Value,
-    schema: &Value,
-    name: &str,
-    depth: usize,
-) -> Vec<(SchemaUri, Value, Value)> {
-    let mut out = Vec::new();
-    let Some(map) = schema.as_object() else { return out };
-    if let Some(Value::String(reference)) = map.get("$ref") {
-        if depth < MAX_REF_DEPTH
-            && let Some((b, r, s)) = locate(resolver, base, root, reference)
-        {
-            out.extend(property_schemas(resolver, &b, &r, &s, name, depth + 1));
-        }
-        return out;
-    }
-    if let Some(sub) = map.get("properties").and_then(|p| p.get(name)) {
-        out.push(resolved(resolver, base, root, sub, depth));
-    }
-    if let Some(Value::Array(all)) = map.get("allOf") {
-        for sub in all {
-            out.extend(property_schemas(resolver, base, root, sub, name, depth));
-        }
-    }
-    out
-}
-
-/// A subschema with its `$ref`s followed (to the schema they name).
-fn resolved(
-    resolver: &SchemaResolver,
-    base: &SchemaUri,
-    root: &Value,
-    sub: &Value,
-    depth: usize,
-) -> (SchemaUri, Value, Value) {
-    if let Some(Value::String(reference)) = sub.get("$ref")
-        && depth < MAX_REF_DEPTH
-        && let Some((b, r, s)) = locate(resolver, base, root, reference)
-    {
-        return resolved(resolver, &b, &r, &s, depth + 1);
-    }
-    (base.clone(), root.clone(), sub.clone())
 }
 
 /// Adds `from` into `into` (a property or index seen twice keeps its first default).
@@ -334,7 +372,7 @@ mod tests {
 
     fn defaults(schema: &Value) -> Defaults {
         let resolver = SchemaResolver::new(Vec::new(), &[], false).expect("empty resolver");
-        Defaults::from_schema(&resolver, &SchemaUri::parse("/test/1.0.0").unwrap(), schema)
+        Defaults::from_schema(&resolver, &SchemaUri::parse("/test/1.0.0").unwrap(), &Arc::new(schema.clone()))
     }
 
     #[test]
@@ -381,7 +419,30 @@ mod tests {
         let d = defaults(&schema);
         let mut e = json!({});
         d.apply(&mut e);
-        assert_eq!(e, json!({"p": 7, "a": "all", "r": "ref"}));
+        // `p` is `{$ref}` to a schema with a default: ajv 6 reads `default` on the
+        // property's subschema as written, so it is not filled (checked on ajv 6.12.6).
+        assert_eq!(e, json!({"a": "all", "r": "ref"}));
+    }
+
+    #[test]
+    fn recursive_schemas_end_quickly() {
+        // Two self-references per node: without the cycle guard, 2^32 walks.
+        let schema = json!({
+            "definitions": {"node": {"type": "object", "properties": {
+                "left": {"$ref": "#/definitions/node"}, "right": {"$ref": "#/definitions/node"},
+                "label": {"type": "string", "default": "x"}}}},
+            "allOf": [{"$ref": "#"}, {"$ref": "#"}],
+            "properties": {"root": {"$ref": "#/definitions/node"}}
+        });
+        let started = std::time::Instant::now();
+        let d = defaults(&schema);
+        let mut e = json!({"root": {"left": {}}});
+        d.apply(&mut e);
+        assert_eq!(e["root"]["label"], "x");
+        let resolver = SchemaResolver::new(Vec::new(), &[], false).expect("empty resolver");
+        let base = SchemaUri::parse("/test/1.0.0").unwrap();
+        assert_eq!(declares(&resolver, &base, &Arc::new(schema), "root.left.label"), Declared::Field);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
 
     #[test]
@@ -402,11 +463,11 @@ mod tests {
     fn declared_fields_and_object_parents() {
         let resolver = SchemaResolver::new(Vec::new(), &[], false).expect("empty resolver");
         let base = SchemaUri::parse("/test/1.0.0").unwrap();
-        let schema = json!({
+        let schema = Arc::new(json!({
             "definitions": {"meta": {"type": "object", "properties": {"dt": {"type": "string"}}}},
             "allOf": [{"properties": {"meta": {"$ref": "#/definitions/meta"}}}],
             "properties": {"http": {"type": "object", "properties": {"request_headers": {"type": "object"}}}}
-        });
+        }));
         assert_eq!(declares(&resolver, &base, &schema, "meta.dt"), Declared::Field);
         assert_eq!(declares(&resolver, &base, &schema, "meta.id"), Declared::Parent);
         assert_eq!(declares(&resolver, &base, &schema, "http.request_headers.user-agent"), Declared::Parent);
