@@ -124,6 +124,10 @@ pub fn inflate_body<'a>(
     limit: usize,
 ) -> Result<std::borrow::Cow<'a, [u8]>, Answer> {
     use std::io::Read as _;
+    if body.is_empty() {
+        // No body, nothing to inflate: the empty-body answer follows (as EventGate's parser skips it).
+        return Ok(std::borrow::Cow::Borrowed(body));
+    }
     let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
     let mut reader: Box<dyn std::io::Read + 'a> = match encoding.as_str() {
         "" | "identity" => return Ok(std::borrow::Cow::Borrowed(body)),
@@ -249,9 +253,10 @@ fn truncate_utf16(text: &str, max: usize) -> String {
 }
 
 /// Sets `value` at a dotted path (`http.request_headers.user-agent`: the
-/// first dot splits `http` from the rest, and so on), creating objects on the
-/// way, only when the field is absent; `false` when a non-object stands in the way
-/// or the field is already there.
+/// first dot splits `http` from the rest, and so on) only when the field is
+/// absent, creating objects on the way as lodash `_.set` does (eventgate-wikimedia
+/// uses it): a non-object in the way is replaced by an object; `false` when the
+/// field is already there or an array stands in the way.
 fn fill_path(event: &mut Map<String, Value>, path: &str, value: impl FnOnce() -> Value) -> bool {
     let (head, rest) = match path.split_once('.') {
         Some((h, r)) => (h, Some(r)),
@@ -268,6 +273,11 @@ fn fill_path(event: &mut Map<String, Value>, path: &str, value: impl FnOnce() ->
         }
         Some(rest) => {
             let slot = event.entry(head.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            // lodash `_.set` replaces a non-object on the way (`null`, a string) with
+            // an object; an array it keeps, and a named key on it never reaches the JSON.
+            if !slot.is_object() && !slot.is_array() {
+                *slot = Value::Object(Map::new());
+            }
             match slot {
                 Value::Object(inner) => fill_path(inner, rest, value),
                 _ => false,

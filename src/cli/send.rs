@@ -402,15 +402,16 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             Err(Refusal::NotDecorated(e)) => {
                 sinks.tally.not_decorated += 1;
                 printer.error(format!("{position}: {e}"));
-                sinks.record(&position, &args.stream, "not_decorated", &e.to_string())?;
-                return sinks.fail(&event);
+                // The event is kept first: a failing stdout must not lose it.
+                sinks.fail(&event)?;
+                return sinks.record(&position, &args.stream, "not_decorated", &e.to_string());
             }
             Err(refusal @ Refusal::CurationFailed(_)) => {
                 sinks.tally.curation += 1;
                 let message = refusal.to_string();
                 printer.warning(format!("{position}: {message} (--ignore-curation sends it anyway)"));
-                sinks.record(&position, &args.stream, "curation_failed", &message)?;
-                return sinks.fail(&event);
+                sinks.fail(&event)?;
+                return sinks.record(&position, &args.stream, "curation_failed", &message);
             }
         };
         // One message per problem, naming every stream copy it concerns.
@@ -429,6 +430,9 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                     .collect::<Vec<_>>()
                     .join("; ");
                 let message = format!("{} event: {message}", report.outcome.as_str());
+                if !args.dry_run {
+                    sinks.fail(&copy.event)?;
+                }
                 sinks.record(&position, &copy.stream, "invalid", &message)?;
                 match problems.iter_mut().find(|(m, _)| *m == message) {
                     Some((_, streams)) => streams.push(copy.stream.clone()),
@@ -436,8 +440,6 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                 }
                 if args.dry_run {
                     printer.json_line(&copy.event)?;
-                } else {
-                    sinks.fail(&copy.event)?;
                 }
                 continue;
             }
@@ -707,6 +709,7 @@ fn flush(delivery: &Delivery, retry: &RetryPolicy, batch: Vec<(Pending, Value)>,
         sinks.printer.note(format!("a batch of {} took {} attempts", events.len(), report.attempts));
     }
     let quiet_unsent = matches!(delivery, Delivery::Undeliverable(_));
+    let mut rows = Vec::with_capacity(pendings.len());
     for ((pending, event), outcome) in pendings.into_iter().zip(events).zip(report.outcomes) {
         let (status, message) = match &outcome {
             Delivered::Accepted => {
@@ -736,7 +739,7 @@ fn flush(delivery: &Delivery, retry: &RetryPolicy, batch: Vec<(Pending, Value)>,
             }
             sinks.fail(&event)?;
         }
-        sinks.record(&pending.source, &pending.stream, status, &message)?;
+        rows.push((pending, status, message));
     }
     for stranger in &report.unattributed {
         sinks
@@ -744,6 +747,11 @@ fn flush(delivery: &Delivery, retry: &RetryPolicy, batch: Vec<(Pending, Value)>,
             .warning("the intake reported a failed event that matches none sent; it is kept in the failed-events file");
         sinks.tally.errors += 1;
         sinks.fail(stranger)?;
+    }
+    // Records after every failed event of the batch is in the file: a failing
+    // stdout stops the records, never the keeping of events.
+    for (pending, status, message) in rows {
+        sinks.record(&pending.source, &pending.stream, status, &message)?;
     }
     Ok(())
 }

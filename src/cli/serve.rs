@@ -227,9 +227,12 @@ fn with_problem_body(response: Response, method: &Method, uri: &axum::http::Uri)
 fn request_headers(headers: &HeaderMap) -> RequestHeaders {
     let mut out = RequestHeaders::new();
     for (name, value) in headers {
-        if let Ok(v) = value.to_str() {
-            out.insert(name.as_str(), v);
-        }
+        // Node reads header bytes as latin1: a UTF-8 user agent arrives as its bytes' characters.
+        let v: String = match value.to_str() {
+            Ok(v) => v.to_owned(),
+            Err(_) => value.as_bytes().iter().map(|&b| char::from(b)).collect(),
+        };
+        out.insert(name.as_str(), v);
     }
     out.ensure_request_id();
     out
@@ -264,8 +267,15 @@ async fn events(
             ),
         ))
     } else {
-        let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
-        eventgate::inflate_body(&body, encoding, state.max_body_size).and_then(|b| eventgate::parse_body(&b))
+        // Inflating and parsing up to --max-body-size is CPU work: off the async workers.
+        let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let limit = state.max_body_size;
+        let body = body.clone();
+        tokio::task::spawn_blocking(move || {
+            eventgate::inflate_body(&body, encoding.as_deref(), limit).and_then(|b| eventgate::parse_body(&b))
+        })
+        .await
+        .unwrap_or_else(|e| Err(Answer { status: 500, message: format!("internal error: {e}"), body: None }))
     };
     let events = match parsed {
         Ok(e) => e,
