@@ -235,6 +235,12 @@ pub fn enrichment_fields(config: &StreamConfig) -> Vec<(&str, &str)> {
         .unwrap_or_default()
 }
 
+/// The JSON pointer of a dotted field path (`http.request_headers.user-agent`
+/// is `/http/request_headers/user-agent`).
+fn dotted_pointer(field: &str) -> String {
+    format!("/{}", field.replace('~', "~0").replace('/', "~1").replace('.', "/"))
+}
+
 /// The longest header value eventgate-wikimedia copies into an event, in UTF-16 code units.
 pub const MAX_HEADER_LENGTH: usize = 400;
 
@@ -318,17 +324,37 @@ impl Intake {
         &self.validator
     }
 
-    /// The dotted paths of the fields the intake fills before validation for an
-    /// event of `stream`: `meta.dt`, `meta.id`, and the enrichment fields of
-    /// the stream's config (schema defaults depend on the schema: see
-    /// [`Intake::fill`]'s result).
+    /// The JSON pointers of every field the intake would fill in `event` were
+    /// it absent (steps 1–3 of [`Intake::fill`], for the event's schema and
+    /// stream): `meta.dt`, `meta.id` and the legacy `dt` where the schema
+    /// declares them, the stream's enrichment fields the schema can hold, and
+    /// the schema's defaults. Remove these from a stored event and the intake
+    /// puts them back: the client-shaped event. Empty when the schema cannot be
+    /// resolved.
     #[must_use]
-    pub fn filled_fields(&self, stream: Option<&str>) -> Vec<String> {
-        let mut fields = vec!["meta.dt".to_owned(), "meta.id".to_owned()];
-        if let Some(config) = stream.and_then(|s| self.validator.streams()?.resolve(s)).map(|r| r.config) {
-            fields.extend(enrichment_fields(config).into_iter().map(|(f, _)| f.to_owned()));
+    pub fn fillable(&self, event: &Value) -> Vec<String> {
+        let Some(schema) = self.validator.schema_of(event) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (path, pointer) in [("meta.dt", "/meta/dt"), ("meta.id", "/meta/id")] {
+            if schema.declares(path) == Declared::Field {
+                out.push(pointer.to_owned());
+            }
         }
-        fields
+        if schema.title().is_some_and(|t| t.starts_with("analytics/legacy/"))
+            && schema.declares("dt") == Declared::Field
+        {
+            out.push("/dt".to_owned());
+        }
+        let stream = event.pointer("/meta/stream").and_then(Value::as_str);
+        if let Some(config) = stream.and_then(|s| self.validator.streams()?.resolve(s)).map(|r| r.config) {
+            for (field, _) in enrichment_fields(config) {
+                if matches!(schema.declares(field), Declared::Field | Declared::Parent) {
+                    out.push(dotted_pointer(field));
+                }
+            }
+        }
+        out.extend(schema.default_pointers());
+        out
     }
 
     /// Steps 1–3 on one event (an object; anything else is left alone):
@@ -373,7 +399,7 @@ impl Intake {
         if let Value::Object(map) = event {
             for (field, value) in fills {
                 if fill_path(map, field, || value) {
-                    filled.push(format!("/{}", field.replace('~', "~0").replace('/', "~1").replace('.', "/")));
+                    filled.push(dotted_pointer(field));
                 }
             }
         }
@@ -579,6 +605,19 @@ mod tests {
     }
 
     #[test]
+    fn fillable_is_what_fill_writes_into_an_event_stripped_of_it() {
+        let (_dir, intake) = intake();
+        for stream in ["test.full", "test.full.no_ua", "test.full.plain"] {
+            let mut e = full(stream);
+            let fillable = intake.fillable(&e);
+            assert!(fillable.contains(&"/meta/dt".to_owned()), "{fillable:?}");
+            let filled = intake.fill(&mut e, &headers(&[("x-request-id", "r"), ("user-agent", "ua")]), NOW);
+            assert_eq!(filled, fillable, "{stream}");
+        }
+        assert!(intake.fillable(&json!({"$schema": "/no/such/1.0.0"})).is_empty());
+    }
+
+    #[test]
     fn meta_dt_and_meta_id_are_filled_when_declared_and_absent() {
         let (_dir, intake) = intake();
         let mut e = full("test.full.plain");
@@ -645,11 +684,16 @@ mod tests {
             (&e["meta"]["request_id"], &e["http"]["request_headers"]["user-agent"]),
             (&json!("mine"), &Value::Null)
         );
-        // A non-object in the way is left alone.
+        // A non-object in the way is replaced by an object, as lodash `_.set` does.
         let mut e = full("test.full");
         e["http"] = json!("x");
         intake.fill(&mut e, &sent, NOW);
-        assert_eq!(e["http"], "x");
+        assert_eq!(e["http"], json!({"request_headers": {"user-agent": "curl/8"}}));
+        // An array in the way is kept, and the field not set.
+        let mut e = full("test.full");
+        e["http"] = json!([1]);
+        intake.fill(&mut e, &sent, NOW);
+        assert_eq!(e["http"], json!([1]));
         // `false` switches a field off; a stream without the block enriches nothing.
         let mut e = full("test.full.no_ua");
         intake.fill(&mut e, &sent, NOW);
@@ -722,17 +766,6 @@ mod tests {
         assert_eq!(keys, ["$schema", "meta", "mode", "label"], "defaults appended in schema order");
         assert_eq!((&statuses[0].event["mode"], &statuses[0].event["label"]), (&json!("auto"), &json!("none")));
         assert_eq!(statuses[0].stream.as_deref(), Some("test.full.plain"));
-    }
-
-    #[test]
-    fn filled_fields_name_the_enrichment_of_the_stream() {
-        let (_dir, intake) = intake();
-        assert_eq!(
-            intake.filled_fields(Some("test.full")),
-            ["meta.dt", "meta.id", "meta.request_id", "http.request_headers.user-agent"]
-        );
-        assert_eq!(intake.filled_fields(Some("test.full.no_ua")), ["meta.dt", "meta.id", "meta.request_id"]);
-        assert_eq!(intake.filled_fields(None), ["meta.dt", "meta.id"]);
     }
 
     fn gzip(data: &[u8]) -> Vec<u8> {

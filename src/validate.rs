@@ -176,6 +176,12 @@ impl CompiledSchema<'_> {
         self.compiled.title.as_deref()
     }
 
+    /// The JSON pointers of the schema's `default`s ([`defaults::Defaults::pointers`]).
+    #[must_use]
+    pub fn default_pointers(&self) -> Vec<String> {
+        self.compiled.defaults.pointers()
+    }
+
     /// Writes the schema's `default`s into `event` ([`defaults::Defaults::apply`]);
     /// the JSON pointers written.
     pub fn apply_defaults(&self, event: &mut Value) -> Vec<String> {

@@ -71,6 +71,31 @@ impl Defaults {
         self.properties.is_empty() && self.items.is_empty()
     }
 
+    /// The JSON pointers of every default, in schema order (`/a`, `/meta/x`, `/t/0`).
+    #[must_use]
+    pub fn pointers(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.pointers_at("", &mut out);
+        out
+    }
+
+    fn pointers_at(&self, pointer: &str, out: &mut Vec<String>) {
+        for (name, default, below) in &self.properties {
+            let here = format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1"));
+            if default.is_some() {
+                out.push(here.clone());
+            }
+            below.pointers_at(&here, out);
+        }
+        for (i, (default, below)) in self.items.iter().enumerate() {
+            let here = format!("{pointer}/{i}");
+            if default.is_some() {
+                out.push(here.clone());
+            }
+            below.pointers_at(&here, out);
+        }
+    }
+
     /// Writes the defaults into `event` where it lacks them (see the module
     /// documentation). Returns the JSON pointers of the values written, in order.
     pub fn apply(&self, event: &mut Value) -> Vec<String> {
@@ -383,6 +408,7 @@ mod tests {
             "c": {"type": "string"}
         }});
         let d = defaults(&schema);
+        assert_eq!(d.pointers(), ["/a", "/b"]);
         let mut e = json!({"b": null});
         assert_eq!(d.apply(&mut e), ["/a"]);
         assert_eq!(e, json!({"b": null, "a": "x"}));
