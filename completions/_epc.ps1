@@ -117,6 +117,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--schema-repo', '--schema-repo', [CompletionResultType]::ParameterName, 'Schema repository folders for validation before sending (repeatable)')
             [CompletionResult]::new('--schema-base-uri', '--schema-base-uri', [CompletionResultType]::ParameterName, 'Further schema base URIs (repeatable)')
             [CompletionResult]::new('--intake-url', '--intake-url', [CompletionResultType]::ParameterName, 'The intake (`…/v1/events`); default: from the stream''s destination_event_service')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Decide sampling, cc and the event''s shape as this client does: canonical, mp-js, mp-java, android, android-tk, ios (as `epc sample --profile`). Default: mp-js for --action (mp-java with --client app), else canonical')
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Most events per POST')
             [CompletionResult]::new('--batch-bytes', '--batch-bytes', [CompletionResultType]::ParameterName, 'Most bytes per POST body (EventGate''s example config allows 4 MB)')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)')

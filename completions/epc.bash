@@ -337,7 +337,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__send)
-            opts="-q -h -V --stream --schema --data --action --client --interaction-data --context --ignore-curation --domain --session-id --pageview-id --device-id --ignore-sampling --no-cc --schema-repo --schema-base-uri --no-validate --dry-run --intake-url --production --hasty --batch-size --batch-bytes --retries --retry-delay --failed-out --no-stream-config --stream-config --offline --timeout --format --color --quiet --help --version"
+            opts="-q -h -V --stream --schema --data --action --client --interaction-data --context --ignore-curation --domain --session-id --pageview-id --device-id --ignore-sampling --no-cc --schema-repo --schema-base-uri --no-validate --dry-run --intake-url --profile --production --hasty --batch-size --batch-bytes --retries --retry-delay --failed-out --no-stream-config --stream-config --offline --timeout --format --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,6 +396,10 @@ _epc() {
                     return 0
                     ;;
                 --intake-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -110,6 +110,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --schema-repo 'Schema repository folders for validation before sending (repeatable)'
             cand --schema-base-uri 'Further schema base URIs (repeatable)'
             cand --intake-url 'The intake (`…/v1/events`); default: from the stream''s destination_event_service'
+            cand --profile 'Decide sampling, cc and the event''s shape as this client does: canonical, mp-js, mp-java, android, android-tk, ios (as `epc sample --profile`). Default: mp-js for --action (mp-java with --client app), else canonical'
             cand --batch-size 'Most events per POST'
             cand --batch-bytes 'Most bytes per POST body (EventGate''s example config allows 4 MB)'
             cand --retries 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)'

@@ -116,6 +116,7 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l device-id -d 'Device id
 complete -c epc -n "__fish_epc_using_subcommand send" -l schema-repo -d 'Schema repository folders for validation before sending (repeatable)' -r -F
 complete -c epc -n "__fish_epc_using_subcommand send" -l schema-base-uri -d 'Further schema base URIs (repeatable)' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l intake-url -d 'The intake (`…/v1/events`); default: from the stream\'s destination_event_service' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l profile -d 'Decide sampling, cc and the event\'s shape as this client does: canonical, mp-js, mp-java, android, android-tk, ios (as `epc sample --profile`). Default: mp-js for --action (mp-java with --client app), else canonical' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l batch-size -d 'Most events per POST' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l batch-bytes -d 'Most bytes per POST body (EventGate\'s example config allows 4 MB)' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l retries -d 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)' -r

@@ -101,6 +101,10 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// The intake of the first configured target.
     pub intake: IntakeChoice,
+    /// MP-JS's redirect (`producers.metrics_platform_client.stream_name`), under
+    /// profiles that apply it: the target stream, and whether it is configured
+    /// (MP-JS drops the event silently when it is not).
+    pub redirect: Option<(String, bool)>,
 }
 
 impl Plan {
@@ -161,6 +165,11 @@ pub enum Refusal {
     /// It fails the stream's Metrics Platform curation rules (one message per rule).
     #[error("fails the stream's curation rules: {}", .0.join("; "))]
     CurationFailed(Vec<String>),
+    /// MP-JS redirects the stream's events (`producers.metrics_platform_client.stream_name`)
+    /// to a stream that is not configured, and drops them silently
+    /// (MPL `js/src/MetricsClient.js` `processSubmitCall` at 351eaee).
+    #[error("the stream redirects to `{0}` (producers.metrics_platform_client.stream_name), which is not configured: MP-JS drops the event")]
+    RedirectTargetMissing(String),
 }
 
 /// Which curation rules [`Client::submit`] applies
@@ -270,10 +279,12 @@ impl Client {
                     rate: None,
                 }],
                 intake: IntakeChoice::Unset,
+                redirect: None,
             });
         };
         let main = configs.resolve(stream).map(|r| r.config);
-        let cc: Vec<String> = if self.settings.no_cc {
+        let rules = rules(self.settings.profile);
+        let cc: Vec<String> = if self.settings.no_cc || !rules.cc {
             Vec::new()
         } else {
             configs.cc_streams(stream).into_iter().map(str::to_owned).collect()
@@ -289,9 +300,13 @@ impl Client {
         let mut targets = Vec::new();
         for (name, is_cc, config) in entries {
             let sampler = Sampler::for_stream(self.settings.profile, config);
-            let unit = match config.map(StreamConfig::sample) {
-                Some(Ok(Some(SamplingConfig { unit, .. }))) => Some(unit),
-                _ => None,
+            // The unit as the profile's sampler reads it (`sample.unit`, or MP-Java's `identifier`).
+            let unit = match sampler.unit() {
+                Some(u) => SamplingUnit::parse(u),
+                None => match config.map(StreamConfig::sample) {
+                    Some(Ok(Some(SamplingConfig { unit, .. }))) => Some(unit),
+                    _ => None,
+                },
             };
             let identifier =
                 unit.map_or_else(|| self.settings.ids.session.clone(), |u| self.settings.ids.for_unit(u).to_owned());
@@ -303,7 +318,21 @@ impl Client {
         let service = main
             .or_else(|| cc.iter().find_map(|s| configs.get_exact(s)))
             .and_then(|c| c.settings().get("destination_event_service"));
-        Ok(Plan { stream: stream.to_owned(), configured: main.is_some(), targets, intake: intake_choice(service) })
+        let redirect = if rules.redirect {
+            main.and_then(|c| c.get_path("producers.metrics_platform_client.stream_name"))
+                .filter(|v| crate::sampling::js_truthy(Some(v)))
+                .and_then(Value::as_str)
+                .map(|target| (target.to_owned(), configs.resolve(target).is_some()))
+        } else {
+            None
+        };
+        Ok(Plan {
+            stream: stream.to_owned(),
+            configured: main.is_some(),
+            targets,
+            intake: intake_choice(service),
+            redirect,
+        })
     }
 
     /// Decorates `event` for the plan's stream and makes a copy per stream to
@@ -340,8 +369,44 @@ impl Client {
             ids: s.ids.clone(),
             id_fields,
         };
-        let decorated = event::decorate(event, &decoration)?;
+        let rules = rules(s.profile);
+        let mut event = event;
+        if rules.client_owns_meta_and_dt
+            && let Value::Object(map) = &mut event
+        {
+            // MP-JS `processSubmitCall`/`addRequiredMetadata`: `dt` is the call time (in
+            // place, unless `client_dt` makes it a legacy event), `meta.stream` and
+            // `meta.domain` are overwritten (the domain removed when there is none).
+            if !crate::sampling::js_truthy(map.get("client_dt"))
+                && let Some(dt) = map.get_mut("dt")
+            {
+                *dt = Value::String(decoration.now.clone());
+            }
+            if let Some(Value::Object(meta)) = map.get_mut("meta") {
+                meta.shift_remove("stream");
+                if decoration.domain.is_none() {
+                    meta.shift_remove("domain");
+                }
+            }
+        }
+        let mut decorated = event::decorate(event, &decoration)?;
         self.filled.fetch_or(bits, Ordering::Relaxed);
+        if rules.js_numbers {
+            for v in decorated.values_mut() {
+                event::js_numbers(v);
+            }
+        }
+        if let Some((target, configured)) = &plan.redirect {
+            if !configured {
+                return Err(Refusal::RedirectTargetMissing(target.clone()));
+            }
+            let mut copy = decorated;
+            if let Some(Value::Object(meta)) = copy.get_mut("meta") {
+                meta.insert("stream".to_owned(), Value::String(target.clone()));
+            }
+            let sending = plan.sending(s.ignore_sampling).next().is_some();
+            return Ok(if sending { vec![StreamCopy { stream: target.clone(), event: Value::Object(copy) }] } else { Vec::new() });
+        }
         if curation != Curation::Off
             && !s.ignore_curation
             && let Some(config) = self.configs.as_deref().and_then(|c| c.resolve(&plan.stream)).map(|r| r.config)
@@ -375,6 +440,30 @@ impl Client {
         intake.fill(&mut scratch, headers, now);
         intake.validator().validate(&scratch)
     }
+}
+
+/// How a client profile shapes what it sends, beyond sampling (epc-spec.md §4.2, §5, §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileRules {
+    /// cc copies to configured child streams (only epc's canonical rule: no
+    /// current client implements cc'ing, spec §4.2).
+    pub cc: bool,
+    /// MP-JS's `stream_name` redirect.
+    pub redirect: bool,
+    /// `dt` is the call time even when the caller gave one, and `meta.stream`/`meta.domain`
+    /// are the client's (MP-JS `processSubmitCall`, `addRequiredMetadata`).
+    pub client_owns_meta_and_dt: bool,
+    /// Numbers as `JSON.stringify` writes them ([`event::js_numbers`]).
+    pub js_numbers: bool,
+}
+
+/// The [`ProfileRules`] of a profile: the canonical rule cc's and keeps a
+/// caller's `dt`; MP-JS redirects, stamps `dt` at call time, owns `meta` and
+/// writes JavaScript numbers; the other clients neither cc nor redirect.
+#[must_use]
+pub fn rules(profile: Profile) -> ProfileRules {
+    let js = profile == Profile::MpJs;
+    ProfileRules { cc: profile == Profile::Canonical, redirect: js, client_owns_meta_and_dt: js, js_numbers: js }
 }
 
 /// The [`IntakeChoice`] for a `destination_event_service` value.

@@ -25,7 +25,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 
 use crate::identifier::{self, IdentifierKind};
-use crate::sampling::SamplingUnit;
+use crate::sampling::{SamplingUnit, js_truthy};
 use crate::stream::{StreamConfig, json_type};
 
 /// The identifiers a client holds: they fill identifier fields, context
@@ -196,6 +196,28 @@ pub fn decorate(event: Value, decoration: &Decoration) -> Result<Map<String, Val
     Ok(event)
 }
 
+/// Rewrites numbers as JavaScript's `JSON.stringify` writes them, recursively:
+/// an integer-valued float (`1.0`, `100.0`) becomes an integer and `-0` becomes
+/// `0`; other floats and all integers stay exact. For the JS client profiles,
+/// whose events carry numbers from stream config or callers as JS numbers.
+pub fn js_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f == 0.0 {
+                *value = Value::from(0);
+            } else if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *value = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(js_numbers),
+        Value::Object(map) => map.values_mut().for_each(js_numbers),
+        _ => {}
+    }
+}
+
 /// A copy of a decorated event for a cc stream: the same fields (`dt`,
 /// identifiers, everything), its own `meta.stream` (decisions.md, "Stream cc'ing").
 #[must_use]
@@ -205,16 +227,6 @@ pub fn copy_for_stream(event: &Map<String, Value>, stream: &str) -> Map<String, 
         meta.insert("stream".to_owned(), Value::String(stream.to_owned()));
     }
     copy
-}
-
-fn js_truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(_) => true,
-    }
 }
 
 /// The context attributes every interaction asks for, after `provide_values`.
@@ -256,16 +268,11 @@ pub fn interaction_event(
         }
     }
     if let Some(sample) = config.and_then(StreamConfig::sample_raw)
-        && mp_js_valid_sample(sample)
+        && crate::sampling::mp_js_valid_sample(sample)
     {
         event.insert("sample".to_owned(), sample.clone());
     }
     event
-}
-
-/// MP-JS `StreamConfig.isValidSample`: unit and rate truthy, `0 <= rate <= 1`.
-fn mp_js_valid_sample(sample: &Value) -> bool {
-    js_truthy(sample.get("unit")) && sample.get("rate").and_then(Value::as_f64).is_some_and(|r| r > 0.0 && r <= 1.0)
 }
 
 /// Evaluates Metrics Platform curation rules (`producers.metrics_platform_client.curation`)
@@ -296,13 +303,7 @@ pub fn curation_failures(rules: &Value, event: &Map<String, Value>) -> Vec<Strin
 }
 
 fn js_number(v: &Value) -> f64 {
-    match v {
-        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-        Value::String(s) => s.trim().parse().unwrap_or(if s.trim().is_empty() { 0.0 } else { f64::NAN }),
-        Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::Null => 0.0,
-        _ => f64::NAN,
-    }
+    crate::sampling::js_number(Some(v))
 }
 
 /// JavaScript `indexOf` on an array (strict equality) or a string (substring).

@@ -520,8 +520,10 @@ fn canonical(sample: Option<&Value>) -> Sampler {
     }
 }
 
-/// JavaScript truthiness of a JSON value.
-fn js_truthy(v: Option<&Value>) -> bool {
+/// JavaScript truthiness of a JSON value (`undefined`, `null`, `false`, `0`,
+/// `NaN` and `""` are falsy; every array and object is truthy).
+#[must_use]
+pub fn js_truthy(v: Option<&Value>) -> bool {
     match v {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
@@ -531,25 +533,93 @@ fn js_truthy(v: Option<&Value>) -> bool {
     }
 }
 
-/// JavaScript's `Number(v)` for the JSON values a rate may be.
-fn js_number(v: Option<&Value>) -> f64 {
+/// JavaScript's `Number(v)` (ECMA-262 ToNumber) for a JSON value: `null` is 0,
+/// booleans 0 and 1, a string by StringToNumber (white space trimmed, empty is
+/// 0, `0x`/`0o`/`0b` integers, `Infinity` with a sign, decimal literals; else
+/// `NaN`), an array through its `toString` (elements joined by `,`: `[0.5]` is
+/// 0.5, `[]` is 0), an object `NaN`. MP-JS compares rates this way (case
+/// `rate: "0x1"` is 1).
+#[must_use]
+pub fn js_number(v: Option<&Value>) -> f64 {
     match v {
         None => f64::NAN,
         Some(Value::Null) => 0.0,
         Some(Value::Bool(b)) => f64::from(u8::from(*b)),
         Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
-        Some(Value::String(s)) => {
-            let t = s.trim();
-            if t.is_empty() { 0.0 } else { t.parse().unwrap_or(f64::NAN) }
-        }
-        Some(Value::Array(_) | Value::Object(_)) => f64::NAN,
+        Some(Value::String(s)) => js_string_to_number(s),
+        Some(Value::Array(items)) => js_string_to_number(&js_array_string(items)),
+        Some(Value::Object(_)) => f64::NAN,
     }
+}
+
+/// `Array.prototype.toString`: elements' strings joined by `,` (`null` as "").
+fn js_array_string(items: &[Value]) -> String {
+    items
+        .iter()
+        .map(|v| match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            Value::Array(inner) => js_array_string(inner),
+            Value::Object(_) => "[object Object]".to_owned(),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// ECMA-262 StringToNumber.
+fn js_string_to_number(text: &str) -> f64 {
+    let t = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if t.is_empty() {
+        return 0.0;
+    }
+    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
+        if let Some(digits) = t.strip_prefix(prefix) {
+            if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+                return f64::NAN;
+            }
+            return digits.chars().fold(0.0, |acc, c| acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0)));
+        }
+    }
+    match t {
+        "Infinity" | "+Infinity" => return f64::INFINITY,
+        "-Infinity" => return f64::NEG_INFINITY,
+        _ => {}
+    }
+    // A decimal literal: digits, one dot, an exponent; no `inf`/`nan` words, no `_`.
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let mantissa_ok = !mantissa.is_empty()
+        && mantissa != "."
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && mantissa.matches('.').count() <= 1;
+    let exponent_ok = exponent.is_none_or(|e| {
+        let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+    });
+    if mantissa_ok && exponent_ok { t.parse().unwrap_or(f64::NAN) } else { f64::NAN }
+}
+
+/// MP-JS `StreamConfig.isValidSample` (MPL `js/src/StreamConfig.js` at 351eaee):
+/// `!!(sample && sample.unit && sample.rate && sample.rate >= 0 && sample.rate <= 1)`,
+/// with JavaScript's coercions (a string or one-element-array rate counts).
+#[must_use]
+pub fn mp_js_valid_sample(sample: &Value) -> bool {
+    if !js_truthy(Some(sample)) || !js_truthy(sample.get("unit")) || !js_truthy(sample.get("rate")) {
+        return false;
+    }
+    let rate = js_number(sample.get("rate"));
+    (0.0..=1.0).contains(&rate)
 }
 
 /// MP-JS `SamplingController.isStreamInSample` with `StreamConfig.isValidSample`
 /// (epc-spec.md §2.2, column "MW-JS-EPC 2021 / MP-JS").
 fn mp_js(sample: Option<&Value>) -> Sampler {
-    let Some(sample) = sample else {
+    // `if ( !streamConfig.sample ) return true;`: a falsy block (`false`, `0`, `""`) is no sampling.
+    let Some(sample) = sample.filter(|s| js_truthy(Some(s))) else {
         return fixed(true, Reason::NoSampleConfig, None, None);
     };
     let unit = unit_text(sample.get("unit"));

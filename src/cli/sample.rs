@@ -74,7 +74,7 @@ fn parse_unit(text: &str) -> Result<SamplingUnit, String> {
     SamplingUnit::parse(text).ok_or_else(|| format!("unit `{text}` is not one of session, pageview, device"))
 }
 
-fn parse_profile(text: &str) -> Result<Profile, String> {
+pub(crate) fn parse_profile(text: &str) -> Result<Profile, String> {
     Profile::parse(text).ok_or_else(|| {
         let names: Vec<&str> = Profile::ALL.iter().map(|p| p.as_str()).collect();
         format!("profile `{text}` is not one of {}", names.join(", "))

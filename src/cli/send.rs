@@ -103,6 +103,11 @@ pub(crate) struct SendArgs {
     /// The intake (`…/v1/events`); default: from the stream's destination_event_service.
     #[arg(long, value_name = "URL", env = env::EPC_INTAKE_URL)]
     intake_url: Option<String>,
+    /// Decide sampling, cc and the event's shape as this client does: canonical,
+    /// mp-js, mp-java, android, android-tk, ios (as `epc sample --profile`).
+    /// Default: mp-js for --action (mp-java with --client app), else canonical.
+    #[arg(long, value_name = "PROFILE", value_parser = super::sample::parse_profile)]
+    profile: Option<Profile>,
     /// Allow sending to a public production intake (the stream's destination_event_service) when no --intake-url is given.
     #[arg(long)]
     production: bool,
@@ -164,6 +169,8 @@ struct Tally {
     unsent: u64,
     not_decorated: u64,
     curation: u64,
+    dropped: u64,
+    empty_action: u64,
     input_errors: u64,
     failed_written: u64,
 }
@@ -281,14 +288,26 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         _ => Vec::new(),
     };
     let (ids, fresh) = identifiers(args, &context)?;
-    let context = fill_context(context, &ids);
+    let profile = profile_of(args);
+    // MP-JS reads identifiers from its integration's context as they are: it
+    // does not invent any (a context without a session id yields an event without one).
+    let context = if profile == Profile::MpJs {
+        let given = Identifiers {
+            session: args.session_id.clone().unwrap_or_default(),
+            pageview: args.pageview_id.clone().unwrap_or_default(),
+            device: args.device_id.clone().unwrap_or_default(),
+        };
+        fill_context_given(context, &given)
+    } else {
+        fill_context(context, &ids)
+    };
     let domain = args.domain.clone().or_else(|| {
         args.action.as_ref().and_then(|_| context.get("hostname").and_then(Value::as_str).map(str::to_owned))
     });
     let client = Client::new(
         configs.clone(),
         ClientSettings {
-            profile: Profile::Canonical,
+            profile,
             ids,
             domain,
             schema: schema.clone(),
@@ -388,10 +407,13 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
     let mut headers = RequestHeaders::new();
     headers.insert("user-agent", epc::source::USER_AGENT);
     headers.ensure_request_id();
-    let curation = match (&args.action, args.client) {
-        (None, _) => Curation::Off,
-        (Some(_), ClientKind::Web) => Curation::MpJs,
-        (Some(_), ClientKind::App) => Curation::MpJava,
+    // Curation where the profile's client applies it: MP-JS's `submitInteraction`
+    // does not curate (it went with `dispatch`), MP-Java curates before sending;
+    // epc's canonical rule curates MP-JS-style.
+    let curation = match (&args.action, profile) {
+        (None, _) | (Some(_), Profile::MpJs) => Curation::Off,
+        (Some(_), Profile::MpJava) => Curation::MpJava,
+        (Some(_), _) => Curation::MpJs,
     };
     let mut batcher: Batcher<Pending> = Batcher::new(args.batch_size as usize, args.batch_bytes);
     let mut each = |position: String, event: Value, sinks: &mut Sinks<'_>| -> Result<()> {
@@ -405,6 +427,13 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                 // The event is kept first: a failing stdout must not lose it.
                 sinks.fail(&event)?;
                 return sinks.record(&position, &args.stream, "not_decorated", &e.to_string());
+            }
+            Err(refusal @ Refusal::RedirectTargetMissing(_)) => {
+                sinks.tally.dropped += 1;
+                let message = refusal.to_string();
+                printer.warning(format!("{position}: {message}"));
+                sinks.fail(&event)?;
+                return sinks.record(&position, &args.stream, "dropped", &message);
             }
             Err(refusal @ Refusal::CurationFailed(_)) => {
                 sinks.tally.curation += 1;
@@ -460,6 +489,14 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
     };
     match single {
         Some(Single::Data(event)) => each("--data".to_owned(), event, &mut sinks)?,
+        Some(Single::Action { action, .. }) if action.is_empty() && profile == Profile::MpJs => {
+            // MP-JS `submitInteraction`: `if ( !action )` warns and produces nothing.
+            sinks.tally.empty_action += 1;
+            printer.warning(format!(
+                "submitInteraction( {}, ..., action ) called without required field \"action\": MP-JS produces no event",
+                args.stream
+            ));
+        }
         Some(Single::Action { action, data }) => {
             let event = match args.client {
                 ClientKind::Web => {
@@ -534,6 +571,27 @@ fn parse_raw(raw: Raw, position: &Position) -> Result<Value, String> {
     }
 }
 
+/// The client profile: --profile, else mp-js for --action (mp-java with
+/// --client app), else canonical.
+fn profile_of(args: &SendArgs) -> Profile {
+    args.profile.unwrap_or(match (&args.action, args.client) {
+        (None, _) => Profile::Canonical,
+        (Some(_), ClientKind::Web) => Profile::MpJs,
+        (Some(_), ClientKind::App) => Profile::MpJava,
+    })
+}
+
+/// `Object.assign({}, data)` of a JSON value that is not an object: an
+/// array's or a string's indices become keys, anything else adds nothing.
+fn js_assign_source(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(m) => m,
+        Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+        Value::String(s) => s.chars().enumerate().map(|(i, c)| (i.to_string(), Value::String(c.to_string()))).collect(),
+        _ => Map::new(),
+    }
+}
+
 /// The single event of --data or --action (inputs are streamed by the caller).
 fn single_event(args: &SendArgs) -> Result<Option<Single>> {
     if let Some(data) = &args.data {
@@ -553,6 +611,8 @@ fn single_event(args: &SendArgs) -> Result<Option<Single>> {
         None => Map::new(),
         Some(text) => match epc::schema::yaml::parse_json_str(text, "--interaction-data") {
             Ok(Value::Object(m)) => m,
+            // MP-JS merges it with `Object.assign`, which takes any value.
+            Ok(other) if profile_of(args) == Profile::MpJs => js_assign_source(other),
             Ok(other) => {
                 return Err(Hinted::error(
                     format!("--interaction-data must be a JSON object, found {}", epc::stream::json_type(&other)),
@@ -620,6 +680,26 @@ fn identifiers(args: &SendArgs, context: &Value) -> Result<(Identifiers, Vec<(Sa
 }
 
 /// The context with the run's identifiers where it has none.
+/// The context with the identifiers given on the command line only (empty ones skipped).
+fn fill_context_given(context: Value, ids: &Identifiers) -> Value {
+    let mut out = context;
+    for (group, field, value) in [
+        ("performer", "session_id", &ids.session),
+        ("performer", "pageview_id", &ids.pageview),
+        ("agent", "app_install_id", &ids.device),
+    ] {
+        if value.is_empty() {
+            continue;
+        }
+        if let Value::Object(root) = &mut out
+            && let Value::Object(g) = root.entry(group).or_insert_with(|| json!({}))
+        {
+            g.insert(field.to_owned(), Value::String(value.clone()));
+        }
+    }
+    out
+}
+
 fn fill_context(mut context: Value, ids: &Identifiers) -> Value {
     for (group, field, value) in [
         ("performer", "session_id", &ids.session),
@@ -764,7 +844,7 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>) -> Result<ExitStatus> {
     let summary = json!({
         "type": "summary", "copies": t.copies, "accepted": t.accepted, "accepted_without_validation": t.hasty,
         "invalid": t.invalid, "rejected": t.rejected, "errors": t.errors, "unsent": t.unsent,
-        "not_decorated": t.not_decorated, "curation_failed": t.curation,
+        "not_decorated": t.not_decorated, "curation_failed": t.curation, "dropped": t.dropped,
         "failed_events_file": (t.failed_written > 0).then(|| sinks.failed_path.display().to_string()),
     });
     if let Some(sink) = sinks.records.take() {
@@ -806,7 +886,7 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>) -> Result<ExitStatus> {
     }
     Ok(if t.errors + t.unsent + t.not_decorated + t.input_errors > 0 {
         ExitStatus::Error
-    } else if t.invalid + t.rejected + t.curation > 0 {
+    } else if t.invalid + t.rejected + t.curation + t.dropped + t.empty_action > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
