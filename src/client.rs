@@ -168,7 +168,9 @@ pub enum Refusal {
     /// MP-JS redirects the stream's events (`producers.metrics_platform_client.stream_name`)
     /// to a stream that is not configured, and drops them silently
     /// (MPL `js/src/MetricsClient.js` `processSubmitCall` at 351eaee).
-    #[error("the stream redirects to `{0}` (producers.metrics_platform_client.stream_name), which is not configured: MP-JS drops the event")]
+    #[error(
+        "the stream redirects to `{0}` (producers.metrics_platform_client.stream_name), which is not configured: MP-JS drops the event"
+    )]
     RedirectTargetMissing(String),
 }
 
@@ -383,7 +385,10 @@ impl Client {
                 *dt = Value::String(decoration.now.clone());
             }
             if let Some(Value::Object(meta)) = map.get_mut("meta") {
-                meta.shift_remove("stream");
+                // Assigned in place, as `eventData.meta.stream = streamName` keeps the key's position.
+                if let Some(stream) = meta.get_mut("stream") {
+                    *stream = Value::String(plan.stream.clone());
+                }
                 if decoration.domain.is_none() {
                     meta.shift_remove("domain");
                 }
@@ -405,7 +410,11 @@ impl Client {
                 meta.insert("stream".to_owned(), Value::String(target.clone()));
             }
             let sending = plan.sending(s.ignore_sampling).next().is_some();
-            return Ok(if sending { vec![StreamCopy { stream: target.clone(), event: Value::Object(copy) }] } else { Vec::new() });
+            return Ok(if sending {
+                vec![StreamCopy { stream: target.clone(), event: Value::Object(copy) }]
+            } else {
+                Vec::new()
+            });
         }
         if curation != Curation::Off
             && !s.ignore_curation

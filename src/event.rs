@@ -367,6 +367,13 @@ mod tests {
     }
 
     #[test]
+    fn js_numbers_are_written_as_json_stringify_writes_them() {
+        let mut v = json!({"a": 1.0, "b": [100.0, -0.0, 0.5, 3], "c": {"d": 1e300, "e": -2.0}});
+        js_numbers(&mut v);
+        assert_eq!(v.to_string(), r#"{"a":1,"b":[100,0,0.5,3],"c":{"d":1e+300,"e":-2}}"#);
+    }
+
+    #[test]
     fn bare_event_gets_schema_stream_dt_and_declared_ids() {
         let e = decorate(json!({"action": "click"}), &decoration()).unwrap();
         assert_eq!(

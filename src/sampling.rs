@@ -578,7 +578,9 @@ fn js_string_to_number(text: &str) -> f64 {
             if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
                 return f64::NAN;
             }
-            return digits.chars().fold(0.0, |acc, c| acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0)));
+            return digits
+                .chars()
+                .fold(0.0, |acc, c| acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0)));
         }
     }
     match t {
@@ -954,6 +956,51 @@ mod tests {
         check(C, json!({"sample": {"unit": "device", "rate": 1}}), "ffffffff", true, "rate_one");
         // A legacy `sampling` block alone does not sample.
         check(C, json!({"sampling": {"identifier": "session", "rate": 0.0}}), "ffffffff", true, "no_sample_config");
+    }
+
+    #[test]
+    fn js_number_is_ecmascript_to_number() {
+        use serde_json::json;
+        let n = |v: Value| js_number(Some(&v));
+        assert!((n(json!("0x1")) - 1.0).abs() < f64::EPSILON);
+        assert!((n(json!(" 0.5 ")) - 0.5).abs() < f64::EPSILON);
+        assert!((n(json!("1e-1")) - 0.1).abs() < f64::EPSILON);
+        assert!((n(json!([0.5])) - 0.5).abs() < f64::EPSILON);
+        assert!((n(json!(".5")) - 0.5).abs() < f64::EPSILON);
+        assert_eq!(n(json!("")), 0.0);
+        assert_eq!(n(json!([])), 0.0);
+        assert_eq!(n(json!(null)), 0.0);
+        assert_eq!(n(json!(true)), 1.0);
+        assert_eq!(n(json!("Infinity")), f64::INFINITY);
+        for nan in
+            [json!("inf"), json!("nan"), json!("0x"), json!("1_0"), json!([1, 2]), json!({}), json!("."), json!("1e")]
+        {
+            assert!(n(nan.clone()).is_nan(), "{nan}");
+        }
+        assert!(js_number(None).is_nan());
+    }
+
+    #[test]
+    fn mp_js_reads_a_falsy_sample_block_as_no_sampling_and_coerces_rates() {
+        use serde_json::json;
+        // MPL js/src/SamplingController.js at 351eaee: `if ( !streamConfig.sample ) return true;`
+        for sample in [json!(false), json!(0), json!("")] {
+            let config = StreamConfig::new("s", json!({"sample": sample}).as_object().unwrap().clone());
+            let d = Sampler::for_stream(Profile::MpJs, Some(&config)).decide(&Identifier::parse("ffffffff").unwrap());
+            assert!(d.in_sample, "{sample}");
+            assert_eq!(d.reason, Reason::NoSampleConfig);
+        }
+        // StreamConfig.js isValidSample with JS coercion: "0x1" and [0.5] are valid rates.
+        assert!(mp_js_valid_sample(&json!({"unit": "session", "rate": "0x1"})));
+        assert!(mp_js_valid_sample(&json!({"unit": "session", "rate": [0.5]})));
+        assert!(!mp_js_valid_sample(&json!({"unit": "session", "rate": 0})));
+        assert!(!mp_js_valid_sample(&json!({"unit": "session", "rate": "2"})));
+        assert!(!mp_js_valid_sample(&json!(false)));
+        let config =
+            StreamConfig::new("s", json!({"sample": {"unit": "session", "rate": [0.5]}}).as_object().unwrap().clone());
+        let sampler = Sampler::for_stream(Profile::MpJs, Some(&config));
+        assert!(sampler.decide(&Identifier::parse("7fffffff").unwrap()).in_sample);
+        assert!(!sampler.decide(&Identifier::parse("80000000").unwrap()).in_sample);
     }
 
     #[test]

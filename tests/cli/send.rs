@@ -909,6 +909,123 @@ fn conformance_metrics_platform_apps_event_matches_expected_event() {
     assert_eq!(without_order(&event), without_order(&expected));
 }
 
+// Client profiles (issue 15): `send --profile` decides as `sample --profile` does.
+
+#[test]
+fn send_and_sample_under_mp_js_decide_alike_on_the_grid() {
+    let sb = Sandbox::new();
+    let ids = [
+        "00000000000000000000",
+        "33333333333333333333",
+        "33333334000000000000",
+        "7fffffffffffffffffff",
+        "80000000000000000000",
+        "fffffffeffffffffffff",
+        "ffffffffffffffffffff",
+        "0aac0b2976c12a600a58",
+    ];
+    let ids_file = sb.write("ids.txt", &ids.join("\n"));
+    let samples = [
+        json!({"unit": "session", "rate": 0.2}),
+        json!({"unit": "session", "rate": 1}),
+        json!({"unit": "session", "rate": 0}),
+        json!({"unit": "pageview", "rate": 0.5}),
+        json!({"unit": "session", "rate": "0x1"}),
+        json!({"unit": "session", "rate": [0.5]}),
+        json!(false),
+        json!(0),
+        json!(""),
+        json!({"unit": "device", "rate": 0.5}),
+    ];
+    for (n, sample) in samples.iter().enumerate() {
+        let config = sb.write(
+            &format!("streams-{n}.json"),
+            &json!({"streams": {"test.grid": {"sample": sample}, "test.grid.child": {}}}).to_string(),
+        );
+        let a = epc()
+            .args(["sample", "--profile", "mp-js", "--format", "ndjson", "--no-cc", "--stream-config", s(&config)])
+            .args(["--stream", "test.grid", "--ids", s(&ids_file)])
+            .assert();
+        let decisions: Vec<bool> = stdout_ndjson(&a)
+            .iter()
+            .filter(|r| r["type"] == "decision")
+            .map(|r| r["in_sample"].as_bool().unwrap())
+            .collect();
+        assert_eq!(decisions.len(), ids.len(), "{sample}: {}", stdout_text(&a));
+        for (id, in_sample) in ids.iter().zip(decisions) {
+            let a = sb
+                .send(&["--dry-run", "--no-validate", "--profile", "mp-js", "--stream-config", s(&config)])
+                .args(["--stream", "test.grid", "--session-id", id, "--pageview-id", id, "--schema", WIDGET_SCHEMA])
+                .args(["--data", "{}"])
+                .assert();
+            let sent = stdout_ndjson(&a);
+            assert_eq!(!sent.is_empty(), in_sample, "{sample} {id}: {}", stderr_text(&a));
+            // MP-JS never cc's.
+            assert!(sent.iter().all(|e| e["meta"]["stream"] == "test.grid"), "{sent:?}");
+        }
+    }
+}
+
+#[test]
+fn mp_js_profile_follows_mp_js_for_dt_meta_redirect_curation_and_empty_actions() {
+    // MPL js/src/MetricsClient.js at 351eaee: processSubmitCall, addRequiredMetadata, submitInteraction.
+    let sb = Sandbox::new();
+    let config = sb.write(
+        "streams.json",
+        &json!({"streams": {
+            "test.mp": {"producers": {"metrics_platform_client": {"curation": {"page_id": {"equals": 1}}, "provide_values": ["page_id"]}}},
+            "test.mp.child": {},
+            "test.redirect": {"producers": {"metrics_platform_client": {"stream_name": "test.target"}}},
+            "test.target": {},
+            "test.redirect_nowhere": {"producers": {"metrics_platform_client": {"stream_name": "test.nowhere"}}}
+        }})
+        .to_string(),
+    );
+    let context = sb.write(
+        "context.json",
+        &json!({"hostname": "en.wikipedia.org", "page": {"id": 2},
+                "agent": {"client_platform": "mediawiki_js", "client_platform_family": "desktop_browser"}})
+        .to_string(),
+    );
+    let run = |stream: &str, action: &str, data: &str| {
+        sb.send(&["--dry-run", "--no-validate", "--stream-config", s(&config), "--context", s(&context)])
+            .args(["--stream", stream, "--schema", WIDGET_SCHEMA, "--action", action, "--interaction-data", data])
+            .assert()
+    };
+    // dt is the call time, meta.stream/domain the client's, no curation, no cc copy.
+    let a = run(
+        "test.mp",
+        "click",
+        r#"{"dt": "2001-02-03T04:05:06.789Z", "meta": {"stream": "other", "id": "abc"}, "n": 1.0}"#,
+    )
+    .code(0);
+    let events = stdout_ndjson(&a);
+    assert_eq!(events.len(), 1, "no cc copy: {events:?}");
+    let e = &events[0];
+    assert_ne!(e["dt"], "2001-02-03T04:05:06.789Z");
+    assert_dt_is_now(&e["dt"]);
+    assert_eq!(e["meta"], json!({"stream": "test.mp", "id": "abc", "domain": "en.wikipedia.org"}));
+    assert_eq!(e["page"]["id"], 2, "sent although it fails page_id equals 1: no curation in submitInteraction");
+    assert!(stdout_text(&a).contains(r#""n":1,"#), "JSON.stringify writes 1.0 as 1: {}", stdout_text(&a));
+    // The redirect, and the silent drop when its target is not configured.
+    let a = run("test.redirect", "click", "{}").code(0);
+    assert_eq!(stdout_ndjson(&a)[0]["meta"]["stream"], "test.target");
+    let a = run("test.redirect_nowhere", "click", "{}").code(1);
+    assert_eq!(stdout_text(&a), "");
+    assert!(stderr_text(&a).contains("which is not configured: MP-JS drops the event"), "{}", stderr_text(&a));
+    // An empty action: a warning and no event.
+    let a = run("test.mp", "", "{}").code(1);
+    assert_eq!(stdout_text(&a), "");
+    assert!(
+        stderr_text(&a).contains(r#"called without required field "action": MP-JS produces no event"#),
+        "{}",
+        stderr_text(&a)
+    );
+    // Interaction data that is an array adds nothing (Object.assign).
+    let a = run("test.mp", "click", "[]").code(0);
+    assert_eq!(stdout_ndjson(&a)[0]["action"], "click");
+}
+
 // Stream config mistakes (cases 22, 23) and production traffic.
 
 #[test]
