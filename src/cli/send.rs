@@ -311,15 +311,15 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             ids,
             domain,
             schema: schema.clone(),
-            id_fields: id_fields.clone(),
+            id_fields: if profile == Profile::MpJs { Vec::new() } else { id_fields.clone() },
             ignore_sampling: args.ignore_sampling,
             ignore_curation: args.ignore_curation,
             no_cc: args.no_cc,
         },
     );
     let client = match &resolver {
-        Some(r) => client.with_schemas(Arc::clone(r)),
-        None => client,
+        Some(r) if profile != Profile::MpJs => client.with_schemas(Arc::clone(r)),
+        _ => client,
     };
     let plan = client.plan(&args.stream).map_err(|e| match e {
         ClientError::NotConfigured { stream, suggestion } => Hinted::error(
@@ -355,7 +355,13 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
     } else {
         Vec::new()
     };
-    let used = used_units(&plan, &id_fields, &provide_values);
+    // MP-JS fills no identifier field and takes context identifiers as they are:
+    // only sampling can use a fresh one.
+    let used = if profile == Profile::MpJs {
+        used_units(&plan, &[], &[])
+    } else {
+        used_units(&plan, &id_fields, &provide_values)
+    };
     for (unit, id) in &fresh {
         if used.contains(unit) {
             printer.note(format!("using a fresh {unit} id {id} (pass --{unit}-id to choose one)"));

@@ -977,7 +977,8 @@ fn mp_js_profile_follows_mp_js_for_dt_meta_redirect_curation_and_empty_actions()
             "test.mp.child": {},
             "test.redirect": {"producers": {"metrics_platform_client": {"stream_name": "test.target"}}},
             "test.target": {},
-            "test.redirect_nowhere": {"producers": {"metrics_platform_client": {"stream_name": "test.nowhere"}}}
+            "test.redirect_nowhere": {"producers": {"metrics_platform_client": {"stream_name": "test.nowhere"}}},
+            "test.ids": {"producers": {"metrics_platform_client": {"provide_values": ["performer_session_id", "performer_pageview_id"]}}}
         }})
         .to_string(),
     );
@@ -1021,6 +1022,11 @@ fn mp_js_profile_follows_mp_js_for_dt_meta_redirect_curation_and_empty_actions()
         "{}",
         stderr_text(&a)
     );
+    // Identifiers come from the context as it is: none there, none in the event (MP-JS
+    // ContextController copies only what the integration has), and no fresh one announced.
+    let a = run("test.ids", "click", "{}").code(0);
+    assert!(stdout_ndjson(&a)[0].get("performer").is_none(), "{}", stdout_text(&a));
+    assert!(!stderr_text(&a).contains("fresh session id"), "{}", stderr_text(&a));
     // Interaction data that is an array adds nothing (Object.assign).
     let a = run("test.mp", "click", "[]").code(0);
     assert_eq!(stdout_ndjson(&a)[0]["action"], "click");
