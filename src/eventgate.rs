@@ -366,6 +366,18 @@ impl Intake {
     /// and a header value is cut to 400 UTF-16 code units. A legacy
     /// EventLogging event (schema title `analytics/legacy/…`) also gets `dt`.
     pub fn fill(&self, event: &mut Value, headers: &RequestHeaders, received_dt: &str) -> Vec<String> {
+        self.fill_recording(event, headers, received_dt, true)
+    }
+
+    /// [`Intake::fill`], naming what was filled only when `record` (the hot path of
+    /// [`Intake::judge`] does not need the pointers).
+    fn fill_recording(
+        &self,
+        event: &mut Value,
+        headers: &RequestHeaders,
+        received_dt: &str,
+        record: bool,
+    ) -> Vec<String> {
         let mut filled = Vec::new();
         if !event.is_object() {
             return filled;
@@ -376,15 +388,14 @@ impl Intake {
             return filled;
         };
         let mut fills: Vec<(&str, Value)> = Vec::new();
-        if schema.declares("meta.dt") == Declared::Field {
+        let [meta_dt, meta_id, legacy_dt] = schema.fills_meta();
+        if meta_dt {
             fills.push(("meta.dt", Value::String(received_dt.to_owned())));
         }
-        if schema.declares("meta.id") == Declared::Field {
+        if meta_id {
             fills.push(("meta.id", Value::String(uuid::Uuid::new_v4().to_string())));
         }
-        if schema.title().is_some_and(|t| t.starts_with("analytics/legacy/"))
-            && schema.declares("dt") == Declared::Field
-        {
+        if legacy_dt {
             fills.push(("dt", Value::String(received_dt.to_owned())));
         }
         let stream = event.pointer("/meta/stream").and_then(Value::as_str).map(str::to_owned);
@@ -399,7 +410,9 @@ impl Intake {
         if let Value::Object(map) = event {
             for (field, value) in fills {
                 if fill_path(map, field, || value) {
-                    filled.push(dotted_pointer(field));
+                    if record {
+                        filled.push(dotted_pointer(field));
+                    }
                 }
             }
         }
@@ -414,7 +427,7 @@ impl Intake {
         events
             .into_iter()
             .map(|mut event| {
-                self.fill(&mut event, headers, &dt);
+                self.fill_recording(&mut event, headers, &dt, false);
                 status_for(&self.validator, event)
             })
             .collect()

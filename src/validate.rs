@@ -135,6 +135,9 @@ struct Compiled {
     /// The document, its base URI, and how it declares the fields asked about so far.
     root: Arc<Value>,
     base: SchemaUri,
+    /// Whether the schema declares `meta.dt`, `meta.id` and (for `analytics/legacy/…`) `dt`,
+    /// asked once at compile time: the intake fills them for every event.
+    fills_meta: [bool; 3],
     declared: RwLock<HashMap<String, defaults::Declared>>,
 }
 
@@ -168,6 +171,13 @@ impl CompiledSchema<'_> {
             cache.insert(path.to_owned(), d);
         }
         d
+    }
+
+    /// Whether the schema declares `meta.dt`, `meta.id`, and is a legacy
+    /// `analytics/legacy/…` schema declaring `dt` ([`defaults::declares`], computed at compile time).
+    #[must_use]
+    pub fn fills_meta(&self) -> [bool; 3] {
+        self.compiled.fills_meta
     }
 
     /// The schema's `title`, if it has one.
@@ -404,6 +414,9 @@ impl EventValidator {
         let title = document.value.get("title").and_then(Value::as_str).map(str::to_owned);
         let root = Arc::new(document.value.clone());
         let defaults = defaults::Defaults::from_schema(&self.resolver, &id, &root);
+        let field = |path: &str| defaults::declares(&self.resolver, &id, &root, path) == defaults::Declared::Field;
+        let legacy = title.as_deref().is_some_and(|t| t.starts_with("analytics/legacy/"));
+        let fills_meta = [field("meta.dt"), field("meta.id"), legacy && field("dt")];
         Ok(Arc::new(Compiled {
             uri: uri.to_owned(),
             title,
@@ -412,6 +425,7 @@ impl EventValidator {
             defaults,
             root,
             base: id,
+            fills_meta,
             declared: RwLock::default(),
         }))
     }
