@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 
 use crate::stream::StreamConfig;
 use crate::validate::defaults::Declared;
-use crate::validate::{EventValidator, Outcome, Violation};
+use crate::validate::{CompiledSchema, EventValidator, Outcome, Violation};
 
 /// The judgement on one event.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +182,9 @@ pub fn parse_body(body: &[u8]) -> Result<Vec<Value>, Answer> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestHeaders {
     headers: Vec<(String, String)>,
+    /// With [`RequestHeaders::ensure_request_id`]: the id made for a request
+    /// without one, on first use (most requests need none).
+    made_request_id: Option<std::sync::OnceLock<String>>,
 }
 
 impl RequestHeaders {
@@ -194,7 +197,7 @@ impl RequestHeaders {
     /// Adds a header (a name already present keeps its first value).
     pub fn insert(&mut self, name: &str, value: impl Into<String>) {
         let name = name.to_ascii_lowercase();
-        if self.get(&name).is_none() {
+        if !self.headers.iter().any(|(n, _)| *n == name) {
             self.headers.push((name, value.into()));
         }
     }
@@ -205,19 +208,19 @@ impl RequestHeaders {
     /// uuidv1()`, lib/util.js `initAndLogRequest`), so enrichment of
     /// `meta.request_id` from `x-request-id` always finds a value there.
     pub fn ensure_request_id(&mut self) {
-        const NAME: &str = "x-request-id";
-        let fresh = || uuid::Uuid::new_v4().to_string();
-        match self.headers.iter_mut().find(|(n, _)| n == NAME) {
-            Some((_, value)) if value.is_empty() => *value = fresh(),
-            Some(_) => {}
-            None => self.headers.push((NAME.to_owned(), fresh())),
-        }
+        self.made_request_id = Some(std::sync::OnceLock::new());
     }
 
     /// The value of a header, by case-insensitive name.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        let sent = self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+        match (&self.made_request_id, sent) {
+            (Some(made), None | Some("")) if name.eq_ignore_ascii_case("x-request-id") => {
+                Some(made.get_or_init(|| uuid::Uuid::new_v4().to_string()).as_str())
+            }
+            _ => sent,
+        }
     }
 }
 
@@ -378,15 +381,27 @@ impl Intake {
         received_dt: &str,
         record: bool,
     ) -> Vec<String> {
-        let mut filled = Vec::new();
         if !event.is_object() {
-            return filled;
+            return Vec::new();
         }
-        let v = &self.validator;
-        let Some(schema) = v.schema_of(event) else {
+        let Some(schema) = self.validator.schema_of(event) else {
             // No schema to ask: validation reports why; nothing is filled.
-            return filled;
+            return Vec::new();
         };
+        self.fill_with(&schema, event, headers, received_dt, record)
+    }
+
+    /// [`Intake::fill`] with the event's schema known.
+    fn fill_with(
+        &self,
+        schema: &CompiledSchema<'_>,
+        event: &mut Value,
+        headers: &RequestHeaders,
+        received_dt: &str,
+        record: bool,
+    ) -> Vec<String> {
+        let mut filled = Vec::new();
+        let v = &self.validator;
         let mut fills: Vec<(&str, Value)> = Vec::new();
         let [meta_dt, meta_id, legacy_dt] = schema.fills_meta();
         if meta_dt {
@@ -427,8 +442,17 @@ impl Intake {
         events
             .into_iter()
             .map(|mut event| {
-                self.fill_recording(&mut event, headers, &dt, false);
-                status_for(&self.validator, event)
+                if !event.is_object() {
+                    return status_for(&self.validator, event);
+                }
+                match self.validator.schema_of(&event) {
+                    Some(schema) => {
+                        self.fill_with(&schema, &mut event, headers, &dt, false);
+                        let report = schema.validate(&event);
+                        status_from(report, event)
+                    }
+                    None => status_for(&self.validator, event),
+                }
             })
             .collect()
     }
@@ -437,6 +461,11 @@ impl Intake {
 /// The status of one event after the intake's fills.
 fn status_for(validator: &EventValidator, event: Value) -> EventStatus {
     let report = validator.validate(&event);
+    status_from(report, event)
+}
+
+/// The status of one event from its validation report.
+fn status_from(report: crate::validate::EventReport, event: Value) -> EventStatus {
     let stream = report.stream.clone();
     match report.outcome {
         Outcome::Valid => EventStatus { status: "success", event, context: None, stream },

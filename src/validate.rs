@@ -180,6 +180,18 @@ impl CompiledSchema<'_> {
         self.compiled.fills_meta
     }
 
+    /// Validates `event` against this schema (and its stream, with stream
+    /// config), as [`EventValidator::validate`] does for an event whose
+    /// `$schema` names it, without looking the schema up again.
+    #[must_use]
+    pub fn validate(&self, event: &Value) -> EventReport {
+        if !event.is_object() {
+            return self.validator.validate(event);
+        }
+        let stream = event.get("meta").and_then(|m| m.get("stream")).and_then(Value::as_str).map(str::to_owned);
+        self.validator.validate_with(&self.compiled, stream, event)
+    }
+
     /// The schema's `title`, if it has one.
     #[must_use]
     pub fn title(&self) -> Option<&str> {
@@ -305,6 +317,11 @@ impl EventValidator {
                 Err(message) => return unresolved(Some(uri.to_owned()), stream, "/$schema", message),
             }
         };
+        self.validate_with(&compiled, stream, event)
+    }
+
+    /// The rest of [`Self::validate`], once the event's schema is known.
+    fn validate_with(&self, compiled: &Compiled, stream: Option<String>, event: &Value) -> EventReport {
         // `is_valid` short-circuits and builds no error. Most events are
         // valid: errors are collected (a second pass) only for the others.
         let mut violations: Vec<Violation> = if compiled.validator.is_valid(event) {
