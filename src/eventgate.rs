@@ -424,10 +424,8 @@ impl Intake {
         }
         if let Value::Object(map) = event {
             for (field, value) in fills {
-                if fill_path(map, field, || value) {
-                    if record {
-                        filled.push(dotted_pointer(field));
-                    }
+                if fill_path(map, field, || value) && record {
+                    filled.push(dotted_pointer(field));
                 }
             }
         }
