@@ -303,10 +303,12 @@ impl Client {
         for (name, is_cc, config) in entries {
             let sampler = Sampler::for_stream(self.settings.profile, config);
             // The unit as the profile's sampler reads it (`sample.unit`, or MP-Java's `identifier`).
-            let unit = match sampler.unit() {
+            // The unit as the profile's sampler reads it (`sample.unit`, or MP-Java's
+            // `identifier`), when it compares an identifier at all.
+            let unit = match sampler.unit().filter(|_| sampler.compares()) {
                 Some(u) => SamplingUnit::parse(u),
                 None => match config.map(StreamConfig::sample) {
-                    Some(Ok(Some(SamplingConfig { unit, .. }))) => Some(unit),
+                    Some(Ok(Some(SamplingConfig { unit, .. }))) if sampler.compares() => Some(unit),
                     _ => None,
                 },
             };
@@ -324,7 +326,8 @@ impl Client {
             main.and_then(|c| c.get_path("producers.metrics_platform_client.stream_name"))
                 .filter(|v| crate::sampling::js_truthy(Some(v)))
                 .and_then(Value::as_str)
-                .map(|target| (target.to_owned(), configs.resolve(target).is_some()))
+                // `getStreamConfigInternal` looks the target up by its exact key.
+                .map(|target| (target.to_owned(), configs.get_exact(target).is_some()))
         } else {
             None
         };
@@ -402,6 +405,10 @@ impl Client {
             }
         }
         if let Some((target, configured)) = &plan.redirect {
+            // MP-JS samples the original stream first, then redirects.
+            if plan.sending(s.ignore_sampling).next().is_none() {
+                return Ok(Vec::new());
+            }
             if !configured {
                 return Err(Refusal::RedirectTargetMissing(target.clone()));
             }

@@ -239,7 +239,8 @@ const ALWAYS_PROVIDED: [&str; 2] = ["agent_client_platform", "agent_client_platf
 /// `agent_client_platform*` ones, read from `context` (the shape of the
 /// consistency suite's `integration_data.json`), `null`s omitted, caller
 /// values overwritten; then `sample` when the stream's sample block is valid
-/// for MP-JS. `dt` and `meta` are added by [`decorate`]; `meta.domain`
+/// for MP-JS (`js_coercion`: with MP-JS's coercion of the rate, under the
+/// mp-js profile; else a numeric rate only). `dt` and `meta` are added by [`decorate`]; `meta.domain`
 /// should come from the context's `hostname`.
 #[must_use]
 pub fn interaction_event(
@@ -248,6 +249,7 @@ pub fn interaction_event(
     schema_uri: &str,
     config: Option<&StreamConfig>,
     context: &Value,
+    js_coercion: bool,
 ) -> Map<String, Value> {
     let mut event = Map::new();
     event.insert("action".to_owned(), Value::String(action.to_owned()));
@@ -268,11 +270,23 @@ pub fn interaction_event(
         }
     }
     if let Some(sample) = config.and_then(StreamConfig::sample_raw)
-        && crate::sampling::mp_js_valid_sample(sample)
+        && valid_sample(sample, js_coercion)
     {
         event.insert("sample".to_owned(), sample.clone());
     }
     event
+}
+
+/// Whether the `sample` block is valid for MP-JS: with `js_coercion` exactly as
+/// MP-JS reads it ([`crate::sampling::mp_js_valid_sample`]: a string or
+/// one-element-array rate counts, and is then copied as configured); without,
+/// only a numeric rate in (0, 1] (epc's other profiles never copy a string rate).
+fn valid_sample(sample: &Value, js_coercion: bool) -> bool {
+    if js_coercion {
+        crate::sampling::mp_js_valid_sample(sample)
+    } else {
+        js_truthy(sample.get("unit")) && sample.get("rate").and_then(Value::as_f64).is_some_and(|r| r > 0.0 && r <= 1.0)
+    }
 }
 
 /// Evaluates Metrics Platform curation rules (`producers.metrics_platform_client.curation`)
@@ -436,7 +450,7 @@ mod tests {
         let context = json!({"page": {"id": 1}, "performer": {"name": null}, "mediawiki": {"skin": "vector"},
                              "agent": {"client_platform": "mediawiki_js", "client_platform_family": "desktop_browser"}});
         let data = json!({"test": "x", "$schema": "ignored"}).as_object().unwrap().clone();
-        let e = interaction_event("click", &data, "/s/1.0.0", Some(&config), &context);
+        let e = interaction_event("click", &data, "/s/1.0.0", Some(&config), &context, true);
         let keys: Vec<&str> = e.keys().map(String::as_str).collect();
         assert_eq!(keys, ["action", "test", "$schema", "page", "mediawiki", "agent", "sample"]);
         assert_eq!(e["$schema"], "/s/1.0.0");

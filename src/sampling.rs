@@ -392,6 +392,13 @@ impl Sampler {
         self
     }
 
+    /// Whether it decides by comparing an identifier's value with the rate
+    /// (else the decision is fixed or random, and no identifier is read).
+    #[must_use]
+    pub fn compares(&self) -> bool {
+        matches!(self.rule, Rule::Compare { .. })
+    }
+
     /// The profile.
     #[must_use]
     pub fn profile(&self) -> Profile {
@@ -569,7 +576,27 @@ fn js_array_string(items: &[Value]) -> String {
 
 /// ECMA-262 StringToNumber.
 fn js_string_to_number(text: &str) -> f64 {
-    let t = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    // ECMAScript WhiteSpace and LineTerminator (not U+0085, which Rust's is_whitespace includes).
+    let js_space = |c: char| {
+        matches!(
+            c,
+            '\t' | '\n'
+                | '\u{b}'
+                | '\u{c}'
+                | '\r'
+                | ' '
+                | '\u{a0}'
+                | '\u{1680}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+                | '\u{2000}'..='\u{200a}'
+        )
+    };
+    let t = text.trim_matches(js_space);
     if t.is_empty() {
         return 0.0;
     }

@@ -507,7 +507,14 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             let event = match args.client {
                 ClientKind::Web => {
                     let schema = schema.as_deref().unwrap_or_default();
-                    event::interaction_event(&action, &data, schema, main_config.as_ref(), &context)
+                    event::interaction_event(
+                        &action,
+                        &data,
+                        schema,
+                        main_config.as_ref(),
+                        &context,
+                        profile == Profile::MpJs,
+                    )
                 }
                 ClientKind::App => {
                     let schema = schema.as_deref().unwrap_or(APP_BASE_SCHEMA);
