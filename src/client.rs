@@ -174,6 +174,18 @@ pub enum Refusal {
     RedirectTargetMissing(String),
 }
 
+impl Refusal {
+    /// The delivery status of a refused event: `not_decorated`, `curation_failed` or `dropped`.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotDecorated(_) => "not_decorated",
+            Self::CurationFailed(_) => "curation_failed",
+            Self::RedirectTargetMissing(_) => "dropped",
+        }
+    }
+}
+
 /// Which curation rules [`Client::submit`] applies
 /// (`producers.metrics_platform_client.curation`, epc-spec.md §7.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -263,15 +263,6 @@ impl EventValidator {
         Ok(())
     }
 
-    /// Writes the `default`s of the event's schema into it where it lacks them,
-    /// as EventGate's ajv 6 `useDefaults` does ([`defaults`]); returns the JSON
-    /// pointers written. Nothing happens for an event whose schema cannot be
-    /// resolved (its validation reports why).
-    pub fn apply_defaults(&self, event: &mut Value) -> Vec<String> {
-        let Some(compiled) = self.compiled_for_event(event) else { return Vec::new() };
-        if compiled.defaults.is_empty() { Vec::new() } else { compiled.defaults.apply(event) }
-    }
-
     /// The compiled schema of an event (its `$schema`, or the forced one), to
     /// ask what it declares; `None` when it cannot be resolved or compiled.
     #[must_use]

@@ -297,7 +297,7 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             pageview: args.pageview_id.clone().unwrap_or_default(),
             device: args.device_id.clone().unwrap_or_default(),
         };
-        fill_context_given(context, &given)
+        fill_context(context, &given)
     } else {
         fill_context(context, &ids)
     };
@@ -427,26 +427,25 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         let now = event::format_dt(SystemTime::now());
         let copies = match client.submit(&plan, event.clone(), now.clone(), curation) {
             Ok(c) => c,
-            Err(Refusal::NotDecorated(e)) => {
-                sinks.tally.not_decorated += 1;
-                printer.error(format!("{position}: {e}"));
+            Err(refusal) => {
+                let message = refusal.to_string();
+                match &refusal {
+                    Refusal::NotDecorated(_) => {
+                        sinks.tally.not_decorated += 1;
+                        printer.error(format!("{position}: {message}"));
+                    }
+                    Refusal::CurationFailed(_) => {
+                        sinks.tally.curation += 1;
+                        printer.warning(format!("{position}: {message} (--ignore-curation sends it anyway)"));
+                    }
+                    Refusal::RedirectTargetMissing(_) => {
+                        sinks.tally.dropped += 1;
+                        printer.warning(format!("{position}: {message}"));
+                    }
+                }
                 // The event is kept first: a failing stdout must not lose it.
                 sinks.fail(&event)?;
-                return sinks.record(&position, &args.stream, "not_decorated", &e.to_string());
-            }
-            Err(refusal @ Refusal::RedirectTargetMissing(_)) => {
-                sinks.tally.dropped += 1;
-                let message = refusal.to_string();
-                printer.warning(format!("{position}: {message}"));
-                sinks.fail(&event)?;
-                return sinks.record(&position, &args.stream, "dropped", &message);
-            }
-            Err(refusal @ Refusal::CurationFailed(_)) => {
-                sinks.tally.curation += 1;
-                let message = refusal.to_string();
-                printer.warning(format!("{position}: {message} (--ignore-curation sends it anyway)"));
-                sinks.fail(&event)?;
-                return sinks.record(&position, &args.stream, "curation_failed", &message);
+                return sinks.record(&position, &args.stream, refusal.code(), &message);
             }
         };
         // One message per problem, naming every stream copy it concerns.
@@ -693,9 +692,10 @@ fn identifiers(args: &SendArgs, context: &Value) -> Result<(Identifiers, Vec<(Sa
 }
 
 /// The context with the run's identifiers where it has none.
-/// The context with the identifiers given on the command line only (empty ones skipped).
-fn fill_context_given(context: Value, ids: &Identifiers) -> Value {
-    let mut out = context;
+/// The context with the run's identifiers in `performer.session_id`,
+/// `performer.pageview_id` and `agent.app_install_id` (empty ones skipped), so
+/// that the event's context attributes agree with the identifiers sampled on.
+fn fill_context(mut context: Value, ids: &Identifiers) -> Value {
     for (group, field, value) in [
         ("performer", "session_id", &ids.session),
         ("performer", "pageview_id", &ids.pageview),
@@ -704,26 +704,10 @@ fn fill_context_given(context: Value, ids: &Identifiers) -> Value {
         if value.is_empty() {
             continue;
         }
-        if let Value::Object(root) = &mut out
+        if let Value::Object(root) = &mut context
             && let Value::Object(g) = root.entry(group).or_insert_with(|| json!({}))
         {
             g.insert(field.to_owned(), Value::String(value.clone()));
-        }
-    }
-    out
-}
-
-fn fill_context(mut context: Value, ids: &Identifiers) -> Value {
-    for (group, field, value) in [
-        ("performer", "session_id", &ids.session),
-        ("performer", "pageview_id", &ids.pageview),
-        ("agent", "app_install_id", &ids.device),
-    ] {
-        if let Value::Object(root) = &mut context {
-            let g = root.entry(group).or_insert_with(|| json!({}));
-            if let Value::Object(g) = g {
-                g.entry(field).or_insert_with(|| Value::String(value.clone()));
-            }
         }
     }
     context
