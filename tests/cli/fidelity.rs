@@ -76,9 +76,26 @@ fn remove_pointer(event: &mut Value, pointer: &str) {
     }
 }
 
-/// The rows, the stream config for them, and the repositories.
-fn rows() -> (Vec<Row>, Value, PathBuf, PathBuf) {
-    let schemas = require_shared("data/schemas");
+/// `data/schemas-symlinked.tar.gz` unpacked: the same repositories with real
+/// symlinks, as a git checkout has them (the shipped folders hold git's stub files).
+fn symlinked() -> (tempfile::TempDir, PathBuf) {
+    let archive = require_shared("data/schemas-symlinked.tar.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let status =
+        std::process::Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(dir.path()).status().unwrap();
+    assert!(status.success(), "tar -xzf {}", archive.display());
+    let schemas = dir.path().join("schemas");
+    assert!(
+        std::fs::symlink_metadata(schemas.join("primary/jsonschema/test/event/latest"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    (dir, schemas)
+}
+
+/// The rows, the stream config for them, and the repositories under `schemas`.
+fn rows(schemas: &Path) -> (Vec<Row>, Value, PathBuf, PathBuf) {
     let (primary, secondary) = (schemas.join("primary"), schemas.join("secondary"));
     let mut dirs = Vec::new();
     titles(&secondary.join("jsonschema/analytics"), &mut dirs);
@@ -120,7 +137,7 @@ fn rows() -> (Vec<Row>, Value, PathBuf, PathBuf) {
 
 #[test]
 fn every_secondary_analytics_title_passes_a_dry_run_as_a_client_sends_it() {
-    let (rows, config, secondary, primary) = rows();
+    let (rows, config, secondary, primary) = rows(&require_shared("data/schemas"));
     assert!(rows.len() >= 126, "125 analytics titles in secondary and test/event: {}", rows.len());
     let dir = tempfile::tempdir().unwrap();
     let config_path = dir.path().join("streams.json");
@@ -162,7 +179,9 @@ fn every_secondary_analytics_title_passes_a_dry_run_as_a_client_sends_it() {
 
 #[test]
 fn every_secondary_analytics_title_sent_to_serve_is_stored_as_production_stores_it() {
-    let (rows, config, secondary, primary) = rows();
+    // On the repositories with real symlinks (`latest`, extensionless versions).
+    let (_unpacked, schemas) = symlinked();
+    let (rows, config, secondary, primary) = rows(&schemas);
     let dir = tempfile::tempdir().unwrap();
     let config_path = dir.path().join("streams.json");
     std::fs::write(&config_path, config.to_string()).unwrap();

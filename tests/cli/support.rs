@@ -22,16 +22,13 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("fixtures").join(name)
 }
 
-/// A file under `../shared` (the team's shared data and cases), or `None`
-/// with a notice on stderr when that checkout is absent; the test then returns early.
+/// A file under `../shared` (the team's shared data and cases). CI always has
+/// that checkout, so a missing one fails the test (it panics) instead of
+/// letting it pass by returning early; the `Option` is kept for the call sites
+/// written as `let Some(p) = shared(..) else { return }`, which never return now.
+#[track_caller]
 pub fn shared(path: &str) -> Option<PathBuf> {
-    let full = root().join("..").join("shared").join(path);
-    if full.exists() {
-        Some(full)
-    } else {
-        eprintln!("skipping: ../shared/{path} is absent");
-        None
-    }
+    Some(require_shared(path))
 }
 
 /// A file under `../shared` that the test cannot do without: panics when that
