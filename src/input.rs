@@ -76,6 +76,10 @@ pub enum Raw {
     /// Text that is not an event: malformed JSON or YAML, a duplicate key, a
     /// lone surrogate; the message names the position inside it.
     Malformed(String),
+    /// An NDJSON line that is not UTF-8: its bytes as read (without the line
+    /// end), and a message naming the first bad byte. The reader goes on with
+    /// the next line.
+    NotUtf8(Vec<u8>, String),
 }
 
 /// An input that could not be read at all.
@@ -95,7 +99,7 @@ pub struct EventReader {
 }
 
 enum State {
-    Lines { reader: Box<dyn BufRead + Send>, line: usize, pending: Option<String>, buf: String },
+    Lines { reader: Box<dyn BufRead + Send>, line: usize, pending: Option<Vec<u8>>, buf: Vec<u8> },
     Items(std::vec::IntoIter<(Locator, Raw)>),
     Done,
 }
@@ -143,15 +147,18 @@ impl EventReader {
             Some(f) => f,
             None => {
                 // Sniff: the first line decides between NDJSON and one document.
-                let mut first = String::new();
-                reader.read_line(&mut first).map_err(fail)?;
-                let detected = detect(&first, &mut reader).map_err(fail)?;
+                let mut first_bytes = Vec::new();
+                reader.read_until(b'\n', &mut first_bytes).map_err(fail)?;
+                let detected = detect(&String::from_utf8_lossy(&first_bytes), &mut reader).map_err(fail)?;
                 if detected == InputFormat::Ndjson {
+                    let first = first_bytes;
                     return Ok(Self {
                         source,
-                        state: State::Lines { reader, line: 0, pending: Some(first), buf: String::new() },
+                        state: State::Lines { reader, line: 0, pending: Some(first), buf: Vec::new() },
                     });
                 }
+                let mut first = String::from_utf8(first_bytes)
+                    .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
                 let mut rest = String::new();
                 reader.read_to_string(&mut rest).map_err(fail)?;
                 first.push_str(&rest);
@@ -159,7 +166,7 @@ impl EventReader {
             }
         };
         if format == InputFormat::Ndjson {
-            return Ok(Self { source, state: State::Lines { reader, line: 0, pending: None, buf: String::new() } });
+            return Ok(Self { source, state: State::Lines { reader, line: 0, pending: None, buf: Vec::new() } });
         }
         let mut text = String::new();
         reader.read_to_string(&mut text).map_err(fail)?;
@@ -188,12 +195,14 @@ impl Iterator for EventReader {
                     return Some(Ok((Position { source: Arc::clone(&self.source), locator }, raw)));
                 }
                 State::Lines { reader, line, pending, buf } => {
-                    // Lines are read into one reused buffer and copied out at
-                    // their exact size: no string grown anew for each line.
+                    // Lines are read as bytes into one reused buffer and copied
+                    // out at their exact size: no string grown anew for each
+                    // line, and a line that is not UTF-8 is reported with its
+                    // number while the lines after it are still read.
                     buf.clear();
                     match pending.take() {
                         Some(t) => *buf = t,
-                        None => match reader.read_line(buf) {
+                        None => match reader.read_until(b'\n', buf) {
                             Ok(0) => {
                                 self.state = State::Done;
                                 return None;
@@ -206,20 +215,30 @@ impl Iterator for EventReader {
                         },
                     }
                     *line += 1;
-                    if buf.trim().is_empty() {
+                    if buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    let mut text: &str = buf;
-                    if let Some(t) = text.strip_suffix('\n') {
-                        text = t.strip_suffix('\r').unwrap_or(t);
+                    let mut bytes: &[u8] = buf;
+                    if let Some(t) = bytes.strip_suffix(b"\n") {
+                        bytes = t.strip_suffix(b"\r").unwrap_or(t);
                     }
                     let position = Position { source: Arc::clone(&self.source), locator: Locator::Line(*line) };
-                    let text = text.to_owned();
+                    let raw = match std::str::from_utf8(bytes) {
+                        Ok(text) => Raw::Text(text.to_owned()),
+                        Err(e) => {
+                            let message = format!(
+                                "{position}: not UTF-8 (byte {} of the line is 0x{:02x})",
+                                e.valid_up_to() + 1,
+                                bytes[e.valid_up_to()]
+                            );
+                            Raw::NotUtf8(bytes.to_vec(), message)
+                        }
+                    };
                     if buf.capacity() > 1 << 20 {
                         // A huge line was read: do not hold its size for the rest of the input.
                         buf.shrink_to(1 << 16);
                     }
-                    return Some(Ok((position, Raw::Text(text))));
+                    return Some(Ok((position, raw)));
                 }
             }
         }
@@ -310,6 +329,27 @@ mod tests {
             .unwrap()
             .map(|r| r.map(|(p, raw)| (p.to_string(), raw)).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_reported_with_its_number_and_the_rest_is_read() {
+        let mut bytes = b"{\"a\":1}\n{\"a\":\"\xff\"}\n{\"a\":3}\n".to_vec();
+        let got: Vec<_> = EventReader::from_reader("in", Box::new(std::io::Cursor::new(bytes.clone())), None)
+            .unwrap()
+            .map(|r| r.map(|(p, raw)| (p.to_string(), raw)).unwrap())
+            .collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0].1, Raw::Text("{\"a\":1}".into()));
+        assert_eq!(got[1].1, Raw::NotUtf8(b"{\"a\":\"\xff\"}".to_vec(), "in:2: not UTF-8 (byte 7 of the line is 0xff)".into()));
+        assert_eq!(got[2], ("in:3".to_owned(), Raw::Text("{\"a\":3}".into())));
+        // A bad first line too (format sniffed from its lossy text).
+        bytes.drain(..8);
+        let got: Vec<_> = EventReader::from_reader("in", Box::new(std::io::Cursor::new(bytes)), None)
+            .unwrap()
+            .map(|r| r.unwrap().1)
+            .collect();
+        assert!(matches!(&got[0], Raw::NotUtf8(_, m) if m.starts_with("in:1:")), "{got:?}");
+        assert_eq!(got[1], Raw::Text("{\"a\":3}".into()));
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub mod eventgate;
 pub mod identifier;
 pub mod input;
 pub mod intake;
+pub mod ledger;
 pub mod repo_check;
 pub mod sampling;
 pub mod schema;

@@ -107,7 +107,7 @@ fn read(data: &[u8], format: Option<InputFormat>) {
                 }
             }
             Ok((_, Raw::Parsed(event))) => validate(&event),
-            Ok((_, Raw::Malformed(message))) => assert!(!message.is_empty()),
+            Ok((_, Raw::Malformed(message) | Raw::NotUtf8(_, message))) => assert!(!message.is_empty()),
             // Invalid UTF-8 in an NDJSON line: the reader stops there.
             Err(_) => break,
         }

@@ -10,6 +10,7 @@ pub(crate) mod repo;
 pub(crate) mod sample;
 pub(crate) mod send;
 pub(crate) mod serve;
+pub(crate) mod signals;
 pub(crate) mod streams;
 pub(crate) mod validate;
 
@@ -177,6 +178,8 @@ pub(crate) enum ExitStatus {
     Findings,
     /// 2: could not run as asked.
     Error,
+    /// 128 + the signal that stopped the run (130 SIGINT, 143 SIGTERM).
+    Signal(u8),
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -185,6 +188,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Findings => ExitCode::from(1),
             ExitStatus::Error => ExitCode::from(2),
+            ExitStatus::Signal(code) => ExitCode::from(code),
         }
     }
 }

@@ -10,10 +10,8 @@
 //! accepted), then a summary. Every event not accepted is written as NDJSON to
 //! the failed-events file, whose path is printed.
 
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, Result, anyhow};
@@ -21,6 +19,7 @@ use clap::Args;
 use comfy_table::Cell;
 use serde_json::{Map, Value, json};
 
+use super::signals::Stop;
 use super::{ExitStatus, Hinted, StreamConfigArgs, env};
 use crate::output::{Format, Printer, RecordSink, table};
 use epc::app_event::{self, APP_BASE_SCHEMA};
@@ -29,13 +28,14 @@ use epc::constraint::Constraints;
 use epc::event::{self, Identifiers};
 use epc::eventgate::{Intake, RequestHeaders};
 use epc::identifier::Identifier;
-use epc::input::{EventReader, Position, Raw, parse_line};
-use epc::intake::{Delivered, EventGate, RetryPolicy};
+use epc::input::{EventReader, Raw, parse_line};
+use epc::intake::{BatchReport, Delivered, EventGate, RetryPolicy};
+use epc::ledger::{Entry, FailedFile, Kept, Ledger, Outcome, Settled};
 use epc::sampling::{Profile, Reason, SamplingUnit};
 use epc::schema::SchemaUri;
 use epc::schema::repository::{SchemaRepository, SchemaResolver};
 use epc::stream::{StreamConfig, StreamConfigs};
-use epc::validate::{EventValidator, Outcome};
+use epc::validate::{self, EventValidator};
 
 /// Arguments of `epc send`.
 #[derive(Debug, Args)]
@@ -152,81 +152,113 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-/// One decorated stream copy waiting in a batch: its input position and stream.
-struct Pending {
-    source: String,
-    stream: String,
-}
+/// How long a request in flight may go on after SIGINT/SIGTERM before it is
+/// abandoned (its events then have an unknown outcome); a second signal
+/// abandons it at once.
+const STOP_GRACE: Duration = Duration::from_secs(5);
 
-#[derive(Default)]
-struct Tally {
-    copies: u64,
-    accepted: u64,
-    hasty: u64,
-    invalid: u64,
-    rejected: u64,
-    errors: u64,
-    unsent: u64,
-    not_decorated: u64,
-    curation: u64,
-    dropped: u64,
-    empty_action: u64,
-    input_errors: u64,
-    failed_written: u64,
-}
-
-/// Where results and failed events go.
+/// Where results and failed events go: the ledger, and the records on stdout.
 struct Sinks<'p> {
     printer: &'p Printer,
     records: Option<RecordSink<'p>>,
-    failed_path: PathBuf,
-    failed: Option<BufWriter<File>>,
-    tally: Tally,
-    dry_run: bool,
+    /// Records written to stdout after which it was closed (`| head`); the run goes on.
+    stdout_closed: Option<u64>,
+    records_written: u64,
+    ledger: Ledger,
+    /// Settled, not yet on stdout: records follow the failed-events file's sync.
+    unreported: Vec<Settled>,
+    copies: u64,
+    empty_action: u64,
+    input_errors: u64,
+    unattributed: u64,
+    unread: u64,
 }
 
 impl Sinks<'_> {
-    fn record(&mut self, source: &str, stream: &str, status: &str, message: &str) -> Result<()> {
-        let printer = self.printer;
-        if let Some(sink) = &mut self.records {
-            let show_in_table = !status.starts_with("accepted");
-            let r =
-                json!({"type": "delivery", "source": source, "stream": stream, "status": status, "message": message});
-            if printer.format == Format::Table && !show_in_table {
-                return Ok(());
-            }
-            sink.push(r, |_| {
-                vec![
-                    Cell::new(source),
-                    Cell::new(stream),
-                    table::alert(printer, status.to_uppercase().replace('_', " ")),
-                    Cell::new(message),
-                ]
-            })?;
+    /// Settles an entry; its record goes out at the next [`Self::commit`].
+    fn settle(&mut self, entry: Entry, outcome: Outcome, message: String, kept: Kept<'_>) {
+        let settled = self.ledger.settle(entry, outcome, message, kept);
+        self.unreported.push(settled);
+        if self.unreported.len() >= 1024 {
+            self.commit();
         }
-        Ok(())
     }
 
-    fn fail(&mut self, event: &Value) -> Result<()> {
-        if self.dry_run {
-            // A dry run writes nothing but stdout: the failures are on stderr.
-            return Ok(());
+    /// Syncs the failed-events file, then writes the records settled since
+    /// the last commit. A closed stdout is remembered, never an error: the
+    /// events are in the file whatever happens to the records.
+    fn commit(&mut self) {
+        if let Err(e) = self.ledger.sync() {
+            // Reported at the end (close syncs again and fails with it).
+            self.printer.error(format!("{e}"));
         }
-        if self.failed.is_none() {
-            // Append: a second run with the same file must not erase the first one's events.
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.failed_path)
-                .with_context(|| format!("cannot create the failed-events file {}", self.failed_path.display()))?;
-            self.failed = Some(BufWriter::new(file));
+        let printer = self.printer;
+        for s in std::mem::take(&mut self.unreported) {
+            let Some(sink) = &mut self.records else { continue };
+            if self.stdout_closed.is_some() || (printer.format == Format::Table && s.outcome.is_accepted()) {
+                continue;
+            }
+            let status = s.outcome.code();
+            let r = json!({"type": "delivery", "source": s.source, "stream": s.stream, "status": status, "message": s.message});
+            let pushed = sink.push(r, |_| {
+                vec![
+                    Cell::new(&s.source),
+                    Cell::new(&s.stream),
+                    table::alert(printer, status.to_uppercase().replace('_', " ")),
+                    Cell::new(&s.message),
+                ]
+            });
+            match pushed {
+                Ok(()) => self.records_written += 1,
+                Err(_) => self.stdout_closed = Some(self.records_written),
+            }
         }
-        if let Some(w) = &mut self.failed {
-            serde_json::to_writer(&mut *w, event)?;
-            w.write_all(b"\n")?;
+    }
+}
+
+/// The request thread: batches go out on it, so that a signal can abandon
+/// a request in flight without waiting for its timeout.
+struct Worker {
+    jobs: mpsc::Sender<Arc<Vec<Value>>>,
+    results: mpsc::Receiver<BatchReport>,
+    url: String,
+}
+
+impl Worker {
+    fn start(gate: EventGate, retry: RetryPolicy) -> Result<Self> {
+        let (jobs, job_rx) = mpsc::channel::<Arc<Vec<Value>>>();
+        let (result_tx, results) = mpsc::channel();
+        let url = gate.url().to_owned();
+        std::thread::Builder::new()
+            .name("intake".into())
+            .spawn(move || {
+                for events in job_rx {
+                    if result_tx.send(gate.submit(&events, &retry)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .context("cannot start the request thread")?;
+        Ok(Self { jobs, results, url })
+    }
+
+    /// Sends a batch and waits for its report; `None` when a signal made the
+    /// run abandon it (after [`STOP_GRACE`], or at once on a second signal).
+    fn send(&self, events: &Arc<Vec<Value>>, stop: &Stop) -> Option<BatchReport> {
+        if self.jobs.send(Arc::clone(events)).is_err() {
+            return None;
         }
-        self.tally.failed_written += 1;
-        Ok(())
+        loop {
+            match self.results.recv_timeout(Duration::from_millis(50)) {
+                Ok(report) => return Some(report),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if stop.urgent() || stop.since().is_some_and(|t| t >= STOP_GRACE) {
+                        return None;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            }
+        }
     }
 }
 
@@ -234,8 +266,8 @@ impl Sinks<'_> {
 enum Delivery {
     /// `--dry-run`: nowhere.
     DryRun,
-    /// An intake.
-    Gate(EventGate),
+    /// An intake, through the request thread.
+    Gate(Worker),
     /// No intake can be determined: every copy is unsent with this message.
     Undeliverable(String),
 }
@@ -261,6 +293,23 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             readers.push(EventReader::open(input)?);
         }
     }
+    // The failed-events file is never an input (appending to what is read never ends).
+    let failed = if args.dry_run {
+        FailedFile::disabled()
+    } else {
+        let path = args.failed_out.clone().unwrap_or_else(|| {
+            let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string().replace([':', '-'], "");
+            PathBuf::from(format!("epc-failed-{stamp}.ndjson"))
+        });
+        let inputs: Vec<String> = match (&single, args.inputs.is_empty()) {
+            (Some(_), _) => Vec::new(),
+            (None, true) => vec!["-".to_owned()],
+            (None, false) => args.inputs.clone(),
+        };
+        FailedFile::new(&path, &inputs).map_err(|e| {
+            Hinted::error(format!("--failed-out: {e}"), Some("pass another --failed-out FILE".into()))
+        })?
+    };
     let configs = load_configs(args, printer)?.map(Arc::new);
     let main_config: Option<StreamConfig> =
         configs.as_deref().and_then(|c| c.resolve(&args.stream)).map(|r| r.config.clone());
@@ -387,10 +436,6 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         };
         printer.note(format!("stream {}: {verdict} ({how})", t.stream));
     }
-    let failed_path = args.failed_out.clone().unwrap_or_else(|| {
-        let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string().replace([':', '-'], "");
-        PathBuf::from(format!("epc-failed-{stamp}.ndjson"))
-    });
     let mut sinks = Sinks {
         printer,
         records: if args.dry_run {
@@ -398,15 +443,15 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         } else {
             Some(printer.sink("results", &["source", "stream", "status", "message"])?)
         },
-        failed_path,
-        failed: None,
-        tally: Tally::default(),
-        dry_run: args.dry_run,
-    };
-    let retry = RetryPolicy {
-        retries: args.retries,
-        base_delay: Duration::from_secs_f64(args.retry_delay),
-        max_total: Duration::from_secs(60).max(Duration::from_secs_f64(args.retry_delay * 4.0)),
+        stdout_closed: None,
+        records_written: 0,
+        ledger: Ledger::new(failed),
+        unreported: Vec::new(),
+        copies: 0,
+        empty_action: 0,
+        input_errors: 0,
+        unattributed: 0,
+        unread: 0,
     };
     // The headers epc sends, as the intake's enrichment sees them (the intake
     // gives a request without `x-request-id` one).
@@ -421,40 +466,41 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         (Some(_), Profile::MpJava) => Curation::MpJava,
         (Some(_), _) => Curation::MpJs,
     };
-    let mut batcher: Batcher<Pending> = Batcher::new(args.batch_size as usize, args.batch_bytes);
-    let mut each = |position: String, event: Value, sinks: &mut Sinks<'_>| -> Result<()> {
+    let stop = if args.dry_run { Stop::never() } else { Stop::install()? };
+    let mut batcher: Batcher<Entry> = Batcher::new(args.batch_size as usize, args.batch_bytes);
+    let dry_run_closed = std::cell::Cell::new(false);
+    let mut each = |position: String, event: Value, sinks: &mut Sinks<'_>| {
         // Each event gets the time it is submitted, as a client stamps `dt`.
         let now = event::format_dt(SystemTime::now());
         let copies = match client.submit(&plan, event.clone(), now.clone(), curation) {
             Ok(c) => c,
             Err(refusal) => {
                 let message = refusal.to_string();
-                match &refusal {
+                let outcome = match &refusal {
                     Refusal::NotDecorated(_) => {
-                        sinks.tally.not_decorated += 1;
                         printer.error(format!("{position}: {message}"));
+                        Outcome::NotDecorated
                     }
                     Refusal::CurationFailed(_) => {
-                        sinks.tally.curation += 1;
                         printer.warning(format!("{position}: {message} (--ignore-curation sends it anyway)"));
+                        Outcome::CurationFailed
                     }
                     Refusal::RedirectTargetMissing(_) => {
-                        sinks.tally.dropped += 1;
                         printer.warning(format!("{position}: {message}"));
+                        Outcome::Dropped
                     }
-                }
-                // The event is kept first: a failing stdout must not lose it.
-                sinks.fail(&event)?;
-                return sinks.record(&position, &args.stream, refusal.code(), &message);
+                };
+                let entry = sinks.ledger.open(position, args.stream.clone());
+                sinks.settle(entry, outcome, message, Kept::Event(&event));
+                return;
             }
         };
         // One message per problem, naming every stream copy it concerns.
         let mut problems: Vec<(String, Vec<String>)> = Vec::new();
         for copy in copies {
-            sinks.tally.copies += 1;
+            sinks.copies += 1;
             let report = intake.as_ref().map(|i| Client::check(i, &copy, &headers, &now));
-            if let Some(report) = report.filter(|r| r.outcome != Outcome::Valid) {
-                sinks.tally.invalid += 1;
+            if let Some(report) = report.filter(|r| r.outcome != validate::Outcome::Valid) {
                 let message = report
                     .violations
                     .iter()
@@ -464,39 +510,39 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                     .collect::<Vec<_>>()
                     .join("; ");
                 let message = format!("{} event: {message}", report.outcome.as_str());
-                if !args.dry_run {
-                    sinks.fail(&copy.event)?;
-                }
-                sinks.record(&position, &copy.stream, "invalid", &message)?;
                 match problems.iter_mut().find(|(m, _)| *m == message) {
                     Some((_, streams)) => streams.push(copy.stream.clone()),
-                    None => problems.push((message, vec![copy.stream.clone()])),
+                    None => problems.push((message.clone(), vec![copy.stream.clone()])),
                 }
-                if args.dry_run {
-                    printer.json_line(&copy.event)?;
+                if args.dry_run && !dry_run_closed.get() {
+                    dry_run_closed.set(printer.json_line(&copy.event).is_err());
                 }
+                let entry = sinks.ledger.open(position.clone(), copy.stream.clone());
+                sinks.settle(entry, Outcome::Invalid, message, Kept::Event(&copy.event));
                 continue;
             }
             if args.dry_run {
-                printer.json_line(&copy.event)?;
+                if !dry_run_closed.get() {
+                    dry_run_closed.set(printer.json_line(&copy.event).is_err());
+                }
+                // Printed, not sent: a dry run's copies are not delivery outcomes.
                 continue;
             }
-            let pending = Pending { source: position.clone(), stream: copy.stream };
-            if let Some(batch) = batcher.push(pending, copy.event) {
-                flush(&delivery, &retry, batch, sinks)?;
+            let entry = sinks.ledger.open(position.clone(), copy.stream.clone());
+            if let Some(batch) = batcher.push(entry, copy.event) {
+                flush(&delivery, batch, sinks, &stop);
             }
         }
         for (message, streams) in problems {
             let what = if args.dry_run { "printed, would not be sent" } else { "not sent" };
             printer.error(format!("{position} → {}: {message} ({what})", streams.join(", ")));
         }
-        Ok(())
     };
     match single {
-        Some(Single::Data(event)) => each("--data".to_owned(), event, &mut sinks)?,
+        Some(Single::Data(event)) => each("--data".to_owned(), event, &mut sinks),
         Some(Single::Action { action, .. }) if action.is_empty() && profile == Profile::MpJs => {
             // MP-JS `submitInteraction`: `if ( !action )` warns and produces nothing.
-            sinks.tally.empty_action += 1;
+            sinks.empty_action += 1;
             printer.warning(format!(
                 "submitInteraction( {}, ..., action ) called without required field \"action\": MP-JS produces no event",
                 args.stream
@@ -529,41 +575,76 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                     e
                 }
             };
-            each("--action".to_owned(), Value::Object(event), &mut sinks)?;
+            each("--action".to_owned(), Value::Object(event), &mut sinks);
         }
         None => {
-            for reader in readers {
-                for item in reader {
+            let mut readers = readers.into_iter();
+            let mut stopped_at: Option<String> = None;
+            'inputs: for mut reader in readers.by_ref() {
+                loop {
+                    if stop.requested() || dry_run_closed.get() {
+                        stopped_at = Some(reader.source().to_owned());
+                        drain(reader, &args.stream, &stop, &mut sinks);
+                        break 'inputs;
+                    }
+                    let Some(item) = reader.next() else { break };
                     let (position, raw) = match item {
                         Ok(i) => i,
                         Err(e) => {
-                            // The events read so far still go out; the rest of this input is not read.
-                            sinks.tally.input_errors += 1;
-                            printer.error(format!("{e:#}"));
+                            // The events read so far still go out; this input ends here.
+                            sinks.input_errors += 1;
+                            printer.error(format!("{e:#}: the rest of it was not read"));
                             break;
                         }
                     };
-                    match parse_raw(raw, &position) {
-                        Ok(event) => each(position.to_string(), event, &mut sinks)?,
-                        Err(message) => {
-                            sinks.tally.not_decorated += 1;
-                            // Parse messages already start with the position.
-                            let shown = if message.starts_with(&position.to_string()) {
-                                message.clone()
-                            } else {
-                                format!("{position}: {message}")
-                            };
-                            printer.error(shown);
-                            sinks.record(&position.to_string(), &args.stream, "not_decorated", &message)?;
+                    let (message, kept) = match raw {
+                        Raw::Parsed(v) => {
+                            each(position.to_string(), v, &mut sinks);
+                            continue;
                         }
-                    }
+                        Raw::Text(t) => match parse_line(&t, &position) {
+                            Ok(v) => {
+                                each(position.to_string(), v, &mut sinks);
+                                continue;
+                            }
+                            Err(m) => (m, t.into_bytes()),
+                        },
+                        Raw::NotUtf8(bytes, m) => (m, bytes),
+                        Raw::Malformed(m) => (m, Vec::new()),
+                    };
+                    // Parse messages already start with the position.
+                    let shown = if message.starts_with(&position.to_string()) {
+                        message.clone()
+                    } else {
+                        format!("{position}: {message}")
+                    };
+                    printer.error(shown);
+                    let entry = sinks.ledger.open(position.to_string(), args.stream.clone());
+                    let kept = if kept.is_empty() { Kept::Nothing } else { Kept::Line(&kept) };
+                    sinks.settle(entry, Outcome::NotDecorated, message, kept);
                 }
+            }
+            // Inputs not started when the run stopped are kept whole.
+            for reader in readers {
+                drain(reader, &args.stream, &stop, &mut sinks);
+            }
+            if let Some(source) = stopped_at
+                && !args.dry_run
+            {
+                printer.warning(format!(
+                    "stopped by {} while reading {source}: {} unread events were written to the failed-events file{}",
+                    stop.name(),
+                    sinks.unread,
+                    if source == "<stdin>" { " (the rest of standard input was not read)" } else { "" }
+                ));
             }
         }
     }
-    if !batcher.is_empty() {
-        flush(&delivery, &retry, batcher.take(), &mut sinks)?;
+    let rest = batcher.take();
+    if !rest.is_empty() {
+        flush(&delivery, rest, &mut sinks, &stop);
     }
+    sinks.commit();
     // Fresh identifiers that filled identifier fields of the events' own schemas.
     for (unit, id) in &fresh {
         if !announced.contains(unit) && client.filled_units().contains(unit) {
@@ -572,14 +653,31 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             ));
         }
     }
-    finish(args, sinks)
+    finish(args, sinks, &stop, dry_run_closed.get())
 }
 
-fn parse_raw(raw: Raw, position: &Position) -> Result<Value, String> {
-    match raw {
-        Raw::Parsed(v) => Ok(v),
-        Raw::Text(t) => parse_line(&t, position),
-        Raw::Malformed(m) => Err(m),
+/// After a stop: keeps what is left of an input, unread, as unsent (files
+/// only: standard input may never end). A second signal ends it early.
+fn drain(reader: EventReader, stream: &str, stop: &Stop, sinks: &mut Sinks<'_>) {
+    if reader.source() == "<stdin>" || !stop.requested() {
+        return;
+    }
+    for item in reader {
+        if stop.urgent() {
+            break;
+        }
+        let Ok((position, raw)) = item else { break };
+        let entry = sinks.ledger.open(position.to_string(), stream.to_owned());
+        let message = format!("not read: the run was stopped by {}", stop.name());
+        let outcome = Outcome::Unsent;
+        // Unread events get no record each: the summary counts them.
+        match &raw {
+            Raw::Parsed(v) => drop(sinks.ledger.settle(entry, outcome, message, Kept::Event(v))),
+            Raw::Text(t) => drop(sinks.ledger.settle(entry, outcome, message, Kept::Line(t.as_bytes()))),
+            Raw::NotUtf8(b, _) => drop(sinks.ledger.settle(entry, outcome, message, Kept::Line(b))),
+            Raw::Malformed(_) => drop(sinks.ledger.settle(entry, outcome, message, Kept::Nothing)),
+        }
+        sinks.unread += 1;
     }
 }
 
@@ -766,124 +864,155 @@ fn delivery(args: &SendArgs, plan: &Plan, printer: &Printer) -> Result<Delivery>
             return Ok(Delivery::Undeliverable(problem));
         }
     };
-    Ok(Delivery::Gate(EventGate::new(&url, Duration::from_secs_f64(args.source.timeout), args.hasty)?))
-}
-
-/// Sends the batch and records every event's outcome.
-fn flush(delivery: &Delivery, retry: &RetryPolicy, batch: Vec<(Pending, Value)>, sinks: &mut Sinks<'_>) -> Result<()> {
-    let (pendings, events): (Vec<Pending>, Vec<Value>) = batch.into_iter().unzip();
-    let report = match delivery {
-        Delivery::DryRun => return Ok(()),
-        Delivery::Undeliverable(message) => epc::intake::BatchReport {
-            outcomes: vec![Delivered::Unsent(message.clone()); events.len()],
-            status: None,
-            attempts: 0,
-            unattributed: Vec::new(),
-        },
-        Delivery::Gate(gate) => gate.submit(&events, retry),
+    let retry = RetryPolicy {
+        retries: args.retries,
+        base_delay: Duration::from_secs_f64(args.retry_delay),
+        max_total: Duration::from_secs(60).max(Duration::from_secs_f64(args.retry_delay * 4.0)),
     };
-    if report.attempts > 1 {
-        sinks.printer.note(format!("a batch of {} took {} attempts", events.len(), report.attempts));
-    }
-    let quiet_unsent = matches!(delivery, Delivery::Undeliverable(_));
-    let mut rows = Vec::with_capacity(pendings.len());
-    for ((pending, event), outcome) in pendings.into_iter().zip(events).zip(report.outcomes) {
-        let (status, message) = match &outcome {
-            Delivered::Accepted => {
-                sinks.tally.accepted += 1;
-                ("accepted", String::new())
-            }
-            Delivered::AcceptedHasty => {
-                sinks.tally.hasty += 1;
-                ("accepted_without_validation", "hasty: the intake answered 202 before validating".to_owned())
-            }
-            Delivered::Invalid(m) => {
-                sinks.tally.rejected += 1;
-                ("rejected", m.clone())
-            }
-            Delivered::Error(m) => {
-                sinks.tally.errors += 1;
-                ("error", m.clone())
-            }
-            Delivered::Unsent(m) => {
-                sinks.tally.unsent += 1;
-                ("unsent", m.clone())
-            }
-        };
-        if !outcome.is_accepted() {
-            if !quiet_unsent {
-                sinks.printer.error(format!("{} → {}: {status}: {message}", pending.source, pending.stream));
-            }
-            sinks.fail(&event)?;
-        }
-        rows.push((pending, status, message));
-    }
-    for stranger in &report.unattributed {
-        sinks
-            .printer
-            .warning("the intake reported a failed event that matches none sent; it is kept in the failed-events file");
-        sinks.tally.errors += 1;
-        sinks.fail(stranger)?;
-    }
-    // Records after every failed event of the batch is in the file: a failing
-    // stdout stops the records, never the keeping of events.
-    for (pending, status, message) in rows {
-        sinks.record(&pending.source, &pending.stream, status, &message)?;
-    }
-    Ok(())
+    let gate = EventGate::new(&url, Duration::from_secs_f64(args.source.timeout), args.hasty)?;
+    Ok(Delivery::Gate(Worker::start(gate, retry)?))
 }
 
-fn finish(args: &SendArgs, mut sinks: Sinks<'_>) -> Result<ExitStatus> {
-    let t = std::mem::take(&mut sinks.tally);
-    if let Some(w) = &mut sinks.failed {
-        w.flush().with_context(|| format!("cannot write {}", sinks.failed_path.display()))?;
+/// The ledger outcome of an intake's answer for one event, with its message.
+fn outcome_of(delivered: Delivered) -> (Outcome, String) {
+    match delivered {
+        Delivered::Accepted => (Outcome::Accepted, String::new()),
+        Delivered::AcceptedHasty => {
+            (Outcome::AcceptedUnvalidated, "hasty: the intake answered 202 before validating".to_owned())
+        }
+        Delivered::Invalid(m) => (Outcome::Rejected, m),
+        Delivered::Error(m) => (Outcome::Failed, m),
+        Delivered::Unsent(m) => (Outcome::Unsent, m),
     }
-    let summary = json!({
-        "type": "summary", "copies": t.copies, "accepted": t.accepted, "accepted_without_validation": t.hasty,
-        "invalid": t.invalid, "rejected": t.rejected, "errors": t.errors, "unsent": t.unsent,
-        "not_decorated": t.not_decorated, "curation_failed": t.curation, "dropped": t.dropped,
-        "failed_events_file": (t.failed_written > 0).then(|| sinks.failed_path.display().to_string()),
-    });
-    if let Some(sink) = sinks.records.take() {
-        sink.finish(summary)?;
+}
+
+/// Sends the batch and settles every event of it: the failed ones are in
+/// the failed-events file (synced) before their records go out.
+fn flush(delivery: &Delivery, batch: Vec<(Entry, Value)>, sinks: &mut Sinks<'_>, stop: &Stop) {
+    let (entries, events): (Vec<Entry>, Vec<Value>) = batch.into_iter().unzip();
+    let events = Arc::new(events);
+    let outcomes: Vec<(Outcome, String)> = match delivery {
+        Delivery::DryRun => Vec::new(),
+        Delivery::Undeliverable(message) => vec![(Outcome::Unsent, message.clone()); events.len()],
+        Delivery::Gate(_) if stop.requested() => {
+            let why = format!("not sent: the run was stopped by {}", stop.name());
+            vec![(Outcome::Unsent, why); events.len()]
+        }
+        Delivery::Gate(worker) => match worker.send(&events, stop) {
+            Some(report) => {
+                if report.attempts > 1 {
+                    sinks.printer.note(format!("a batch of {} took {} attempts", events.len(), report.attempts));
+                }
+                for stranger in &report.unattributed {
+                    sinks.printer.warning(
+                        "the intake reported a failed event that matches none sent; it is kept in the failed-events file",
+                    );
+                    sinks.unattributed += 1;
+                    sinks.ledger.keep(Kept::Event(stranger));
+                }
+                report.outcomes.into_iter().map(outcome_of).collect()
+            }
+            None => {
+                let why = format!(
+                    "unknown: the run was stopped by {} while {} was answering; it may have stored the event",
+                    stop.name(),
+                    worker.url
+                );
+                vec![(Outcome::Unknown, why); events.len()]
+            }
+        },
+    };
+    // One stderr line per (outcome, message, stream) of the batch, not one per event.
+    let mut groups: Vec<(Outcome, String, String, String, u64)> = Vec::new();
+    let quiet = matches!(delivery, Delivery::Undeliverable(_));
+    for ((entry, event), (outcome, message)) in entries.into_iter().zip(events.iter()).zip(outcomes) {
+        if !outcome.is_accepted() && !quiet {
+            match groups.iter_mut().find(|g| g.0 == outcome && g.1 == message && g.3 == entry.stream) {
+                Some(g) => g.4 += 1,
+                None => groups.push((outcome, message.clone(), entry.source.clone(), entry.stream.clone(), 1)),
+            }
+        }
+        sinks.settle(entry, outcome, message, Kept::Event(event));
     }
+    for (outcome, message, first, stream, n) in groups {
+        let what = if n == 1 { first } else { format!("{n} events from {first} on") };
+        sinks.printer.error(format!("{what} → {stream}: {}: {message}", outcome.code()));
+    }
+    sinks.commit();
+}
+
+fn finish(args: &SendArgs, mut sinks: Sinks<'_>, stop: &Stop, dry_run_closed: bool) -> Result<ExitStatus> {
+    sinks.commit();
     let printer = sinks.printer;
+    let copies = sinks.copies;
+    let ledger = std::mem::replace(&mut sinks.ledger, Ledger::new(FailedFile::disabled()));
+    let t = ledger.close().map_err(|e| anyhow!("{e}"))?;
+    let failed_path = t.failed_file.as_ref().map(|p| p.display().to_string());
+    let summary = json!({
+        "type": "summary", "copies": copies, "accepted": t.count(Outcome::Accepted),
+        "accepted_without_validation": t.count(Outcome::AcceptedUnvalidated),
+        "invalid": t.count(Outcome::Invalid), "rejected": t.count(Outcome::Rejected), "errors": t.count(Outcome::Failed),
+        "unknown": t.count(Outcome::Unknown), "unsent": t.count(Outcome::Unsent),
+        "not_decorated": t.count(Outcome::NotDecorated), "curation_failed": t.count(Outcome::CurationFailed),
+        "dropped": t.count(Outcome::Dropped), "unread": sinks.unread, "unattributed": sinks.unattributed,
+        "failed_events": t.kept, "failed_events_file": failed_path,
+        "stopped_by": stop.exit_code().map(|_| stop.name()),
+    });
+    if let Some(sink) = sinks.records.take()
+        && sinks.stdout_closed.is_none()
+        && sink.finish(summary).is_err()
+    {
+        sinks.stdout_closed = Some(sinks.records_written);
+    }
     if args.dry_run {
         printer.note(format!(
-            "dry run: {} decorated event {} printed ({} invalid), nothing sent",
-            t.copies,
-            if t.copies == 1 { "copy" } else { "copies" },
-            t.invalid
+            "dry run: {copies} decorated event {} printed ({} invalid), nothing sent",
+            if copies == 1 { "copy" } else { "copies" },
+            t.count(Outcome::Invalid)
         ));
     } else {
+        let hasty = t.count(Outcome::AcceptedUnvalidated);
+        let unknown = t.count(Outcome::Unknown);
         printer.note(format!(
-            "{} accepted{}, {} rejected, {} invalid (not sent), {} failed on the intake, {} unsent",
-            t.accepted + t.hasty,
-            if t.hasty > 0 { format!(" ({} without validation: hasty)", t.hasty) } else { String::new() },
-            t.rejected,
-            t.invalid,
-            t.errors,
-            t.unsent
+            "{} accepted{}, {} rejected, {} invalid (not sent), {} failed on the intake, {}{} unsent",
+            t.count(Outcome::Accepted) + hasty,
+            if hasty > 0 { format!(" ({hasty} without validation: hasty)") } else { String::new() },
+            t.count(Outcome::Rejected),
+            t.count(Outcome::Invalid),
+            t.count(Outcome::Failed),
+            if unknown > 0 { format!("{unknown} unknown (maybe stored), ") } else { String::new() },
+            t.count(Outcome::Unsent)
         ));
+        if hasty > 0 {
+            // Always shown: a 202 says nothing about validity.
+            printer.warning(format!(
+                "{hasty} {} accepted without validation (hasty): the intake did not check them",
+                if hasty == 1 { "event was" } else { "events were" }
+            ));
+        }
     }
-    if t.hasty > 0 {
-        // Always shown: a 202 says nothing about validity.
-        printer.warning(format!(
-            "{} events were accepted without validation (hasty): the intake did not check them",
-            t.hasty
-        ));
-    }
-    if t.failed_written > 0 {
+    if let Some(path) = &failed_path {
         // Always shown, even with --quiet: this is where the data is.
         printer.warning(format!(
-            "{} events not accepted were written to {}",
-            t.failed_written,
-            sinks.failed_path.display()
+            "{} {} not accepted {} written to {path}",
+            t.kept,
+            if t.kept == 1 { "event" } else { "events" },
+            if t.kept == 1 { "was" } else { "were" }
         ));
     }
-    Ok(if t.errors + t.unsent + t.not_decorated + t.input_errors > 0 {
+    if let Some(n) = sinks.stdout_closed
+        && !args.dry_run
+    {
+        printer.error(format!(
+            "stdout was closed after {n} records: delivery went on, and the outcome of every event is in the summary above and the failed-events file"
+        ));
+    }
+    if let Some(code) = stop.exit_code() {
+        return Ok(ExitStatus::Signal(code));
+    }
+    Ok(if t.errors() + sinks.input_errors + sinks.unattributed > 0 || sinks.stdout_closed.is_some() || dry_run_closed {
         ExitStatus::Error
-    } else if t.invalid + t.rejected + t.curation + t.dropped + t.empty_action > 0 {
+    } else if t.findings() + sinks.empty_action > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Success

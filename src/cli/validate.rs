@@ -232,7 +232,7 @@ fn check(validator: &EventValidator, position: Position, raw: Raw) -> Row {
             }
             parse_line(&text, &position)
         }
-        Raw::Malformed(message) => Err(message),
+        Raw::Malformed(message) | Raw::NotUtf8(_, message) => Err(message),
     };
     match parsed {
         Ok(event) => Row { report: validator.validate(&event), position, malformed: false },
