@@ -657,15 +657,13 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
 }
 
 /// After a stop: keeps what is left of an input, unread, as unsent (files
-/// only: standard input may never end). A second signal ends it early.
+/// only: standard input may never end). It only copies lines, so it is quick;
+/// a third signal ends the process.
 fn drain(reader: EventReader, stream: &str, stop: &Stop, sinks: &mut Sinks<'_>) {
     if reader.source() == "<stdin>" || !stop.requested() {
         return;
     }
     for item in reader {
-        if stop.urgent() {
-            break;
-        }
         let Ok((position, raw)) = item else { break };
         let entry = sinks.ledger.open(position.to_string(), stream.to_owned());
         let message = format!("not read: the run was stopped by {}", stop.name());

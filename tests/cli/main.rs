@@ -4,6 +4,7 @@
 
 mod cases;
 mod completions;
+mod faults;
 mod fidelity;
 mod id;
 mod repo_checks;

@@ -492,8 +492,9 @@ fn case_20_400_lists_every_rejected_event() {
     }
     assert_eq!((summary["accepted"].as_u64(), summary["rejected"].as_u64()), (Some(0), Some(2)));
     // One stderr line for the two events of the batch rejected alike (stdout has a record each).
-    let errors = error_lines(&stderr_text(&a));
-    assert_eq!(errors.len(), 1, "{}", stderr_text(&a));
+    let stderr = stderr_text(&a);
+    let errors = error_lines(&stderr);
+    assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].contains(&format!("2 events from {}:1 on → test.widget_click: rejected:", s(&source))), "{errors:?}");
     assert_eq!(actions(&sb.failed_events()), ["tap", "swipe"]);
     let seen = gate.finish();
