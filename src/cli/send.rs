@@ -809,6 +809,10 @@ fn flush(delivery: &Delivery, retry: &RetryPolicy, batch: Vec<(Pending, Value)>,
                 sinks.tally.unsent += 1;
                 ("unsent", m.clone())
             }
+            Delivered::Unknown(m) => {
+                sinks.tally.errors += 1;
+                ("unknown", m.clone())
+            }
         };
         if !outcome.is_accepted() {
             if !quiet_unsent {
