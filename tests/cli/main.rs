@@ -10,6 +10,7 @@ mod repo_checks;
 mod repo_structure;
 mod sample;
 mod send;
+mod send_answers;
 mod serve;
 mod streams;
 mod support;
