@@ -288,8 +288,10 @@ impl EventGate {
             }
             207 | 400 | 500 => {
                 let read = match &answer {
-                    Answer::Whole(bytes) => read_statuses(events, status, bytes),
-                    Answer::Cut { bytes, why } => Err(format!("{why} after {} bytes", bytes.len())),
+                    Answer::Whole(bytes) => {
+                        read_statuses(events, status, bytes).map_err(|why| format!("that is not EventGate's ({why})"))
+                    }
+                    Answer::Cut { why, .. } => Err(why.clone()),
                 };
                 match read {
                     Ok((outcomes, unattributed)) => {
@@ -300,20 +302,19 @@ impl EventGate {
                             report: BatchReport { outcomes, status: Some(status), attempts: 0, unattributed },
                         }
                     }
-                    Err(why) if status == 500 => {
-                        let why = format!("{} answered HTTP {status} ({why}): {}", self.url, snippet(&text));
+                    Err(body) if status == 500 => {
+                        let why = format!("{} answered HTTP {status} with a body {body}: {}", self.url, snippet(&text));
                         Attempt { retry_after, ..done(all(Delivered::Unsent(why)), Some(status), true) }
                     }
-                    Err(why) => {
+                    Err(body) => {
                         let consequence = if status == 400 {
-                            "HTTP 400 usually means nothing was stored, but the body names no event, so whether \
-                             this event was stored is unknown"
+                            "; HTTP 400 usually means nothing was stored, but this body names no event, so \
+                             whether this event was stored is unknown"
                         } else {
-                            "whether this event was stored is unknown"
+                            ", so whether this event was stored is unknown"
                         };
                         let why = format!(
-                            "the intake answered HTTP {status} with a body that is not EventGate's ({why}: {}): \
-                             {consequence}",
+                            "the intake answered HTTP {status} with a body {body}{consequence}: {}",
                             snippet(&text)
                         );
                         done(all(Delivered::Unknown(why)), Some(status), false)
@@ -321,11 +322,11 @@ impl EventGate {
                 }
             }
             s if s == 429 || s >= 500 => {
-                let cut = match &answer {
+                let body = match &answer {
                     Answer::Whole(_) => String::new(),
-                    Answer::Cut { why, .. } => format!(" (the body {why})"),
+                    Answer::Cut { why, .. } => format!(" with a body {why}"),
                 };
-                let why = format!("{} answered HTTP {s}{cut}: {}", self.url, snippet(&text));
+                let why = format!("{} answered HTTP {s}{body}: {}", self.url, snippet(&text));
                 Attempt { retry_after, ..done(all(Delivered::Unsent(why)), Some(status), true) }
             }
             s => {
@@ -336,7 +337,8 @@ impl EventGate {
     }
 }
 
-/// An answer body as read: whole, or cut short (broke off, or over the limit).
+/// An answer body as read: whole, or cut short (broke off, or over the limit;
+/// `why` completes "a body …").
 #[derive(Debug)]
 enum Answer {
     Whole(Vec<u8>),
@@ -358,10 +360,13 @@ fn read_capped(body: impl Read, limit: u64) -> Answer {
     match capped.read_to_end(&mut bytes) {
         Ok(_) if bytes.len() as u64 > limit => {
             bytes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            Answer::Cut { bytes, why: format!("is longer than epc reads ({limit} bytes)") }
+            Answer::Cut { bytes, why: format!("longer than epc reads ({limit} bytes)") }
         }
         Ok(_) => Answer::Whole(bytes),
-        Err(e) => Answer::Cut { bytes, why: format!("broke off ({})", innermost_io(&e)) },
+        Err(e) => {
+            let why = format!("that broke off after {} bytes ({})", bytes.len(), innermost_io(&e));
+            Answer::Cut { bytes, why }
+        }
     }
 }
 
@@ -798,6 +803,7 @@ mod tests {
             for o in &report.outcomes {
                 let m = unknown(o);
                 assert!(m.contains(&format!("HTTP {code} with a body that is not EventGate's ({why}")), "{m}");
+                assert!(m.ends_with(&format!(": {}", snippet(body))), "{m}");
                 assert!(m.contains("whether this event was stored is unknown"), "{m}");
             }
         }
@@ -816,7 +822,8 @@ mod tests {
         let (report, seen, _) = send(vec![bytes(&format!("{head}{body}"))], &quick());
         assert_eq!((report.attempts, seen.len(), report.status), (1, 1, Some(207)));
         for o in &report.outcomes {
-            assert!(unknown(o).contains("broke off"), "{o:?}");
+            let m = unknown(o);
+            assert!(m.contains("HTTP 207 with a body that broke off after ") && m.contains("stored is unknown"), "{m}");
         }
         // A Content-Length shorter than the body: what is read is not JSON.
         let head =
@@ -944,6 +951,7 @@ mod tests {
             &RetryPolicy { retries: 0, ..quick() },
         );
         let m = unsent(&report.outcomes[0]);
-        assert!(m.contains("answered HTTP 500 (not JSON") && m.contains("<html>oops</html>"), "{m}");
+        assert!(m.contains("answered HTTP 500 with a body that is not EventGate's (not JSON"), "{m}");
+        assert!(m.ends_with(": <html>oops</html>"), "{m}");
     }
 }
