@@ -7,6 +7,9 @@
 //! default multi-value limit; case 02), `constraints=` are passed through, an
 //! API error body (`{"error": …}` with HTTP 200) is an error, and every request
 //! carries a descriptive User-Agent as Wikimedia's User-Agent policy requires.
+//! Each answer is read incrementally and at most [`MAX_STREAM_CONFIG_BYTES`]
+//! of it: a longer one is [`SourceError::TooLarge`], so an endpoint that
+//! streams forever costs bounded memory.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -22,6 +25,12 @@ pub const DEFAULT_API_URL: &str = "https://meta.wikimedia.org/w/api.php";
 
 /// MediaWiki's default limit on values of a multi-value parameter (`streams=`).
 pub const MAX_STREAMS_PER_REQUEST: usize = 50;
+
+/// The most bytes of one stream config answer read from the API: 64 MiB.
+/// Production's full config (every stream, `formatversion=2`) is about 0.3 MB
+/// (`../shared/data/streamconfigs/production-default.json`), so this leaves
+/// room for two orders of magnitude of growth.
+pub const MAX_STREAM_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The User-Agent sent with every request: `epc/<version> (<project URL>)`.
 pub const USER_AGENT: &str =
@@ -158,6 +167,16 @@ pub enum SourceError {
         /// The start of the body.
         body: String,
     },
+    /// The answer is longer than [`MAX_STREAM_CONFIG_BYTES`]; nothing past it was read.
+    #[error(
+        "{url} answered with more than {limit} bytes, the most epc reads of stream config (an endless or wrong endpoint?)"
+    )]
+    TooLarge {
+        /// The endpoint.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The API answered with an error object.
     #[error("{url} answered with API error `{code}`: {info}")]
     Api {
@@ -225,6 +244,23 @@ pub fn batches(names: &[String]) -> Vec<String> {
 }
 
 fn fetch(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
+    fetch_at_most(url, options, MAX_STREAM_CONFIG_BYTES)
+}
+
+/// Reads `response`'s body incrementally, at most `limit` bytes.
+fn read_body(url: &str, response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>, SourceError> {
+    let mut body = Vec::new();
+    response.take(limit.saturating_add(1)).read_to_end(&mut body).map_err(|e| SourceError::Http {
+        url: url.to_owned(),
+        message: format!("the answer broke off: {}", describe_io(&e)),
+    })?;
+    if body.len() as u64 > limit {
+        return Err(SourceError::TooLarge { url: url.to_owned(), limit });
+    }
+    Ok(body)
+}
+
+fn fetch_at_most(url: &str, options: &FetchOptions, limit: u64) -> Result<Loaded, SourceError> {
     let http = |message: String| SourceError::Http { url: url.to_owned(), message };
     let client = reqwest::blocking::Client::builder()
         .user_agent(USER_AGENT)
@@ -249,11 +285,12 @@ fn fetch(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
         let status = response.status();
         let api_error_header =
             response.headers().get("MediaWiki-API-Error").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = response.text().map_err(|e| http(describe_reqwest(&e)))?;
+        let body = read_body(url, response, limit)?;
         if !status.is_success() {
-            return Err(SourceError::Status { url: url.to_owned(), status: status.as_u16(), body: snippet(&body) });
+            let body = snippet(&String::from_utf8_lossy(&body));
+            return Err(SourceError::Status { url: url.to_owned(), status: status.as_u16(), body });
         }
-        let value: Value = serde_json::from_str(&body)
+        let value: Value = serde_json::from_slice(&body)
             .map_err(|error| StreamConfigError::Json { source_name: url.to_owned(), error })?;
         if let Some(err) = value.get("error") {
             return Err(SourceError::Api {
@@ -298,6 +335,14 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
     } else {
         detail
     }
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    let mut innermost: Option<&dyn std::error::Error> = e.get_ref().map(|c| c as &dyn std::error::Error);
+    while let Some(next) = innermost.and_then(|c| c.source()) {
+        innermost = Some(next);
+    }
+    innermost.map_or_else(|| e.to_string(), ToString::to_string)
 }
 
 fn snippet(body: &str) -> String {
@@ -416,5 +461,51 @@ mod tests {
         );
         let other = load(&Source::Api("http://y/api.php".into()), &named, &mut std::io::empty()).unwrap_err();
         assert!(other.to_string().contains("no cached stream config for http://y/api.php"), "{other}");
+    }
+
+    /// A loopback endpoint that answers every connection (at most `count`)
+    /// with `head` and then, if `endless`, body bytes until the client leaves
+    /// (at most 30 s); then it closes the connection.
+    fn raw_api(head: &'static str, endless: bool, count: usize) -> String {
+        use std::io::Write as _;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/w/api.php", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(count) {
+                let Ok(mut stream) = stream else { return };
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let started = std::time::Instant::now();
+                let chunk = [b' '; 64 * 1024];
+                if stream.write_all(head.as_bytes()).is_ok() && endless {
+                    while started.elapsed() < Duration::from_secs(30) && stream.write_all(&chunk).is_ok() {}
+                }
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn an_endless_stream_config_answer_is_an_error_naming_the_url_and_the_limit() {
+        let url = raw_api("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"streams\": {", true, 2);
+        let options = FetchOptions { timeout: Duration::from_secs(60), ..FetchOptions::default() };
+        let started = std::time::Instant::now();
+        let err = fetch_at_most(&url, &options, 1 << 20).unwrap_err();
+        assert!(matches!(err, SourceError::TooLarge { limit: 1_048_576, .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains(&url) && message.contains("more than 1048576 bytes"), "{message}");
+        // The real limit, through `load`: bounded in time (and so in memory).
+        let err = load(&Source::Api(url.clone()), &options, &mut std::io::empty()).unwrap_err();
+        assert!(err.to_string().contains(&format!("more than {MAX_STREAM_CONFIG_BYTES} bytes")), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_stream_config_answer_that_breaks_off_is_an_http_error() {
+        let url = raw_api("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{", false, 1);
+        let err = load(&Source::Api(url.clone()), &FetchOptions::default(), &mut std::io::empty()).unwrap_err();
+        assert!(matches!(err, SourceError::Http { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains(&url) && message.contains("the answer broke off"), "{message}");
     }
 }

@@ -120,7 +120,7 @@ pub(crate) struct SendArgs {
     /// Most bytes per POST body (EventGate's example config allows 4 MB).
     #[arg(long, value_name = "BYTES", default_value_t = 4_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     batch_bytes: u64,
-    /// Retries of a batch nothing of which was accepted (500, other 5xx, network errors).
+    /// Retries of a batch nothing of which was accepted (429, 500, other 5xx, network errors; `Retry-After` is honoured).
     #[arg(long, value_name = "N", default_value_t = 3)]
     retries: u32,
     /// The first retry delay in seconds; it doubles each retry, with jitter.
@@ -881,6 +881,7 @@ fn outcome_of(delivered: Delivered) -> (Outcome, String) {
         Delivered::Invalid(m) => (Outcome::Rejected, m),
         Delivered::Error(m) => (Outcome::Failed, m),
         Delivered::Unsent(m) => (Outcome::Unsent, m),
+        Delivered::Unknown(m) => (Outcome::Unknown, m),
     }
 }
 

@@ -11,6 +11,7 @@ mod repo_checks;
 mod repo_structure;
 mod sample;
 mod send;
+mod send_answers;
 mod serve;
 mod streams;
 mod support;
