@@ -7,6 +7,7 @@ mod completions;
 mod fidelity;
 mod id;
 mod repo_checks;
+mod repo_fence;
 mod repo_structure;
 mod sample;
 mod send;
