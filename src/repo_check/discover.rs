@@ -208,6 +208,50 @@ mod tests {
     }
 
     #[test]
+    fn files_and_folders_leading_outside_are_not_read_nor_walked() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("x.yaml"), "title: test/event\n$id: /test/event/2.0.0\n").unwrap();
+        std::fs::create_dir_all(outside.path().join("d/t")).unwrap();
+        std::fs::write(outside.path().join("d/t/1.0.0.yaml"), "title: t\n$id: /t/1.0.0\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("jsonschema/test/event");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::write(base.join("1.0.0.yaml"), "title: test/event\n$id: /test/event/1.0.0\n").unwrap();
+        symlink("1.0.0.yaml", base.join("1.0.1.yaml")).unwrap();
+        symlink(outside.path().join("x.yaml"), base.join("2.0.0.yaml")).unwrap();
+        symlink("3.0.0.yaml", base.join("3.0.0.yaml")).unwrap();
+        symlink(outside.path().join("d"), dir.path().join("jsonschema/d")).unwrap();
+        symlink("..", dir.path().join("jsonschema/test/up")).unwrap();
+        let config = ToolsConfig::from_value(&serde_json::json!({"contentTypes": ["yaml"]})).unwrap();
+        let found = discover(dir.path(), &config).unwrap();
+        let checks: Vec<(String, Option<CheckId>)> = found
+            .files
+            .iter()
+            .map(|f| (f.relative.display().to_string(), f.loaded.as_ref().err().map(|e| e.check)))
+            .collect();
+        assert_eq!(
+            checks,
+            [
+                ("jsonschema/test/event/1.0.0.yaml".to_owned(), None),
+                ("jsonschema/test/event/1.0.1.yaml".to_owned(), None),
+                ("jsonschema/test/event/2.0.0.yaml".to_owned(), Some(CheckId::X2)),
+                ("jsonschema/test/event/3.0.0.yaml".to_owned(), Some(CheckId::X2)),
+            ]
+        );
+        let message = &found.files[2].loaded.as_ref().unwrap_err().message;
+        assert!(message.starts_with("jsonschema/test/event/2.0.0.yaml: symlink to "), "{message}");
+        assert!(message.ends_with("x.yaml, outside the repository; not read"), "{message}");
+        assert_eq!(
+            found.files[3].loaded.as_ref().unwrap_err().message,
+            "jsonschema/test/event/3.0.0.yaml: a symlink loop; not read"
+        );
+        assert_eq!(found.fenced.len(), 1, "{:?}", found.fenced);
+        assert_eq!(found.fenced[0].relative, Path::new("jsonschema/d"));
+        assert!(found.fenced[0].message.ends_with(", a folder outside the repository; not walked"));
+    }
+
+    #[test]
     fn finds_versioned_and_current_files_and_keeps_broken_ones() {
         let dir = tempfile::tempdir().unwrap();
         let base = dir.path().join("jsonschema/test/event");

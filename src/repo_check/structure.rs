@@ -521,7 +521,9 @@ fn version_link(fence: &Fence, path: &Path, shown: &str, expected: &str) -> Vec<
             } else {
                 match real_path(fence, path) {
                     Err(None) => vec![format!("S12 {shown}: points to `{target}`, which does not exist")],
-                    Err(Some(refusal)) => vec![format!("S12 {shown}: points to `{target}`, which is not read ({refusal})")],
+                    Err(Some(refusal)) => {
+                        vec![format!("S12 {shown}: points to `{target}`, which is not read ({refusal})")]
+                    }
                     Ok(_) => Vec::new(),
                 }
             }

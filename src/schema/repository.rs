@@ -98,7 +98,7 @@ pub enum Refusal {
 }
 
 fn size_text(bytes: u64) -> String {
-    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MiB", bytes / (1024 * 1024))
     } else {
         format!("{bytes} bytes")
@@ -241,7 +241,13 @@ fn kind_of(kind: &fs::FileType) -> &'static str {
 fn is_loop(error: &io::Error) -> bool {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     const ELOOP: i32 = 40;
-    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd"
+    ))]
     const ELOOP: i32 = 62;
     #[cfg(not(any(
         target_os = "linux",
@@ -1339,6 +1345,97 @@ mod tests {
         assert!(matches!(r.resolve(&uri(outside.as_str())), Err(SchemaError::OutsideRepositories { .. })));
     }
 
+    fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+        assert!(status.success(), "mkfifo {}", path.display());
+    }
+
+    /// Runs `f` on another thread and fails the test when it takes more than 20 s
+    /// (a read that blocks on a FIFO).
+    fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()));
+        rx.recv_timeout(std::time::Duration::from_secs(20)).expect("finished within 20 s")
+    }
+
+    #[test]
+    fn the_fence_reads_only_regular_files_inside_the_repository() {
+        let outside = folder(&[("secret.yaml", "secret: 1")]);
+        let dir = folder(&[("jsonschema/t/1.0.0.yaml", "title: t\n")]);
+        let base = dir.path().join("jsonschema/t");
+        symlink("1.0.0.yaml", base.join("latest")).unwrap();
+        symlink(outside.path().join("secret.yaml"), base.join("2.0.0.yaml")).unwrap();
+        symlink("/dev/zero", base.join("zero")).unwrap();
+        symlink("loop", base.join("loop")).unwrap();
+        symlink("missing.yaml", base.join("dangling")).unwrap();
+        mkfifo(&base.join("fifo"));
+        fs::File::create(base.join("big")).unwrap().set_len(MAX_FILE_LEN + 1).unwrap();
+        let fence = Fence::new(dir.path()).unwrap();
+        assert_eq!(fence.read_to_string(&base.join("latest")).unwrap(), "title: t\n");
+        assert_eq!(
+            fence.check(&base.join("latest"), MAX_FILE_LEN).unwrap(),
+            base.join("1.0.0.yaml").canonicalize().unwrap()
+        );
+        let refusal = |name: &str| {
+            let (fence, path) = (fence.clone(), base.join(name));
+            match bounded(move || fence.read_to_string(&path)) {
+                Err(SchemaError::Refused { refusal, .. }) => refusal,
+                other => panic!("{name}: {other:?}"),
+            }
+        };
+        let secret = outside.path().join("secret.yaml").canonicalize().unwrap();
+        assert_eq!(refusal("2.0.0.yaml"), Refusal::Outside { real: secret.clone(), through_symlink: true });
+        assert_eq!(refusal("zero"), Refusal::Outside { real: "/dev/zero".into(), through_symlink: true });
+        assert_eq!(refusal("fifo"), Refusal::NotRegular { kind: "a FIFO" });
+        assert_eq!(refusal("loop"), Refusal::Loop);
+        assert_eq!(refusal("big"), Refusal::TooLarge { limit: MAX_FILE_LEN });
+        assert_eq!(refusal("."), Refusal::NotRegular { kind: "a directory" });
+        assert!(matches!(fence.read_to_string(&base.join("dangling")), Err(SchemaError::Io { .. })));
+        assert!(matches!(
+            fence.read_limited(&base.join("1.0.0.yaml"), 4),
+            Err(SchemaError::Refused { refusal: Refusal::TooLarge { limit: 4 }, .. })
+        ));
+        // One-line messages naming the path and why.
+        let err = fence.read_to_string(&base.join("2.0.0.yaml")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: symlink to {}, outside the repository; not read",
+                base.join("2.0.0.yaml").display(),
+                secret.display()
+            )
+        );
+        assert_eq!(Refusal::TooLarge { limit: MAX_FILE_LEN }.to_string(), "larger than 16 MiB");
+        assert_eq!(Refusal::TooLarge { limit: 255 }.to_string(), "larger than 255 bytes");
+        assert_eq!(Refusal::NotRegular { kind: "a FIFO" }.to_string(), "a FIFO, not a regular file");
+    }
+
+    #[test]
+    fn the_resolver_reads_through_the_fence() {
+        let outside = folder(&[("config.yaml", "schemaBasePath: ./jsonschema/\n")]);
+        let dir = folder(&[("jsonschema/t/1.0.0.yaml", "title: t\n")]);
+        let base = dir.path().join("jsonschema/t");
+        mkfifo(&base.join("fifo.yaml"));
+        fs::File::create(base.join("2.0.0.yaml")).unwrap().set_len(MAX_FILE_LEN + 1).unwrap();
+        let r = resolver(&[dir.path()], &[], false);
+        // A FIFO is not a candidate; through a `file:` URL it is refused, never opened.
+        assert!(matches!(r.resolve(&uri("/t/fifo")), Err(SchemaError::NotFound { .. })));
+        let fifo = url::Url::from_file_path(base.join("fifo.yaml").canonicalize().unwrap()).unwrap();
+        let err = bounded(move || r.resolve(&uri(fifo.as_str())).map(|_| ()));
+        assert!(matches!(err, Err(SchemaError::Refused { refusal: Refusal::NotRegular { .. }, .. })), "{err:?}");
+        let r = resolver(&[dir.path()], &[], false);
+        let err = r.resolve(&uri("/t/2.0.0")).unwrap_err();
+        assert!(err.to_string().ends_with("2.0.0.yaml: larger than 16 MiB; not read"), "{err}");
+        // A config leading outside the repository is refused, not read nor ignored.
+        symlink(outside.path().join("config.yaml"), dir.path().join(CONFIG_FILE)).unwrap();
+        let err = SchemaRepository::open(dir.path()).unwrap_err();
+        assert!(matches!(err, SchemaError::Refused { refusal: Refusal::Outside { .. }, .. }), "{err}");
+        // A dangling one is no config.
+        fs::remove_file(dir.path().join(CONFIG_FILE)).unwrap();
+        symlink("missing.yaml", dir.path().join(CONFIG_FILE)).unwrap();
+        assert!(!SchemaRepository::open(dir.path()).unwrap().has_config_file());
+    }
+
     #[test]
     fn configured_base_uris_follow_the_given_ones() {
         let dir = folder(&[
@@ -1422,7 +1519,10 @@ mod case_12 {
         assert_eq!(dt.document.select(dt.target.fragment()).unwrap()["format"], json!("date-time"));
         // The extensionless `1.0.0` (a symlink, stored here as a stub) names the same file.
         let stub = dir.join("repo/jsonschema/fragment/common/1.0.0");
-        assert_eq!(stub_target(&Fence::new(&dir).unwrap(), &stub).unwrap().unwrap(), stub.with_extension("0.yaml").canonicalize().unwrap());
+        assert_eq!(
+            stub_target(&Fence::new(&dir).unwrap(), &stub).unwrap().unwrap(),
+            stub.with_extension("0.yaml").canonicalize().unwrap()
+        );
         // Never against the file-system root: with no repository nothing is found, and a
         // file that exists at the host root is not found through the repository.
         let none = SchemaResolver::new(Vec::new(), &[], false).unwrap();

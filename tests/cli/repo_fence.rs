@@ -35,7 +35,8 @@ fn fixture_copy() -> TempDir {
 /// with another one: read or walked, either would show in the results.
 fn outside() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("secret.yaml"), "title: test/event\n$id: /test/event/2.0.0\ntype: object\n").unwrap();
+    std::fs::write(dir.path().join("secret.yaml"), "title: test/event\n$id: /test/event/2.0.0\ntype: object\n")
+        .unwrap();
     std::fs::create_dir_all(dir.path().join("folder/thing")).unwrap();
     std::fs::write(dir.path().join("folder/thing/1.0.0.yaml"), "title: thing\n$id: /thing/1.0.0\n").unwrap();
     dir
@@ -69,9 +70,8 @@ fn bounded(args: &[&str], repo_args: &[&Path]) -> Output {
 #[track_caller]
 fn check(repo: &Path) -> (i32, Value) {
     let output = bounded(&["validate", "--format", "json", "--repo"], &[repo]);
-    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}); stderr: {}", String::from_utf8_lossy(&output.stderr))
-    });
+    let json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr: {}", String::from_utf8_lossy(&output.stderr)));
     (output.status.code().unwrap(), json)
 }
 
