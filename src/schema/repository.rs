@@ -17,7 +17,9 @@
 //!   tried as it is (the extensionless symlink).
 //! - Paths resolve under a repository's schema base path, never against the
 //!   file-system root, and a file is read only when its real path (symlinks
-//!   followed) lies inside the repository folder.
+//!   followed) lies inside the repository folder and it is a regular file of
+//!   at most [`MAX_FILE_LEN`] bytes: every read goes through [`Fence`] (the
+//!   config, schema files, `$ref` targets, symlink stubs).
 //! - Symlinks stored as plain files, as Git writes them when symlinks are not
 //!   supported (a file whose whole content is a sibling's name, such as
 //!   `1.0.0.yaml`), are followed like symlinks, within the folder too.
