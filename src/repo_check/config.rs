@@ -4,8 +4,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::schema::repository::{CONFIG_FILE, SchemaError};
-use crate::schema::yaml;
+use crate::schema::repository::{CONFIG_FILE, Fence, SchemaError, read_config};
 
 /// One `skipSchemaTestCases` entry: an unanchored regex on `$id` and the check names it skips.
 #[derive(Debug, Clone)]
@@ -46,14 +45,17 @@ pub struct ToolsConfig {
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 impl ToolsConfig {
-    /// Reads `<root>/.jsonschema-tools.yaml`; defaults when it is absent.
+    /// Reads `<root>/.jsonschema-tools.yaml` through the repository's
+    /// [`Fence`]; defaults when it is absent.
     ///
     /// # Errors
     /// [`SchemaError::Document`] for malformed YAML, [`SchemaError::Config`]
-    /// for a key of the wrong shape or a regex that does not compile.
+    /// for a key of the wrong shape or a regex that does not compile,
+    /// [`SchemaError::Refused`] when the file is outside the repository or
+    /// not a regular file.
     pub fn load(root: &Path) -> Result<Self, SchemaError> {
         let path = root.join(CONFIG_FILE);
-        let value = if path.is_file() { yaml::load_file(&path)? } else { Value::Object(serde_json::Map::new()) };
+        let value = read_config(&Fence::new(root)?, &path)?.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
         Self::from_value(&value).map_err(|reason| SchemaError::Config { path, reason })
     }
 

@@ -7,7 +7,12 @@
 //! JSON pointer, the check and its skip name) or skipped by
 //! `skipSchemaTestCases`. The checks are grouped as jsonschema-tools groups
 //! them: structure (S1–S16), robustness (R1–R8), compatibility (C1), plus X1
-//! for files that cannot be loaded at all (which abort jsonschema-tools' run).
+//! for files that cannot be loaded at all (which abort jsonschema-tools' run)
+//! and X2 for paths that are not read at all: a schema file (or a symlinked
+//! folder) whose real path is outside the repository, one that is not a
+//! regular file (a FIFO, a device), a symlink loop, or a file over
+//! [`MAX_FILE_LEN`](crate::schema::repository::MAX_FILE_LEN). Every file is
+//! read through the repository's [`Fence`].
 //!
 //! [`Mode::Strict`] (epc's default) adds what jsonschema-tools misses:
 //! narrowing within a major version (an `enum`, `pattern`, `maximum`,
@@ -26,7 +31,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::schema::repository::{SchemaError, SchemaRepository, SchemaResolver};
+use crate::schema::repository::{Fence, SchemaError, SchemaRepository, SchemaResolver};
 
 pub use config::ToolsConfig;
 pub use discover::SchemaFile;
@@ -72,12 +77,16 @@ pub enum CheckId {
     C1,
     /// A schema file that cannot be loaded (YAML error, no `title`, no `$id`).
     X1,
+    /// A path that is not read because it leads outside the repository, is
+    /// not a regular file (a FIFO, a device) or is too large.
+    X2,
 }
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::X1,
+        Self::X2,
         Self::S1,
         Self::S2,
         Self::S3,
@@ -135,6 +144,7 @@ impl CheckId {
             Self::R8 => "R8",
             Self::C1 => "C1",
             Self::X1 => "X1",
+            Self::X2 => "X2",
         }
     }
 
@@ -186,6 +196,7 @@ impl CheckId {
             Self::R8 => "numeric bounds within enforcedNumericBounds",
             Self::C1 => "compatible with the previous version of the major",
             Self::X1 => "schema file loads (YAML, title, $id)",
+            Self::X2 => "a regular file inside the repository",
         }
     }
 }
@@ -273,6 +284,8 @@ impl Report {
 pub struct Context {
     /// The repository root.
     pub root: PathBuf,
+    /// Reads the repository's files: only regular files inside it, size-capped.
+    pub fence: Fence,
     /// `.jsonschema-tools.yaml` with jsonschema-tools' defaults.
     pub config: ToolsConfig,
     /// Every schema file found (versioned and current), loaded or not.
@@ -311,18 +324,23 @@ pub fn check_repository(
 ) -> Result<Report, SchemaError> {
     let config = ToolsConfig::load(root)?;
     let repo = SchemaRepository::open(root)?;
+    let fence = repo.fence().clone();
     let mut repos = vec![repo];
     repos.extend(others);
     let resolver = Arc::new(SchemaResolver::new(repos, &[], false)?);
-    let files = discover::discover(root, &config)?;
-    let ctx = Context { root: root.to_owned(), config, files, resolver: Arc::clone(&resolver), mode };
+    let discovery = discover::discover(root, &config)?;
+    let files = discovery.files;
+    let ctx = Context { root: root.to_owned(), fence, config, files, resolver: Arc::clone(&resolver), mode };
     let mut report = Report { results: Vec::new(), notes: resolver.notes().to_vec() };
     for f in &ctx.files {
         if let Err(e) = &f.loaded {
-            let mut r = CaseResult::fail(CheckId::X1, f.relative.display().to_string(), vec![e.message.clone()]);
+            let mut r = CaseResult::fail(e.check, f.relative.display().to_string(), vec![e.message.clone()]);
             r.line = e.line;
             report.results.push(r);
         }
+    }
+    for f in discovery.fenced {
+        report.results.push(CaseResult::fail(CheckId::X2, f.relative.display().to_string(), vec![f.message]));
     }
     report.results.extend(structure::check(&ctx, &mut report.notes));
     report.results.extend(robustness::check(&ctx));

@@ -30,6 +30,7 @@ use super::discover::{Loaded, SchemaFile};
 use super::materialize::{self, short};
 use super::{CaseResult, CheckId, Context};
 use crate::schema::SchemaVersion;
+use crate::schema::repository::{Fence, Refusal, SchemaError};
 
 /// The largest file taken to be a symlink stub.
 const MAX_STUB_LEN: u64 = 255;
@@ -73,7 +74,7 @@ enum Link {
     Plain,
 }
 
-fn link_at(path: &Path) -> Link {
+fn link_at(fence: &Fence, path: &Path) -> Link {
     let Ok(meta) = fs::symlink_metadata(path) else { return Link::Missing };
     if meta.file_type().is_symlink() {
         return fs::read_link(path).map_or(Link::Plain, |t| Link::Symlink(t.to_string_lossy().into_owned()));
@@ -81,7 +82,7 @@ fn link_at(path: &Path) -> Link {
     if meta.is_file()
         && meta.len() > 0
         && meta.len() <= MAX_STUB_LEN
-        && let Some(name) = stub_name(path)
+        && let Some(name) = stub_name(fence, path)
     {
         return Link::Stub(name);
     }
@@ -89,9 +90,10 @@ fn link_at(path: &Path) -> Link {
 }
 
 /// The name a symlink stub holds: the whole content (a final newline
-/// allowed) when it is a plain file name, such as `1.0.0.yaml`.
-fn stub_name(path: &Path) -> Option<String> {
-    let text = fs::read_to_string(path).ok()?;
+/// allowed) when it is a plain file name, such as `1.0.0.yaml`. Read only
+/// through the fence (inside the repository, a regular file).
+fn stub_name(fence: &Fence, path: &Path) -> Option<String> {
+    let text = fence.read_limited(path, MAX_STUB_LEN).ok()?;
     let name = text.strip_suffix('\n').unwrap_or(&text);
     let plain = !name.is_empty()
         && name != "."
@@ -102,19 +104,25 @@ fn stub_name(path: &Path) -> Option<String> {
     plain.then(|| name.to_owned())
 }
 
-/// The file a path leads to, following symlinks and symlink stubs; `None`
-/// when it leads nowhere.
-fn real_path(path: &Path) -> Option<PathBuf> {
-    let mut real = path.canonicalize().ok()?;
+/// The file a path leads to, following symlinks and symlink stubs, canonical.
+/// `Err(None)` when it leads nowhere; `Err(Some(refusal))` when it leads
+/// outside the repository, into a loop or to something that is not a regular
+/// file (which is then not read).
+fn real_path(fence: &Fence, path: &Path) -> Result<PathBuf, Option<Refusal>> {
+    let refused = |e: SchemaError| match e {
+        SchemaError::Refused { refusal, .. } => Some(refusal),
+        _ => None,
+    };
+    let mut real = fence.check(path, u64::MAX).map_err(refused)?;
     for _ in 0..8 {
-        let Link::Stub(name) = link_at(&real) else { break };
-        let next = real.parent()?.join(name).canonicalize().ok()?;
+        let Link::Stub(name) = link_at(fence, &real) else { break };
+        let next = fence.check(&real.parent().ok_or(None)?.join(name), u64::MAX).map_err(refused)?;
         if next == real {
             break;
         }
         real = next;
     }
-    real.is_file().then_some(real)
+    Ok(real)
 }
 
 /// Runs S1–S16; notes for the report (documented deviations applied) go to `notes`.
@@ -218,7 +226,7 @@ impl Title<'_, '_> {
                 || format!("{current_rel} does not exist"),
                 |f| match &f.loaded {
                     Ok(l) => format!("{current_rel} has title `{}`", l.title),
-                    Err(_) => format!("{current_rel} cannot be loaded (see X1)"),
+                    Err(e) => format!("{current_rel} cannot be loaded (see {})", e.check),
                 },
             );
             vec![format!("S5 {dir_rel}: could not find current schema file with title `{title}`: {why}")]
@@ -245,7 +253,7 @@ impl Title<'_, '_> {
                         let name = format!("{}.{ct0}", version_text(c.version()));
                         let state = match ctx.files.iter().find(|f| f.path == dir.join(&name)).map(|f| &f.loaded) {
                             Some(Ok(other)) => format!("has title `{}`", other.title),
-                            Some(Err(_)) => "cannot be loaded (see X1)".to_owned(),
+                            Some(Err(e)) => format!("cannot be loaded (see {})", e.check),
                             None => "does not exist".to_owned(),
                         };
                         vec![format!(
@@ -283,7 +291,7 @@ impl Title<'_, '_> {
                 let shown = format!("{dir_rel}/{name}");
                 let m = match latest {
                     None => vec![format!("{check} {shown}: no latest version to point to (see S6)")],
-                    Some(l) => latest_link(check, &path, &shown, l),
+                    Some(l) => latest_link(&ctx.fence, check, &path, &shown, l),
                 };
                 out.push(pass_or(check, m));
             }
@@ -413,7 +421,7 @@ impl Title<'_, '_> {
                     Some(ver) => {
                         let name = ver.to_string();
                         let shown = format!("{dir_rel}/{name}");
-                        let m = version_link(&dir.join(&name), &shown, &format!("{name}.{ct}"));
+                        let m = version_link(&ctx.fence, &dir.join(&name), &shown, &format!("{name}.{ct}"));
                         (shown, m)
                     }
                 };
@@ -484,33 +492,40 @@ impl Title<'_, '_> {
 }
 
 /// S9/S10: `path` is a symlink (or stub) leading to the latest version's file.
-fn latest_link(check: CheckId, path: &Path, shown: &str, latest: &Info<'_>) -> Vec<String> {
+fn latest_link(fence: &Fence, check: CheckId, path: &Path, shown: &str, latest: &Info<'_>) -> Vec<String> {
     let lrel = latest.rel();
-    match link_at(path) {
+    match link_at(fence, path) {
         Link::Missing => vec![format!("{check} {shown}: does not exist; it must be a symlink to {lrel}")],
         Link::Plain => vec![format!("{check} {shown}: is not a symlink; it must be a symlink to {lrel}")],
-        Link::Symlink(target) | Link::Stub(target) => match real_path(path) {
-            None => vec![format!("{check} {shown}: points to `{target}`, which does not exist; expected {lrel}")],
-            Some(real) if Some(&real) != real_path(&latest.file.path).as_ref() => {
+        Link::Symlink(target) | Link::Stub(target) => match real_path(fence, path) {
+            Err(None) => vec![format!("{check} {shown}: points to `{target}`, which does not exist; expected {lrel}")],
+            Err(Some(refusal)) => {
+                vec![format!("{check} {shown}: {refusal}; not read; it must be a symlink to {lrel}")]
+            }
+            Ok(real) if Some(&real) != real_path(fence, &latest.file.path).ok().as_ref() => {
                 vec![format!("{check} {shown}: points to `{target}`, not to the latest version {lrel}")]
             }
-            Some(_) => Vec::new(),
+            Ok(_) => Vec::new(),
         },
     }
 }
 
 /// S12: `path` is a symlink (or stub) whose target is literally `expected`.
-fn version_link(path: &Path, shown: &str, expected: &str) -> Vec<String> {
-    match link_at(path) {
+fn version_link(fence: &Fence, path: &Path, shown: &str, expected: &str) -> Vec<String> {
+    match link_at(fence, path) {
         Link::Missing => vec![format!("S12 {shown}: does not exist; it must be a symlink to `{expected}`")],
         Link::Plain => vec![format!("S12 {shown}: is not a symlink; it must be a symlink to `{expected}`")],
         Link::Symlink(target) | Link::Stub(target) => {
             if target != expected {
                 vec![format!("S12 {shown}: points to `{target}`, expected `{expected}`")]
-            } else if real_path(path).is_none() {
-                vec![format!("S12 {shown}: points to `{target}`, which does not exist")]
             } else {
-                Vec::new()
+                match real_path(fence, path) {
+                    Err(None) => vec![format!("S12 {shown}: points to `{target}`, which does not exist")],
+                    Err(Some(refusal)) => {
+                        vec![format!("S12 {shown}: points to `{target}`, which is not read ({refusal})")]
+                    }
+                    Ok(_) => Vec::new(),
+                }
             }
         }
     }
@@ -529,12 +544,13 @@ mod tests {
         fs::write(d.join("stale"), "0.0.1.yaml").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink("1.0.0.yaml", d.join("latest")).unwrap();
-        assert_eq!(link_at(&d.join("1.0.0")), Link::Stub("1.0.0.yaml".into()));
-        assert_eq!(link_at(&d.join("1.0.0.yaml")), Link::Plain);
-        assert_eq!(link_at(&d.join("nothing")), Link::Missing);
-        assert_eq!(real_path(&d.join("1.0.0")), d.join("1.0.0.yaml").canonicalize().ok());
-        assert_eq!(real_path(&d.join("stale")), None);
+        let fence = Fence::new(d).unwrap();
+        assert_eq!(link_at(&fence, &d.join("1.0.0")), Link::Stub("1.0.0.yaml".into()));
+        assert_eq!(link_at(&fence, &d.join("1.0.0.yaml")), Link::Plain);
+        assert_eq!(link_at(&fence, &d.join("nothing")), Link::Missing);
+        assert_eq!(real_path(&fence, &d.join("1.0.0")).ok(), d.join("1.0.0.yaml").canonicalize().ok());
+        assert_eq!(real_path(&fence, &d.join("stale")), Err(None));
         #[cfg(unix)]
-        assert_eq!(link_at(&d.join("latest")), Link::Symlink("1.0.0.yaml".into()));
+        assert_eq!(link_at(&fence, &d.join("latest")), Link::Symlink("1.0.0.yaml".into()));
     }
 }

@@ -17,7 +17,9 @@
 //!   tried as it is (the extensionless symlink).
 //! - Paths resolve under a repository's schema base path, never against the
 //!   file-system root, and a file is read only when its real path (symlinks
-//!   followed) lies inside the repository folder.
+//!   followed) lies inside the repository folder and it is a regular file of
+//!   at most [`MAX_FILE_LEN`] bytes: every read goes through [`Fence`] (the
+//!   config, schema files, `$ref` targets, symlink stubs).
 //! - Symlinks stored as plain files, as Git writes them when symlinks are not
 //!   supported (a file whose whole content is a sibling's name, such as
 //!   `1.0.0.yaml`), are followed like symlinks, within the folder too.
@@ -64,6 +66,223 @@ const MAX_STUB_HOPS: usize = 8;
 /// The largest file taken to be a symlink stub.
 const MAX_STUB_LEN: u64 = 255;
 
+/// The most bytes read from one file of a schema repository: 16 MiB (the
+/// largest schema file of Wikimedia's repositories is under 30 KB). A larger
+/// file is not read (see [`Fence`]).
+pub const MAX_FILE_LEN: u64 = 16 * 1024 * 1024;
+
+/// Why a [`Fence`] does not read a file of a schema repository.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Its real path (symlinks followed) is outside the repository folder.
+    #[error("{} {}, outside the repository", if *through_symlink { "symlink to" } else { "resolves to" }, real.display())]
+    Outside {
+        /// Where it leads, canonical.
+        real: PathBuf,
+        /// Whether the path itself is a symlink (else a folder on the way is).
+        through_symlink: bool,
+    },
+    /// A symlink that leads back to itself.
+    #[error("a symlink loop")]
+    Loop,
+    /// A FIFO, a device, a socket or a folder: reading it could block or never end.
+    #[error("{kind}, not a regular file")]
+    NotRegular {
+        /// What it is (`a FIFO`, `a character device`, `a directory`).
+        kind: &'static str,
+    },
+    /// Larger than the limit.
+    #[error("larger than {}", size_text(*limit))]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+}
+
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The one place files of a schema repository are read: only regular files
+/// whose real path (symlinks followed) is inside the repository folder, and at
+/// most a limit of bytes from each ([`MAX_FILE_LEN`]). Everything else is a
+/// [`SchemaError::Refused`] naming the path and the [`Refusal`], decided
+/// before the file is opened, and checked again on the opened file (opened
+/// without blocking, so that a FIFO swapped in cannot hang the read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    root: PathBuf,
+}
+
+impl Fence {
+    /// A fence around a repository folder (canonicalized here, once).
+    ///
+    /// # Errors
+    /// [`SchemaError::Io`] when the folder cannot be resolved.
+    pub fn new(root: &Path) -> Result<Self, SchemaError> {
+        Ok(Self { root: root.canonicalize().map_err(io_error(root))? })
+    }
+
+    /// The repository folder, canonical.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether `real` (a canonical path) is inside the repository folder.
+    #[must_use]
+    pub fn contains(&self, real: &Path) -> bool {
+        real.starts_with(&self.root)
+    }
+
+    /// Where `path` really is (canonical), when it may be read: a regular
+    /// file inside the repository folder, of at most `limit` bytes. Nothing
+    /// is opened.
+    ///
+    /// # Errors
+    /// [`SchemaError::Refused`] (outside, a loop, not a regular file, too
+    /// large); [`SchemaError::Io`] when it does not exist (a dangling symlink
+    /// included) or cannot be inspected.
+    pub fn check(&self, path: &Path, limit: u64) -> Result<PathBuf, SchemaError> {
+        let refused = |refusal| SchemaError::Refused { path: path.to_owned(), refusal };
+        let real = match path.canonicalize() {
+            Ok(real) => real,
+            Err(e) if is_loop(&e) => return Err(refused(Refusal::Loop)),
+            Err(e) => return Err(SchemaError::Io { path: path.to_owned(), error: e }),
+        };
+        if !self.contains(&real) {
+            let through_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            return Err(refused(Refusal::Outside { real, through_symlink }));
+        }
+        let meta = fs::metadata(&real).map_err(io_error(path))?;
+        regular(&meta, limit).map_err(refused)?;
+        Ok(real)
+    }
+
+    /// Reads `path` as UTF-8 text, at most [`MAX_FILE_LEN`] bytes.
+    ///
+    /// # Errors
+    /// As [`Fence::read_limited`].
+    pub fn read_to_string(&self, path: &Path) -> Result<String, SchemaError> {
+        self.read_limited(path, MAX_FILE_LEN)
+    }
+
+    /// Reads `path` as UTF-8 text when [`Fence::check`] allows it, at most
+    /// `limit` bytes: the opened file must still be a regular file, and a
+    /// file that grew past `limit` is refused.
+    ///
+    /// # Errors
+    /// [`SchemaError::Refused`]; [`SchemaError::Io`] when it cannot be
+    /// opened or read, or is not UTF-8.
+    pub fn read_limited(&self, path: &Path, limit: u64) -> Result<String, SchemaError> {
+        use std::io::Read as _;
+        let real = self.check(path, limit)?;
+        let refused = |refusal| SchemaError::Refused { path: path.to_owned(), refusal };
+        let file = open_nonblocking(&real).map_err(io_error(path))?;
+        regular(&file.metadata().map_err(io_error(path))?, limit).map_err(refused)?;
+        let mut bytes = Vec::new();
+        file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error(path))?;
+        if bytes.len() as u64 > limit {
+            return Err(refused(Refusal::TooLarge { limit }));
+        }
+        String::from_utf8(bytes).map_err(|_| SchemaError::Io {
+            path: path.to_owned(),
+            error: io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"),
+        })
+    }
+
+    /// Reads and parses `path` (YAML, or JSON for `.json`), as
+    /// [`yaml::load_file`] does, through the fence.
+    ///
+    /// # Errors
+    /// As [`Fence::read_to_string`], and [`SchemaError::Document`] for a
+    /// malformed document (naming `path`, with the line).
+    pub fn load_document(&self, path: &Path) -> Result<Value, SchemaError> {
+        let text = self.read_to_string(path)?;
+        Ok(yaml::parse_str(&text, yaml::Format::for_path(path), &path.display().to_string())?)
+    }
+}
+
+/// A regular file of at most `limit` bytes, else why not.
+fn regular(meta: &fs::Metadata, limit: u64) -> Result<(), Refusal> {
+    if !meta.is_file() {
+        return Err(Refusal::NotRegular { kind: kind_of(&meta.file_type()) });
+    }
+    if meta.len() > limit {
+        return Err(Refusal::TooLarge { limit });
+    }
+    Ok(())
+}
+
+/// What a file that is not a regular file is, for messages.
+fn kind_of(kind: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() { "a directory" } else { "not a regular file" }
+}
+
+/// Whether an error resolving a path is a symlink loop (`ELOOP`).
+fn is_loop(error: &io::Error) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const ELOOP: i32 = 40;
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd"
+    ))]
+    const ELOOP: i32 = 62;
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd"
+    )))]
+    const ELOOP: i32 = -1;
+    error.raw_os_error() == Some(ELOOP)
+}
+
+/// Opens a file for reading without blocking on a FIFO (`O_NONBLOCK`, which
+/// changes nothing for a regular file); the caller checks the opened file.
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, 0o4000);
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly"
+    ))]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, 0x0004);
+    options.open(path)
+}
+
 /// An error opening a schema repository or resolving a URI.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
@@ -96,6 +315,15 @@ pub enum SchemaError {
     /// A URI is malformed, or a reference cannot be joined with its base.
     #[error(transparent)]
     Uri(#[from] SchemaUriError),
+    /// A file of a repository that is not read: outside it, not a regular
+    /// file, or too large ([`Fence`]).
+    #[error("{}: {refusal}; not read", path.display())]
+    Refused {
+        /// The file as named.
+        path: PathBuf,
+        /// Why it is not read.
+        refusal: Refusal,
+    },
     /// A URI path leads outside the repository folder (through `..` or a symlink).
     #[error("{uri}: resolves to {}, outside the schema repository {}; not read", path.display(), repository.display())]
     OutsideRepository {
@@ -252,6 +480,7 @@ impl RepoConfig {
 #[derive(Debug, Clone)]
 pub struct SchemaRepository {
     root: PathBuf,
+    fence: Fence,
     base: PathBuf,
     config: RepoConfig,
     has_config_file: bool,
@@ -295,9 +524,9 @@ impl SchemaRepository {
         if !root.is_dir() {
             return Err(SchemaError::NotADirectory { path: dir.to_owned() });
         }
+        let fence = Fence { root: root.clone() };
         let config_path = root.join(CONFIG_FILE);
-        if config_path.is_file() {
-            let value = yaml::load_file(&config_path)?;
+        if let Some(value) = read_config(&fence, &config_path)? {
             let config = RepoConfig::from_value(&value)
                 .map_err(|reason| SchemaError::Config { path: config_path.clone(), reason })?;
             let base = root.join(&config.schema_base_path).canonicalize().map_err(|e| SchemaError::Config {
@@ -313,7 +542,7 @@ impl SchemaRepository {
                     ),
                 });
             }
-            return Ok(Self { root, base, config, has_config_file: true });
+            return Ok(Self { root, fence, base, config, has_config_file: true });
         }
         let default_base = root.join(DEFAULT_SCHEMA_BASE_PATH);
         let (base, schema_base_path) = if default_base.is_dir() {
@@ -325,7 +554,7 @@ impl SchemaRepository {
             return Err(SchemaError::OutsideRepository { uri: schema_base_path, path: base, repository: root });
         }
         let config = RepoConfig { schema_base_path, ..RepoConfig::default() };
-        Ok(Self { root, base, config, has_config_file: false })
+        Ok(Self { root, fence, base, config, has_config_file: false })
     }
 
     /// Opens a folder used as a schema base as it is (a local base URI such
@@ -340,13 +569,19 @@ impl SchemaRepository {
             return Err(SchemaError::NotADirectory { path: dir.to_owned() });
         }
         let config = RepoConfig { schema_base_path: "./".to_owned(), ..RepoConfig::default() };
-        Ok(Self { base: root.clone(), root, config, has_config_file: false })
+        Ok(Self { base: root.clone(), fence: Fence { root: root.clone() }, root, config, has_config_file: false })
     }
 
     /// The repository folder, canonical. Nothing outside it is read.
     #[must_use]
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The fence every file of the repository is read through.
+    #[must_use]
+    pub fn fence(&self) -> &Fence {
+        &self.fence
     }
 
     /// The schema base folder (`<root>/jsonschema`), canonical.
@@ -396,7 +631,7 @@ impl SchemaRepository {
                         repository: self.root.clone(),
                     });
                 }
-                match stub_target(&real)? {
+                match stub_target(&self.fence, &real)? {
                     Some(next) => real = next,
                     None => break,
                 }
@@ -466,12 +701,12 @@ fn candidates(rel: &str) -> Vec<String> {
 /// The target of a symlink stub: a small file whose whole content is the
 /// relative name of an existing file (Git's form of a symlink on a checkout
 /// without symlinks). `None` for any other file.
-fn stub_target(path: &Path) -> Result<Option<PathBuf>, SchemaError> {
+fn stub_target(fence: &Fence, path: &Path) -> Result<Option<PathBuf>, SchemaError> {
     let meta = fs::metadata(path).map_err(io_error(path))?;
     if !meta.is_file() || meta.len() == 0 || meta.len() > MAX_STUB_LEN {
         return Ok(None);
     }
-    let Ok(text) = fs::read_to_string(path) else { return Ok(None) };
+    let Ok(text) = fence.read_limited(path, MAX_STUB_LEN) else { return Ok(None) };
     let looks_like_name = !text.starts_with('/')
         && !text.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ':' | '{' | '[' | '#' | '\\'));
     if !looks_like_name {
@@ -482,6 +717,21 @@ fn stub_target(path: &Path) -> Result<Option<PathBuf>, SchemaError> {
         Ok(target) if target.is_file() && target != path => Ok(Some(target)),
         _ => Ok(None),
     }
+}
+
+/// Reads a repository's `.jsonschema-tools.yaml` (`path`, as it is to be
+/// named in messages) through its fence; `None` when there is none (nothing
+/// at that path, or a dangling symlink).
+///
+/// # Errors
+/// [`SchemaError::Refused`] when it is outside the repository or not a
+/// regular file (it is not silently ignored: the settings would be wrong),
+/// [`SchemaError::Io`], [`SchemaError::Document`].
+pub fn read_config(fence: &Fence, path: &Path) -> Result<Option<Value>, SchemaError> {
+    if path.canonicalize().is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
+        return Ok(None); // nothing there, or a dangling symlink
+    }
+    fence.load_document(path).map(Some)
 }
 
 /// A base URI: a local folder or a remote URL prefix.
@@ -870,7 +1120,7 @@ fn base_from_uri(uri: &str, root: Option<&Path>) -> Result<BaseUri, SchemaError>
 }
 
 fn read_document(uri: &SchemaUri, repo: &SchemaRepository, located: Located) -> Result<SchemaDocument, SchemaError> {
-    let text = fs::read_to_string(&located.real_path).map_err(io_error(&located.real_path))?;
+    let text = repo.fence.read_to_string(&located.real_path)?;
     let format = yaml::Format::for_path(&located.real_path);
     let value = yaml::parse_str(&text, format, &located.real_path.display().to_string())?;
     Ok(SchemaDocument { uri: uri.clone(), value, origin: Origin::File { repository: repo.root.clone(), located } })
@@ -1097,6 +1347,97 @@ mod tests {
         assert!(matches!(r.resolve(&uri(outside.as_str())), Err(SchemaError::OutsideRepositories { .. })));
     }
 
+    fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+        assert!(status.success(), "mkfifo {}", path.display());
+    }
+
+    /// Runs `f` on another thread and fails the test when it takes more than 20 s
+    /// (a read that blocks on a FIFO).
+    fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()));
+        rx.recv_timeout(std::time::Duration::from_secs(20)).expect("finished within 20 s")
+    }
+
+    #[test]
+    fn the_fence_reads_only_regular_files_inside_the_repository() {
+        let outside = folder(&[("secret.yaml", "secret: 1")]);
+        let dir = folder(&[("jsonschema/t/1.0.0.yaml", "title: t\n")]);
+        let base = dir.path().join("jsonschema/t");
+        symlink("1.0.0.yaml", base.join("latest")).unwrap();
+        symlink(outside.path().join("secret.yaml"), base.join("2.0.0.yaml")).unwrap();
+        symlink("/dev/zero", base.join("zero")).unwrap();
+        symlink("loop", base.join("loop")).unwrap();
+        symlink("missing.yaml", base.join("dangling")).unwrap();
+        mkfifo(&base.join("fifo"));
+        fs::File::create(base.join("big")).unwrap().set_len(MAX_FILE_LEN + 1).unwrap();
+        let fence = Fence::new(dir.path()).unwrap();
+        assert_eq!(fence.read_to_string(&base.join("latest")).unwrap(), "title: t\n");
+        assert_eq!(
+            fence.check(&base.join("latest"), MAX_FILE_LEN).unwrap(),
+            base.join("1.0.0.yaml").canonicalize().unwrap()
+        );
+        let refusal = |name: &str| {
+            let (fence, path) = (fence.clone(), base.join(name));
+            match bounded(move || fence.read_to_string(&path)) {
+                Err(SchemaError::Refused { refusal, .. }) => refusal,
+                other => panic!("{name}: {other:?}"),
+            }
+        };
+        let secret = outside.path().join("secret.yaml").canonicalize().unwrap();
+        assert_eq!(refusal("2.0.0.yaml"), Refusal::Outside { real: secret.clone(), through_symlink: true });
+        assert_eq!(refusal("zero"), Refusal::Outside { real: "/dev/zero".into(), through_symlink: true });
+        assert_eq!(refusal("fifo"), Refusal::NotRegular { kind: "a FIFO" });
+        assert_eq!(refusal("loop"), Refusal::Loop);
+        assert_eq!(refusal("big"), Refusal::TooLarge { limit: MAX_FILE_LEN });
+        assert_eq!(refusal("."), Refusal::NotRegular { kind: "a directory" });
+        assert!(matches!(fence.read_to_string(&base.join("dangling")), Err(SchemaError::Io { .. })));
+        assert!(matches!(
+            fence.read_limited(&base.join("1.0.0.yaml"), 4),
+            Err(SchemaError::Refused { refusal: Refusal::TooLarge { limit: 4 }, .. })
+        ));
+        // One-line messages naming the path and why.
+        let err = fence.read_to_string(&base.join("2.0.0.yaml")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: symlink to {}, outside the repository; not read",
+                base.join("2.0.0.yaml").display(),
+                secret.display()
+            )
+        );
+        assert_eq!(Refusal::TooLarge { limit: MAX_FILE_LEN }.to_string(), "larger than 16 MiB");
+        assert_eq!(Refusal::TooLarge { limit: 255 }.to_string(), "larger than 255 bytes");
+        assert_eq!(Refusal::NotRegular { kind: "a FIFO" }.to_string(), "a FIFO, not a regular file");
+    }
+
+    #[test]
+    fn the_resolver_reads_through_the_fence() {
+        let outside = folder(&[("config.yaml", "schemaBasePath: ./jsonschema/\n")]);
+        let dir = folder(&[("jsonschema/t/1.0.0.yaml", "title: t\n")]);
+        let base = dir.path().join("jsonschema/t");
+        mkfifo(&base.join("fifo.yaml"));
+        fs::File::create(base.join("2.0.0.yaml")).unwrap().set_len(MAX_FILE_LEN + 1).unwrap();
+        let r = resolver(&[dir.path()], &[], false);
+        // A FIFO is not a candidate; through a `file:` URL it is refused, never opened.
+        assert!(matches!(r.resolve(&uri("/t/fifo")), Err(SchemaError::NotFound { .. })));
+        let fifo = url::Url::from_file_path(base.join("fifo.yaml").canonicalize().unwrap()).unwrap();
+        let err = bounded(move || r.resolve(&uri(fifo.as_str())).map(|_| ()));
+        assert!(matches!(err, Err(SchemaError::Refused { refusal: Refusal::NotRegular { .. }, .. })), "{err:?}");
+        let r = resolver(&[dir.path()], &[], false);
+        let err = r.resolve(&uri("/t/2.0.0")).unwrap_err();
+        assert!(err.to_string().ends_with("2.0.0.yaml: larger than 16 MiB; not read"), "{err}");
+        // A config leading outside the repository is refused, not read nor ignored.
+        symlink(outside.path().join("config.yaml"), dir.path().join(CONFIG_FILE)).unwrap();
+        let err = SchemaRepository::open(dir.path()).unwrap_err();
+        assert!(matches!(err, SchemaError::Refused { refusal: Refusal::Outside { .. }, .. }), "{err}");
+        // A dangling one is no config.
+        fs::remove_file(dir.path().join(CONFIG_FILE)).unwrap();
+        symlink("missing.yaml", dir.path().join(CONFIG_FILE)).unwrap();
+        assert!(!SchemaRepository::open(dir.path()).unwrap().has_config_file());
+    }
+
     #[test]
     fn configured_base_uris_follow_the_given_ones() {
         let dir = folder(&[
@@ -1180,7 +1521,10 @@ mod case_12 {
         assert_eq!(dt.document.select(dt.target.fragment()).unwrap()["format"], json!("date-time"));
         // The extensionless `1.0.0` (a symlink, stored here as a stub) names the same file.
         let stub = dir.join("repo/jsonschema/fragment/common/1.0.0");
-        assert_eq!(stub_target(&stub).unwrap().unwrap(), stub.with_extension("0.yaml").canonicalize().unwrap());
+        assert_eq!(
+            stub_target(&Fence::new(&dir).unwrap(), &stub).unwrap().unwrap(),
+            stub.with_extension("0.yaml").canonicalize().unwrap()
+        );
         // Never against the file-system root: with no repository nothing is found, and a
         // file that exists at the host root is not found through the repository.
         let none = SchemaResolver::new(Vec::new(), &[], false).unwrap();

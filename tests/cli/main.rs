@@ -8,6 +8,7 @@ mod faults;
 mod fidelity;
 mod id;
 mod repo_checks;
+mod repo_fence;
 mod repo_structure;
 mod sample;
 mod send;
