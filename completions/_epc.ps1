@@ -120,7 +120,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Decide sampling, cc and the event''s shape as this client does: canonical, mp-js, mp-java, android, android-tk, ios (as `epc sample --profile`). Default: mp-js for --action (mp-java with --client app), else canonical')
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Most events per POST')
             [CompletionResult]::new('--batch-bytes', '--batch-bytes', [CompletionResultType]::ParameterName, 'Most bytes per POST body (EventGate''s example config allows 4 MB)')
-            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries of a batch nothing of which was accepted (429, 500, other 5xx, network errors; `Retry-After` is honoured)')
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'The first retry delay in seconds; it doubles each retry, with jitter')
             [CompletionResult]::new('--failed-out', '--failed-out', [CompletionResultType]::ParameterName, 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson')
             [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL')

@@ -113,7 +113,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --profile 'Decide sampling, cc and the event''s shape as this client does: canonical, mp-js, mp-java, android, android-tk, ios (as `epc sample --profile`). Default: mp-js for --action (mp-java with --client app), else canonical'
             cand --batch-size 'Most events per POST'
             cand --batch-bytes 'Most bytes per POST body (EventGate''s example config allows 4 MB)'
-            cand --retries 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)'
+            cand --retries 'Retries of a batch nothing of which was accepted (429, 500, other 5xx, network errors; `Retry-After` is honoured)'
             cand --retry-delay 'The first retry delay in seconds; it doubles each retry, with jitter'
             cand --failed-out 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson'
             cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'

@@ -119,7 +119,7 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l intake-url -d 'The inta
 complete -c epc -n "__fish_epc_using_subcommand send" -l profile -d 'Decide sampling, cc and the event\'s shape as this client does: canonical, mp-js, mp-java, android, android-tk, ios (as `epc sample --profile`). Default: mp-js for --action (mp-java with --client app), else canonical' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l batch-size -d 'Most events per POST' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l batch-bytes -d 'Most bytes per POST body (EventGate\'s example config allows 4 MB)' -r
-complete -c epc -n "__fish_epc_using_subcommand send" -l retries -d 'Retries of a batch nothing of which was accepted (500, other 5xx, network errors)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l retries -d 'Retries of a batch nothing of which was accepted (429, 500, other 5xx, network errors; `Retry-After` is honoured)' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l retry-delay -d 'The first retry delay in seconds; it doubles each retry, with jitter' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l failed-out -d 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson' -r -F
 complete -c epc -n "__fish_epc_using_subcommand send" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
