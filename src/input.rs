@@ -340,7 +340,10 @@ mod tests {
             .collect();
         assert_eq!(got.len(), 3, "{got:?}");
         assert_eq!(got[0].1, Raw::Text("{\"a\":1}".into()));
-        assert_eq!(got[1].1, Raw::NotUtf8(b"{\"a\":\"\xff\"}".to_vec(), "in:2: not UTF-8 (byte 7 of the line is 0xff)".into()));
+        assert_eq!(
+            got[1].1,
+            Raw::NotUtf8(b"{\"a\":\"\xff\"}".to_vec(), "in:2: not UTF-8 (byte 7 of the line is 0xff)".into())
+        );
         assert_eq!(got[2], ("in:3".to_owned(), Raw::Text("{\"a\":3}".into())));
         // A bad first line too (format sniffed from its lossy text).
         bytes.drain(..8);

@@ -306,9 +306,8 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             (None, true) => vec!["-".to_owned()],
             (None, false) => args.inputs.clone(),
         };
-        FailedFile::new(&path, &inputs).map_err(|e| {
-            Hinted::error(format!("--failed-out: {e}"), Some("pass another --failed-out FILE".into()))
-        })?
+        FailedFile::new(&path, &inputs)
+            .map_err(|e| Hinted::error(format!("--failed-out: {e}"), Some("pass another --failed-out FILE".into())))?
     };
     let configs = load_configs(args, printer)?.map(Arc::new);
     let main_config: Option<StreamConfig> =

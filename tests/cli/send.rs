@@ -495,7 +495,10 @@ fn case_20_400_lists_every_rejected_event() {
     let stderr = stderr_text(&a);
     let errors = error_lines(&stderr);
     assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains(&format!("2 events from {}:1 on → test.widget_click: rejected:", s(&source))), "{errors:?}");
+    assert!(
+        errors[0].contains(&format!("2 events from {}:1 on → test.widget_click: rejected:", s(&source))),
+        "{errors:?}"
+    );
     assert_eq!(actions(&sb.failed_events()), ["tap", "swipe"]);
     let seen = gate.finish();
     assert_eq!(seen.iter().map(|r| r.status).collect::<Vec<_>>(), [400], "a 400 is not retried");
