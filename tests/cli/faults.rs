@@ -515,3 +515,19 @@ fn the_failed_events_file_is_never_an_input() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_missing_later_input_is_said_before_anything_is_read_or_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = input(dir.path(), 30);
+    let failed = dir.path().join("failed.ndjson");
+    let gate = FaultyGate::start(Vec::new(), Duration::ZERO);
+    let missing = dir.path().join("second.ndjson");
+    let out = epc().args(send_args(&gate, &events, &failed)).arg(&missing).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("cannot read {}", s(&missing))), "{stderr}");
+    // Nothing was read, so nothing is half-sent: the run can be repeated as it is.
+    assert_eq!(gate.store.lock().unwrap().requests, 0);
+    assert!(!failed.exists());
+}
