@@ -388,16 +388,18 @@ fn sigint_and_sigterm_stop_the_run_and_keep_every_event_not_accepted() {
         let dir = tempfile::tempdir().unwrap();
         let events = input(dir.path(), 5000);
         let failed = dir.path().join("failed.ndjson");
-        // Slow answers (20 ms), with rejections among them.
-        let gate = FaultyGate::start(vec![Fault::Reject207; 3], Duration::from_millis(20));
+        // Slow answers (20 ms), under the fault schedule, the signal after it.
+        use Fault::{Drop, Garbage207, Ok, Redirect, Reject207, TooMany, Truncated201, Unavailable};
+        let schedule = vec![Ok, Drop, TooMany, Unavailable, Garbage207, Truncated201, Redirect, Reject207, Reject207];
+        let gate = FaultyGate::start(schedule, Duration::from_millis(20));
         let child = spawn_send(&gate, &events, &failed);
-        signal_after(&gate, &child, 10, signal);
+        signal_after(&gate, &child, 12, signal);
         let (status, stdout, stderr) = wait(child, Duration::from_secs(20));
         assert_eq!(status, Some(code), "{signal}: {stderr}");
         assert!(stderr.contains("stopped by SIG"), "{stderr}");
         let recs = records(&stdout);
         let r = reconcile(5000, &gate.accepted(), &failed_ns(&failed), &unknown_ns(&recs));
-        assert!(r.accepted >= 400 && r.in_file > 3000, "{signal}: {r:?}");
+        assert!(r.accepted >= 300 && r.in_file > 3000 && r.in_both == 25, "{signal}: {r:?}");
         let summary = recs.last().unwrap();
         assert_eq!(summary["stopped_by"], if code == 130 { "SIGINT" } else { "SIGTERM" }, "{summary}");
     }
