@@ -608,53 +608,48 @@ impl Store {
             }
             return;
         };
-        // Per file: its lines and, for each, the index of its status.
+        // Accepted events first, per stream file: each line's end, with its status's index.
         let mut by_file: Vec<(String, Vec<u8>, Vec<(usize, usize)>)> = Vec::new();
-        for (i, s) in statuses.iter().enumerate() {
-            let (name, record) = if s.status == "success" {
-                let name = match s.stream.as_deref() {
-                    None => Ok("_no_stream.ndjson".to_owned()),
-                    Some(stream) => eventgate::stream_file_name(stream),
-                };
+        for (i, s) in statuses.iter().enumerate().filter(|(_, s)| s.status == "success") {
+            let name = match s.stream.as_deref() {
+                None => "_no_stream.ndjson".to_owned(),
                 // `decide` refused streams without a file name; this is for safety.
-                let Ok(name) = name else { continue };
-                (name, &s.event)
-            } else {
-                ("_invalid.ndjson".to_owned(), &Value::Null)
+                Some(stream) => match eventgate::stream_file_name(stream) {
+                    Ok(name) => name,
+                    Err(_) => continue,
+                },
             };
-            let at = match by_file.iter().position(|(n, _, _)| *n == name) {
-                Some(at) => at,
-                None => {
-                    by_file.push((name, Vec::new(), Vec::new()));
-                    by_file.len() - 1
-                }
-            };
+            let at = by_file.iter().position(|(n, _, _)| *n == name).unwrap_or_else(|| {
+                by_file.push((name, Vec::new(), Vec::new()));
+                by_file.len() - 1
+            });
             let (_, buf, ends) = &mut by_file[at];
-            let written = if record.is_null() && s.status != "success" {
-                serde_json::to_writer(&mut *buf, &s.to_json())
-            } else {
-                serde_json::to_writer(&mut *buf, record)
-            };
-            if written.is_err() {
-                continue;
+            if serde_json::to_writer(&mut *buf, &s.event).is_ok() {
+                buf.push(b'\n');
+                ends.push((i, buf.len()));
             }
-            buf.push(b'\n');
-            ends.push((i, buf.len()));
         }
-        let mut unstored: Vec<(usize, String)> = Vec::new();
         for (name, bytes, ends) in by_file {
-            let path = dir.join(&name);
-            let (written, error) = append(&mut files, &path, &name, &bytes, self.fsync);
+            let (written, error) = append(&mut files, dir, &name, &bytes, self.fsync);
             if let Some(error) = error {
                 let error = format!("{error:#}");
                 printer.error(format!("cannot store events: {error}"));
-                unstored.extend(ends.iter().filter(|(_, end)| *end > written).map(|(i, _)| (*i, error.clone())));
+                for (i, _) in ends.iter().filter(|(_, end)| *end > written) {
+                    not_stored(&mut statuses[*i], &error);
+                }
             }
         }
-        for (i, why) in unstored {
-            if statuses[i].status == "success" {
-                not_stored(&mut statuses[i], &why);
+        // Then the rejected ones, and those that could not be stored, with their status.
+        let mut rejected = Vec::new();
+        for s in statuses.iter().filter(|s| s.status != "success") {
+            if serde_json::to_writer(&mut rejected, &s.to_json()).is_ok() {
+                rejected.push(b'\n');
             }
+        }
+        if !rejected.is_empty()
+            && let (_, Some(error)) = append(&mut files, dir, "_invalid.ndjson", &rejected, self.fsync)
+        {
+            printer.error(format!("cannot record rejected events: {error:#}"));
         }
     }
 }
@@ -665,11 +660,12 @@ impl Store {
 /// sync stores nothing of `bytes`.
 fn append(
     files: &mut HashMap<String, File>,
-    path: &std::path::Path,
+    dir: &std::path::Path,
     name: &str,
     bytes: &[u8],
     fsync: bool,
 ) -> (usize, Option<anyhow::Error>) {
+    let path = &dir.join(name);
     let file = match files.entry(name.to_owned()) {
         std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
         std::collections::hash_map::Entry::Vacant(v) => {

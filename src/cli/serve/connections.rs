@@ -63,6 +63,9 @@ struct Watch {
     phase: AtomicU8,
     /// When the phase's clock started, in milliseconds since `epoch`.
     since: AtomicU64,
+    /// Its last read found nothing to read: it waits on the client. Only such
+    /// connections make room for new ones (one just accepted has not been read yet).
+    waiting: AtomicBool,
     /// Closed to make room for a new connection.
     evicted: AtomicBool,
     /// Wakes the watchdog when its deadline may have moved earlier, or on eviction.
@@ -75,6 +78,7 @@ impl Watch {
         let w = Self {
             phase: AtomicU8::new(HEAD),
             since: AtomicU64::new(0),
+            waiting: AtomicBool::new(false),
             evicted: AtomicBool::new(false),
             wake: Notify::new(),
             epoch,
@@ -170,21 +174,24 @@ impl Connections {
         self.closed_by_limits.load(Ordering::Relaxed)
     }
 
-    /// Registers a new connection, making room when at the limit: the
-    /// connection waiting longest for a request head is closed, else the one
-    /// idle longest; when every connection is inside a request, waits until
-    /// one ends.
+    /// Registers a new connection, making room when at the limit: of the
+    /// connections waiting on their client, the one waiting longest for a
+    /// request head is closed, else the one idle longest; when every
+    /// connection is inside a request, waits until one ends.
     async fn admit(&self) -> (u64, Arc<Watch>) {
         loop {
             let changed = self.changed.notified();
             let mut changed = std::pin::pin!(changed);
             changed.as_mut().enable();
+            let mut unread = false;
             {
                 let mut table = self.table();
                 if table.len() >= self.limits.max_connections {
+                    let idle = |w: &Watch| w.phase() != BUSY;
+                    unread = table.values().any(|w| idle(w) && !w.waiting.load(Ordering::Relaxed));
                     let victim = table
                         .iter()
-                        .filter(|(_, w)| w.phase() != BUSY)
+                        .filter(|(_, w)| idle(w) && w.waiting.load(Ordering::Relaxed))
                         .min_by_key(|(_, w)| (w.phase(), w.since.load(Ordering::Relaxed)))
                         .map(|(id, _)| *id);
                     if let Some(id) = victim
@@ -201,7 +208,12 @@ impl Connections {
                     return (id, watch);
                 }
             }
-            changed.await;
+            if unread {
+                // A connection not read yet may turn out to wait on its client soon.
+                let _ = tokio::time::timeout(Duration::from_millis(5), changed).await;
+            } else {
+                changed.await;
+            }
         }
     }
 
@@ -256,7 +268,10 @@ impl AsyncRead for Watched {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
-        if buf.filled().len() > before {
+        if polled.is_pending() {
+            self.watch.waiting.store(true, Ordering::Relaxed);
+        } else if buf.filled().len() > before {
+            self.watch.waiting.store(false, Ordering::Relaxed);
             self.watch.on_read();
         }
         polled
