@@ -1039,8 +1039,28 @@ mod tests {
     #[test]
     fn file_names_are_one_to_one_and_at_most_255_bytes() {
         let names = [
-            "a/b", "a_b", "a%2Fb", "a%2fb", "a b", "a.b", ".a", "_a", "%2Ea", "a..b", "..", ".", "_", "é", "e\u{301}",
-            "A", "a", "a\nb", "a\0b", "_invalid", "invalid", "_no_stream",
+            "a/b",
+            "a_b",
+            "a%2Fb",
+            "a%2fb",
+            "a b",
+            "a.b",
+            ".a",
+            "_a",
+            "%2Ea",
+            "a..b",
+            "..",
+            ".",
+            "_",
+            "é",
+            "e\u{301}",
+            "A",
+            "a",
+            "a\nb",
+            "a\0b",
+            "_invalid",
+            "invalid",
+            "_no_stream",
         ];
         let mut seen = std::collections::BTreeSet::new();
         for name in names {

@@ -421,18 +421,15 @@ fn request_headers(headers: &HeaderMap) -> RequestHeaders {
 /// client breaks off; the first two close the connection.
 async fn read_body(mut body: Body, headers: &HeaderMap, limit: usize, timeout: Duration) -> Result<Bytes, Answer> {
     let too_large = || Answer::problem(413, "request entity too large: the body is over --max-body-size");
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let announced =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return Err(too_large());
     }
     let mut buffer = Vec::with_capacity(announced.and_then(|n| usize::try_from(n).ok()).unwrap_or(0));
     let read = async {
         while let Some(frame) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
-            let frame =
-                frame.map_err(|e| Answer::problem(400, format!("the request body could not be read: {e}")))?;
+            let frame = frame.map_err(|e| Answer::problem(400, format!("the request body could not be read: {e}")))?;
             if let Ok(data) = frame.into_data() {
                 if buffer.len() + data.len() > limit {
                     return Err(too_large());
@@ -448,10 +445,7 @@ async fn read_body(mut body: Body, headers: &HeaderMap, limit: usize, timeout: D
         Err(_) => {
             let mut answer = Answer::problem(
                 408,
-                format!(
-                    "request timeout: the body did not arrive within --body-timeout ({} s)",
-                    timeout.as_secs_f64()
-                ),
+                format!("request timeout: the body did not arrive within --body-timeout ({} s)", timeout.as_secs_f64()),
             );
             if let Some(Value::Object(problem)) = &mut answer.body {
                 problem.insert("type".to_owned(), json!("request_timeout"));
@@ -668,12 +662,10 @@ fn append(
     let path = &dir.join(name);
     let file = match files.entry(name.to_owned()) {
         std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-        std::collections::hash_map::Entry::Vacant(v) => {
-            match OpenOptions::new().create(true).append(true).open(path) {
-                Ok(f) => v.insert(f),
-                Err(e) => return (0, Some(anyhow::Error::new(e).context(format!("cannot open {}", path.display())))),
-            }
-        }
+        std::collections::hash_map::Entry::Vacant(v) => match OpenOptions::new().create(true).append(true).open(path) {
+            Ok(f) => v.insert(f),
+            Err(e) => return (0, Some(anyhow::Error::new(e).context(format!("cannot open {}", path.display())))),
+        },
     };
     let mut written = 0;
     while written < bytes.len() {

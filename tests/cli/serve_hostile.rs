@@ -297,7 +297,10 @@ fn stream_names_that_cannot_be_file_names_are_refused_per_event_and_streams_neve
     let (dir, server) = any_stream_intake();
     let out = dir.path().join("out");
     // `a/b` and `a_b`: two files; `../up` stays inside the folder.
-    let r = post_json(&server.url, &json!([on_stream("a/b", "slash"), on_stream("a_b", "underscore"), on_stream("../up", "up")]));
+    let r = post_json(
+        &server.url,
+        &json!([on_stream("a/b", "slash"), on_stream("a_b", "underscore"), on_stream("../up", "up")]),
+    );
     assert_eq!(r.status, 201, "{r:?}");
     assert_eq!(actions(&ndjson_file(&out.join("a%2Fb.ndjson"))), ["slash"]);
     assert_eq!(actions(&ndjson_file(&out.join("a_b.ndjson"))), ["underscore"]);
