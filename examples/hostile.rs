@@ -112,6 +112,9 @@ fn probe(addr: SocketAddr, request: &[u8]) -> (u16, Duration) {
     (status.unwrap_or(0), started.elapsed())
 }
 
+/// A probe's kind, status and time.
+type Probe = (&'static str, u16, Duration);
+
 fn slowloris(o: &Options) -> Vec<String> {
     let addr = o.addr;
     let deadline = Instant::now() + Duration::from_secs_f64(o.max_seconds);
@@ -132,7 +135,7 @@ fn slowloris(o: &Options) -> Vec<String> {
     let opened = opening.elapsed();
     // The probes, on their own thread while the slowloris connections are held.
     let done = Arc::new(AtomicBool::new(false));
-    let probes: Arc<Mutex<Vec<(&str, u16, Duration)>>> = Arc::default();
+    let probes: Arc<Mutex<Vec<Probe>>> = Arc::default();
     let prober = {
         let (done, probes) = (Arc::clone(&done), Arc::clone(&probes));
         std::thread::spawn(move || {

@@ -230,8 +230,8 @@ pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
     match ended? {
         Ended::Drained => printer.note("epc serve: stopped; every answered request was stored"),
         Ended::Deadline(open) => printer.note(format!(
-            "epc serve: stopped after --shutdown-timeout with {open} connections still open (their requests were \
-             not answered and not stored); every answered request was stored"
+            "epc serve: stopped after --shutdown-timeout with {open} connections still open and not answered; \
+             every answered request was stored"
         )),
         Ended::Forced(code) => {
             printer.note("epc serve: stopped at once by a second signal; every answered request was stored");
@@ -569,6 +569,9 @@ impl AppState {
     }
 }
 
+/// The lines for one file (name, bytes) and, per line, its status's index and where it ends.
+type FileLines = (String, Vec<u8>, Vec<(usize, usize)>);
+
 /// An accepted event that could not be stored becomes an `error`, so that the
 /// answer names it (and a retry sends only it).
 fn not_stored(status: &mut EventStatus, why: &str) {
@@ -594,16 +597,16 @@ impl Store {
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 let line = format!("{:<8} {stream} {schema} {detail}", s.status);
-                if let Err(e) = printer.line(line.trim_end()) {
-                    if s.status == "success" {
-                        not_stored(s, &format!("cannot write to stdout: {e}"));
-                    }
+                if let Err(e) = printer.line(line.trim_end())
+                    && s.status == "success"
+                {
+                    not_stored(s, &format!("cannot write to stdout: {e}"));
                 }
             }
             return;
         };
         // Accepted events first, per stream file: each line's end, with its status's index.
-        let mut by_file: Vec<(String, Vec<u8>, Vec<(usize, usize)>)> = Vec::new();
+        let mut by_file: Vec<FileLines> = Vec::new();
         for (i, s) in statuses.iter().enumerate().filter(|(_, s)| s.status == "success") {
             let name = match s.stream.as_deref() {
                 None => "_no_stream.ndjson".to_owned(),
