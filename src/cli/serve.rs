@@ -163,7 +163,7 @@ enum Ended {
     /// The shutdown deadline passed with this many connections still open.
     Deadline(usize),
     /// A second signal: the exit status for it (130 for SIGINT, 143 for SIGTERM).
-    Forced(i32),
+    Forced(u8),
 }
 
 pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -235,8 +235,7 @@ pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
         )),
         Ended::Forced(code) => {
             printer.note("epc serve: stopped at once by a second signal; every answered request was stored");
-            #[allow(clippy::exit, reason = "a second Ctrl-C ends the process at once, with the signal's status")]
-            std::process::exit(code);
+            return Ok(ExitStatus::Signal(code));
         }
     }
     Ok(ExitStatus::Success)
@@ -256,7 +255,7 @@ impl Signals {
         })
     }
 
-    async fn next(&mut self) -> i32 {
+    async fn next(&mut self) -> u8 {
         tokio::select! {
             _ = self.interrupt.recv() => 130,
             _ = self.terminate.recv() => 143,
