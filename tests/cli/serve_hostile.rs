@@ -78,7 +78,8 @@ fn slowloris_heads_are_closed_within_the_header_timeout_while_healthz_and_posts_
     let r = post_json(&intake.serve.url, &json!([event("amid-slowloris")]));
     let post_took = started.elapsed();
     assert_eq!(r.status, 201, "{r:?}");
-    let limit = Duration::from_secs_f64(HEADER_TIMEOUT + 1.5);
+    // The header timeout, and some slack for a loaded machine (this loop looks every 200 ms).
+    let limit = Duration::from_secs_f64(HEADER_TIMEOUT + 2.0);
     let deadline = Instant::now() + limit;
     while !open.is_empty() && Instant::now() < deadline {
         let now = Instant::now();
@@ -118,7 +119,7 @@ fn a_dribbled_head_is_closed_at_the_header_timeout_and_a_keep_alive_one_at_the_i
         assert!(connected.elapsed() < Duration::from_secs(5), "the dribbled head is still open after 5 s");
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert!(lived >= Duration::from_millis(900) && lived < Duration::from_millis(2000), "closed after {lived:?}");
+    assert!(lived >= Duration::from_millis(900) && lived < Duration::from_millis(3000), "closed after {lived:?}");
 
     // Keep-alive: a request, then a pause longer than the header timeout but
     // shorter than the idle timeout, then another request on the same connection.
@@ -142,7 +143,7 @@ fn a_dribbled_head_is_closed_at_the_header_timeout_and_a_keep_alive_one_at_the_i
     let read = kept.read_to_end(&mut rest);
     let idle = idle_since.elapsed();
     assert!(read.is_ok() && rest.is_empty(), "{read:?} {rest:?}");
-    assert!(idle >= Duration::from_millis(2300) && idle < Duration::from_millis(4000), "idle for {idle:?}");
+    assert!(idle >= Duration::from_millis(2300) && idle < Duration::from_millis(5000), "idle for {idle:?}");
     assert_eq!(actions(&intake.stored("test.event.ndjson")), ["keep-alive", "keep-alive"]);
     intake.assert_serving();
 }
