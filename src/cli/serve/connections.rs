@@ -382,7 +382,7 @@ async fn connection(
         })
     };
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.keep_alive(true).max_buf_size(MAX_READ_BUFFER).header_read_timeout(None);
+    builder.keep_alive(true).max_buf_size(MAX_READ_BUFFER).max_header_size(MAX_READ_BUFFER).header_read_timeout(None);
     let conn = builder.serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
     let mut stopping = false;
