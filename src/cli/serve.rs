@@ -20,9 +20,10 @@
 //! reaches the operating system before the answer is sent (`--fsync`: the disk
 //! too). Without it, one line per event on stdout.
 //!
-//! Ctrl-C or SIGTERM: no new connections, requests in flight get
-//! `--shutdown-timeout` to finish, then exit 0; a second signal exits at once
-//! (130 or 143). Either way no write is cut off mid-line.
+//! Ctrl-C or SIGTERM: no new connections, those without a request in flight
+//! are closed, requests in flight get `--shutdown-timeout` to finish, then
+//! exit 0; a second signal exits at once (130 or 143). Either way no write is
+//! cut off mid-line.
 
 mod connections;
 

@@ -264,12 +264,16 @@ fn signals_with_a_request_half_sent_exit_within_the_shutdown_timeout_and_a_secon
         assert!(stopped.stderr.contains("second signal"), "{}", stopped.stderr);
     }
 
-    // SIGTERM with nothing in flight: a graceful stop, exit 0.
+    // SIGTERM with nothing in flight but a stalled head: a graceful stop at once, exit 0.
     let intake = Intake::start(&[]);
     let pid = intake.serve.pid();
     intake.assert_serving();
+    let mut stalled_head = TcpStream::connect(intake.serve.addr).unwrap();
+    stalled_head.write_all(b"POST /v1/events HTTP/1.1\r\nX-Slow: ").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
     kill("-TERM", pid);
-    wait_exit(pid, Duration::from_secs(2));
+    let took = wait_exit(pid, Duration::from_secs(2));
+    assert!(took < Duration::from_secs(1), "a stalled head does not hold up the shutdown: {took:?}");
     let stopped = intake.serve.stop();
     assert_eq!(stopped.status.code(), Some(0), "{stopped:?}");
     assert!(stopped.stderr.contains("every answered request was stored"), "{}", stopped.stderr);

@@ -67,6 +67,8 @@ struct Watch {
     waiting: AtomicBool,
     /// Closed to make room for a new connection.
     evicted: AtomicBool,
+    /// A request has come in on it (so an answer may still be going out).
+    served: AtomicBool,
     /// Wakes the watchdog when its deadline may have moved earlier, or on eviction.
     wake: Notify,
     epoch: Instant,
@@ -79,6 +81,7 @@ impl Watch {
             since: AtomicU64::new(0),
             waiting: AtomicBool::new(false),
             evicted: AtomicBool::new(false),
+            served: AtomicBool::new(false),
             wake: Notify::new(),
             epoch,
         };
@@ -120,6 +123,7 @@ impl Watch {
     }
 
     fn begin_request(&self) {
+        self.served.store(true, Ordering::Relaxed);
         self.phase.store(BUSY, Ordering::Relaxed);
     }
 
@@ -402,6 +406,11 @@ async fn connection(
                 }
             }
             _ = stop.wait_for(|s| *s), if !stopping => {
+                // A first request head not complete yet is not in flight: closed now
+                // (so stalled heads do not hold up the shutdown); the rest finish.
+                if watch.phase() == HEAD && !watch.served.load(Ordering::Relaxed) {
+                    break;
+                }
                 stopping = true;
                 conn.as_mut().graceful_shutdown();
             }
