@@ -52,7 +52,7 @@ fn assert_healthz(serve: &Serve) -> Duration {
     let r = request(client().get(serve.at("/healthz")));
     assert_eq!(r.status, 200, "{r:?}");
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(3), "/healthz took {took:?}");
+    assert!(took < Duration::from_secs(5), "/healthz took {took:?}");
     took
 }
 
@@ -78,8 +78,9 @@ fn slowloris_heads_are_closed_within_the_header_timeout_while_healthz_and_posts_
     let r = post_json(&intake.serve.url, &json!([event("amid-slowloris")]));
     let post_took = started.elapsed();
     assert_eq!(r.status, 201, "{r:?}");
-    // The header timeout, and some slack for a loaded machine (this loop looks every 200 ms).
-    let limit = Duration::from_secs_f64(HEADER_TIMEOUT + 2.0);
+    // The header timeout, and slack for a loaded machine (the server may accept late,
+    // and this loop looks every 200 ms); without the timeout they stay open for good.
+    let limit = Duration::from_secs_f64(HEADER_TIMEOUT + 4.0);
     let deadline = Instant::now() + limit;
     while !open.is_empty() && Instant::now() < deadline {
         let now = Instant::now();
@@ -241,7 +242,7 @@ fn signals_with_a_request_half_sent_exit_within_the_shutdown_timeout_and_a_secon
     let _in_flight = half_sent(intake.serve.addr);
     intake.assert_serving();
     kill("-INT", pid);
-    let took = wait_exit(pid, Duration::from_secs(4));
+    let took = wait_exit(pid, Duration::from_secs(6));
     assert!(took >= Duration::from_millis(900), "it waited for the request in flight: {took:?}");
     let stopped = intake.serve.stop();
     assert_eq!(stopped.status.code(), Some(0), "{stopped:?}");
@@ -257,7 +258,7 @@ fn signals_with_a_request_half_sent_exit_within_the_shutdown_timeout_and_a_secon
         std::thread::sleep(Duration::from_millis(300));
         assert!(!exited(pid), "the default --shutdown-timeout is 5 s");
         kill(second, pid);
-        let took = wait_exit(pid, Duration::from_secs(2));
+        let took = wait_exit(pid, Duration::from_secs(4));
         assert_eq!(actions(&intake.stored("test.event.ndjson")), ["alive"]);
         let stopped = intake.serve.stop();
         assert_eq!(stopped.status.code(), Some(code), "{first} {second} after {took:?}: {stopped:?}");
@@ -272,8 +273,8 @@ fn signals_with_a_request_half_sent_exit_within_the_shutdown_timeout_and_a_secon
     stalled_head.write_all(b"POST /v1/events HTTP/1.1\r\nX-Slow: ").unwrap();
     std::thread::sleep(Duration::from_millis(100));
     kill("-TERM", pid);
-    let took = wait_exit(pid, Duration::from_secs(2));
-    assert!(took < Duration::from_secs(1), "a stalled head does not hold up the shutdown: {took:?}");
+    let took = wait_exit(pid, Duration::from_secs(4));
+    assert!(took < Duration::from_secs(2), "a stalled head does not hold up the shutdown: {took:?}");
     let stopped = intake.serve.stop();
     assert_eq!(stopped.status.code(), Some(0), "{stopped:?}");
     assert!(stopped.stderr.contains("every answered request was stored"), "{}", stopped.stderr);
