@@ -149,6 +149,11 @@ complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-base-uri -d 'Fu
 complete -c epc -n "__fish_epc_using_subcommand serve" -l stream-config -d 'Stream config: each event\'s stream must be configured with its schema\'s title' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l output-dir -d 'Store events as NDJSON per stream in this folder (default: a line per event on stdout)' -r -F
 complete -c epc -n "__fish_epc_using_subcommand serve" -l max-body-size -d 'Largest request body in bytes (EventGate\'s example config: 4 MB); larger ones get 413' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l max-connections -d 'Most connections open at once; at the limit, the one waiting longest for a request head makes room' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l header-timeout -d 'Seconds from a request\'s first byte to its complete head; then the connection is closed' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l body-timeout -d 'Seconds from a request\'s head to the end of its body; then 408 and the connection is closed' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l idle-timeout -d 'Seconds a keep-alive connection may wait for its next request' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l shutdown-timeout -d 'Seconds that requests in flight get to finish after Ctrl-C or SIGTERM; then epc serve exits' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
 ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'

@@ -559,16 +559,77 @@ pub fn is_hasty(value: Option<&str>) -> bool {
     value.is_some_and(|v| !v.is_empty())
 }
 
-/// A stream name safe as a file name: characters outside `[A-Za-z0-9_.-]`
-/// become `_` and leading `_`/`.` are stripped (EventGate's topic rule, plus no dot files).
+/// The longest file name most file systems take (`NAME_MAX`), in bytes.
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// A stream name as a file name stem, one-to-one: bytes outside
+/// `[A-Za-z0-9._-]` become `%XX` (upper-case hex), and so do a leading `.` and
+/// `_`, so that no stem is a dot file, `.` or `..`, or starts like the
+/// intake's own `_invalid` and `_no_stream` files. Wikimedia's stream names
+/// (`mediawiki.web_ui_actions`) come out unchanged; `a/b` is `a%2Fb`, `a_b`
+/// stays `a_b`, `%` is `%25`: two different streams never share a file.
 #[must_use]
 pub fn file_safe_stream(stream: &str) -> String {
-    let s: String = stream
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') { c } else { '_' })
-        .collect();
-    let s = s.trim_start_matches(['_', '.']).to_owned();
-    if s.is_empty() { "_unnamed".to_owned() } else { s }
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(stream.len());
+    for (i, b) in stream.bytes().enumerate() {
+        let plain = b.is_ascii_alphanumeric() || b == b'-' || (i > 0 && matches!(b, b'.' | b'_'));
+        if plain {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The file `epc serve` stores a stream's events in: `<file_safe_stream>.ndjson`.
+///
+/// # Errors
+/// A one-line reason when there is none: the name is empty, or its file name
+/// would be over [`MAX_FILE_NAME_BYTES`].
+pub fn stream_file_name(stream: &str) -> Result<String, String> {
+    if stream.is_empty() {
+        return Err("an empty stream name cannot be a file name".to_owned());
+    }
+    let name = format!("{}.ndjson", file_safe_stream(stream));
+    if name.len() > MAX_FILE_NAME_BYTES {
+        return Err(format!(
+            "stream `{}` ({} bytes) cannot be a file name: `{}.ndjson` would be {} bytes, over the {MAX_FILE_NAME_BYTES} a file name can have",
+            shown_stream(stream),
+            stream.len(),
+            shown_stream(&file_safe_stream(stream)),
+            name.len()
+        ));
+    }
+    Ok(name)
+}
+
+/// A stream name for a one-line message: control characters escaped, cut after 60 characters.
+fn shown_stream(stream: &str) -> String {
+    let mut shown: String = stream.chars().take(60).flat_map(char::escape_default).collect();
+    if stream.chars().nth(60).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
+/// Makes each accepted event whose stream has no file name ([`stream_file_name`])
+/// `invalid`, with an ajv-style error on `/meta/stream`, so that the intake
+/// refuses it alone rather than failing the request when it comes to store it.
+pub fn refuse_unstorable_streams(statuses: &mut [EventStatus]) {
+    for status in statuses.iter_mut().filter(|s| s.status == "success") {
+        let Some(Err(message)) = status.stream.as_deref().map(stream_file_name) else { continue };
+        let violation = Violation {
+            instance_path: "/meta/stream".to_owned(),
+            schema_path: "stream/file_name".to_owned(),
+            keyword: "file_name".to_owned(),
+            message,
+        };
+        let text = format!("'{}' {}", data_path(&violation.instance_path), violation.message);
+        status.status = "invalid";
+        status.context = Some(json!({"errors": [ajv_error(&violation)], "errorsText": text}));
+    }
 }
 
 #[cfg(test)]
@@ -946,8 +1007,98 @@ mod tests {
         assert!(is_hasty(Some("false")));
         assert!(!is_hasty(Some("")));
         assert!(!is_hasty(None));
-        assert_eq!(file_safe_stream("../../etc/passwd"), "etc_passwd");
         assert_eq!(file_safe_stream("mediawiki.web_ui_actions"), "mediawiki.web_ui_actions");
-        assert_eq!(file_safe_stream(""), "_unnamed");
+        assert_eq!(file_safe_stream("eventlogging_NavigationTiming-2"), "eventlogging_NavigationTiming-2");
+        assert_eq!(file_safe_stream("../../etc/passwd"), "%2E.%2F..%2Fetc%2Fpasswd");
+        assert_eq!(file_safe_stream("a/b"), "a%2Fb");
+        assert_eq!(file_safe_stream("a_b"), "a_b");
+        assert_eq!(file_safe_stream("a%2Fb"), "a%252Fb");
+        assert_eq!(file_safe_stream("_invalid"), "%5Finvalid");
+        assert_eq!(file_safe_stream(".hidden"), "%2Ehidden");
+        assert_eq!(file_safe_stream("é \n"), "%C3%A9%20%0A");
+        assert_eq!(file_safe_stream(""), "");
+    }
+
+    /// Undoes [`file_safe_stream`], to show it is one-to-one.
+    fn decode(stem: &str) -> Vec<u8> {
+        let bytes = stem.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&stem[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn file_names_are_one_to_one_and_at_most_255_bytes() {
+        let names = [
+            "a/b",
+            "a_b",
+            "a%2Fb",
+            "a%2fb",
+            "a b",
+            "a.b",
+            ".a",
+            "_a",
+            "%2Ea",
+            "a..b",
+            "..",
+            ".",
+            "_",
+            "é",
+            "e\u{301}",
+            "A",
+            "a",
+            "a\nb",
+            "a\0b",
+            "_invalid",
+            "invalid",
+            "_no_stream",
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for name in names {
+            let stem = file_safe_stream(name);
+            assert_eq!(decode(&stem), name.as_bytes(), "{name:?} -> {stem}");
+            assert!(stem.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-%".contains(&b)), "{stem}");
+            assert!(!stem.starts_with(['.', '_']), "{stem}");
+            assert!(seen.insert(stem), "{name:?} shares a file");
+        }
+        assert_eq!(stream_file_name("a/b").unwrap(), "a%2Fb.ndjson");
+        assert!(stream_file_name("").unwrap_err().contains("empty"));
+        // 248 plain bytes + `.ndjson` is 255: the longest; one more is refused, and so
+        // is a shorter name that grows past it when encoded.
+        assert_eq!(stream_file_name(&"a".repeat(248)).unwrap().len(), 255);
+        let long = stream_file_name(&"a".repeat(249)).unwrap_err();
+        assert!(long.contains("249 bytes") && long.contains("256 bytes") && !long.contains('\n'), "{long}");
+        assert!(stream_file_name(&"/".repeat(83)).is_err(), "83 bytes, 249 encoded");
+        let shown = stream_file_name(&format!("{}\n", "x".repeat(300))).unwrap_err();
+        assert!(!shown.contains('\n') && shown.contains('…'), "{shown}");
+    }
+
+    #[test]
+    fn unstorable_streams_are_refused_per_event() {
+        let ok = |stream: &str| EventStatus {
+            status: "success",
+            event: json!({"meta": {"stream": stream}}),
+            context: None,
+            stream: Some(stream.to_owned()),
+        };
+        let long = "s".repeat(300);
+        let mut statuses = vec![ok("fine"), ok(&long), st("invalid"), st("success")];
+        refuse_unstorable_streams(&mut statuses);
+        let kinds: Vec<&str> = statuses.iter().map(|s| s.status).collect();
+        assert_eq!(kinds, ["success", "invalid", "invalid", "success"]);
+        let context = statuses[1].context.as_ref().unwrap();
+        assert_eq!(context["errors"][0]["instancePath"], "/meta/stream");
+        assert_eq!(context["errors"][0]["keyword"], "file_name");
+        assert!(context["errorsText"].as_str().unwrap().starts_with("'.meta.stream' stream `sss"), "{context}");
+        assert_eq!(answer(&statuses).status, 207);
     }
 }

@@ -14,6 +14,7 @@ mod sample;
 mod send;
 mod send_answers;
 mod serve;
+mod serve_hostile;
 mod streams;
 mod support;
 mod validate;

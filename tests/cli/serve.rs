@@ -24,15 +24,15 @@ const WIDGET_SCHEMA: &str = "/analytics/widget_click/1.0.0";
 const UNKNOWN_WIDGET_SCHEMA: &str = "/analytics/widget_click/9.9.9";
 
 /// A running `epc serve` with its own temporary folder (`out/` is its `--output-dir`).
-struct Intake {
-    dir: TempDir,
-    serve: Serve,
+pub(crate) struct Intake {
+    pub(crate) dir: TempDir,
+    pub(crate) serve: Serve,
 }
 
 impl Intake {
     /// `epc serve --schema-repo fixtures/schemas/primary --stream-config
     /// fixtures/streamconfigs-validate.json --output-dir <tmp>/out EXTRA…`.
-    fn start(extra: &[&str]) -> Self {
+    pub(crate) fn start(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let mut args: Vec<String> = vec![
             "--schema-repo".into(),
@@ -47,17 +47,17 @@ impl Intake {
         Self { dir, serve }
     }
 
-    fn out(&self, name: &str) -> PathBuf {
+    pub(crate) fn out(&self, name: &str) -> PathBuf {
         self.dir.path().join("out").join(name)
     }
 
     /// The records of `out/NAME` (none when it does not exist).
-    fn stored(&self, name: &str) -> Vec<Value> {
+    pub(crate) fn stored(&self, name: &str) -> Vec<Value> {
         ndjson_file(&self.out(name))
     }
 
     /// The file names in `out/`.
-    fn files(&self) -> BTreeSet<String> {
+    pub(crate) fn files(&self) -> BTreeSet<String> {
         match std::fs::read_dir(self.dir.path().join("out")) {
             Ok(entries) => entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
             Err(_) => BTreeSet::new(),
@@ -78,7 +78,7 @@ impl Intake {
 
     /// A valid event POSTed now gets 201: the server is still serving.
     #[track_caller]
-    fn assert_serving(&self) {
+    pub(crate) fn assert_serving(&self) {
         let before = self.stored("test.event.ndjson").len();
         let r = post(&self.serve.url, "application/json", &json!([event("alive")]).to_string());
         assert_eq!(r.status, 201, "the server still serves: {r:?}");
@@ -90,7 +90,7 @@ fn path_str(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
 }
 
-fn ndjson_file(path: &Path) -> Vec<Value> {
+pub(crate) fn ndjson_file(path: &Path) -> Vec<Value> {
     if !path.exists() {
         return Vec::new();
     }
@@ -101,7 +101,7 @@ fn ndjson_file(path: &Path) -> Vec<Value> {
 }
 
 /// A valid `test.event` event (schema 1.0.0) with this `action`.
-fn event(action: &str) -> Value {
+pub(crate) fn event(action: &str) -> Value {
     json!({"$schema": "/test/event/1.0.0", "meta": {"stream": "test.event"}, "dt": "2024-05-01T10:00:00Z", "action": action})
 }
 
@@ -114,14 +114,14 @@ fn invalid_event(action: &str) -> Value {
 
 /// An HTTP answer.
 #[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) text: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("the body is not JSON ({e}): {}", self.text))
     }
 
@@ -130,11 +130,11 @@ impl Reply {
     }
 }
 
-fn client() -> reqwest::blocking::Client {
+pub(crate) fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().expect("an HTTP client")
 }
 
-fn request(builder: reqwest::blocking::RequestBuilder) -> Reply {
+pub(crate) fn request(builder: reqwest::blocking::RequestBuilder) -> Reply {
     let r = builder.send().expect("an answer");
     let status = r.status().as_u16();
     let headers = r.headers().clone();
@@ -150,7 +150,7 @@ fn post(url: &str, content_type: &str, body: &str) -> Reply {
     request(b)
 }
 
-fn post_json(url: &str, body: &Value) -> Reply {
+pub(crate) fn post_json(url: &str, body: &Value) -> Reply {
     post(url, "application/json", &body.to_string())
 }
 
@@ -163,7 +163,7 @@ fn raw(addr: SocketAddr, request: &[u8]) -> (u16, String) {
     read_answer(stream)
 }
 
-fn read_answer(mut stream: TcpStream) -> (u16, String) {
+pub(crate) fn read_answer(mut stream: TcpStream) -> (u16, String) {
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     let answer = String::from_utf8_lossy(&answer).into_owned();
@@ -180,7 +180,7 @@ fn status_of(answer: &str) -> u16 {
 }
 
 /// Request head for `POST /v1/events` with a Content-Length and `Connection: close`.
-fn head(addr: SocketAddr, length: usize) -> String {
+pub(crate) fn head(addr: SocketAddr, length: usize) -> String {
     format!(
         "POST /v1/events HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Content-Length: {length}\r\nConnection: close\r\n\r\n"
@@ -188,7 +188,7 @@ fn head(addr: SocketAddr, length: usize) -> String {
 }
 
 /// The `errorsText` of each EventStatus in a list.
-fn errors_texts(statuses: &Value) -> Vec<&str> {
+pub(crate) fn errors_texts(statuses: &Value) -> Vec<&str> {
     statuses.as_array().expect("a list").iter().map(|s| s["context"]["errorsText"].as_str().unwrap_or("")).collect()
 }
 
@@ -211,7 +211,7 @@ fn assert_dt_is_now(dt: &Value) {
 }
 
 /// The `action`s of some events (or of the `event`s of EventStatus records).
-fn actions(records: &[Value]) -> Vec<&str> {
+pub(crate) fn actions(records: &[Value]) -> Vec<&str> {
     records.iter().map(|r| r.get("event").unwrap_or(r)["action"].as_str().unwrap_or("?")).collect()
 }
 
