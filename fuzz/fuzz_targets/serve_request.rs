@@ -3,7 +3,9 @@
 //! deflate, br or none), parsed as EventGate parses it, each event judged
 //! (fills, enrichment from the headers, stream check, validation against the
 //! fixture schema repository and stream config) and the answer built; the
-//! stream of every event goes through [`eventgate::file_safe_stream`].
+//! stream of every event goes through [`eventgate::stream_file_name`]: an
+//! event whose stream can't be a file is refused alone, and two streams never
+//! share a file.
 //!
 //! Nothing may panic or hang; every event gets one status; the answer's
 //! status is one EventGate gives (201, 207, 400, 500), and an inflated body
@@ -64,11 +66,28 @@ fuzz_target!(|data: &[u8]| {
         .iter()
         .filter_map(|e| e.pointer("/meta/stream").and_then(|s| s.as_str()).map(str::to_owned))
         .collect();
-    let statuses = intake().judge(events, &headers, SystemTime::UNIX_EPOCH);
+    let mut statuses = intake().judge(events, &headers, SystemTime::UNIX_EPOCH);
     assert_eq!(statuses.len(), count);
+    eventgate::refuse_unstorable_streams(&mut statuses);
+    // Every event the intake would store has a file of its own.
+    let mut files = std::collections::HashMap::new();
+    for st in statuses.iter().filter(|s| s.status == "success") {
+        // An event without a stream goes to the intake's `_no_stream` file.
+        let Some(stream) = st.stream.as_deref() else { continue };
+        let name = eventgate::stream_file_name(stream).expect("a stored event's stream has a file name");
+        assert!(name.len() <= eventgate::MAX_FILE_NAME_BYTES);
+        if let Some(other) = files.insert(name.clone(), stream.to_owned()) {
+            assert_eq!(other, stream, "two streams share {name}");
+        }
+    }
     let answer = eventgate::answer(&statuses);
     assert!(matches!(answer.status, 201 | 207 | 400 | 500), "{}", answer.status);
-    for stream in streams {
-        let _ = eventgate::file_safe_stream(&stream);
+    // The file-name mapping is one-to-one on every stream named, stored or not.
+    for a in &streams {
+        for b in &streams {
+            if a != b {
+                assert_ne!(eventgate::file_safe_stream(a), eventgate::file_safe_stream(b));
+            }
+        }
     }
 });
