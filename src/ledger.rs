@@ -8,7 +8,7 @@
 //!   consumes the entry). An entry dropped unsettled is counted as lost, and
 //!   [`Ledger::close`] then fails: a bug, never a silent loss.
 //! - Settling an outcome that is not accepted writes the event first; the
-//!   write is one `write(2)` of whole lines per batch, then `fdatasync`, so a
+//!   write is one `write_all` of whole lines per batch, then `fdatasync`, so a
 //!   killed run leaves no torn line, and a file that another run left with a
 //!   torn last line gets a line break before epc's first line.
 //! - The failed-events file is opened for appending (a second run never
@@ -212,6 +212,9 @@ pub struct FailedFile {
     written: u64,
     /// With `--dry-run` nothing is written (the failures are on stderr).
     disabled: bool,
+    /// The first write or sync error: nothing is written after it (a retry
+    /// could duplicate lines), and every later sync fails with it.
+    broken: Option<String>,
 }
 
 /// `(device, inode)` of a file that exists.
@@ -246,13 +249,13 @@ impl FailedFile {
                 return Err(LedgerError::FileIsInput(path.to_owned()));
             }
         }
-        Ok(Self { path: path.to_owned(), file: None, pending: Vec::new(), written: 0, disabled: false })
+        Ok(Self { path: path.to_owned(), file: None, pending: Vec::new(), written: 0, disabled: false, broken: None })
     }
 
     /// A file that keeps nothing (`--dry-run`).
     #[must_use]
     pub fn disabled() -> Self {
-        Self { path: PathBuf::new(), file: None, pending: Vec::new(), written: 0, disabled: true }
+        Self { path: PathBuf::new(), file: None, pending: Vec::new(), written: 0, disabled: true, broken: None }
     }
 
     /// The file's path.
@@ -285,25 +288,45 @@ impl FailedFile {
         true
     }
 
-    /// Writes the lines kept since the last call in one `write(2)`, then
-    /// `fdatasync`s the file.
+    /// Writes the lines kept since the last call (one `write_all`, a single
+    /// `write(2)` unless the kernel takes less), then `fdatasync`s the file.
     ///
     /// # Errors
-    /// [`LedgerError::Io`] naming the file.
+    /// [`LedgerError::Io`] naming the file. After a first error the file is
+    /// broken: nothing more is written (a retry could duplicate lines that did
+    /// reach it), and every later call fails with the same error.
     pub fn sync(&mut self) -> Result<(), LedgerError> {
+        if let Some(why) = &self.broken {
+            self.pending.clear();
+            return Err(LedgerError::Io { path: self.path.clone(), error: std::io::Error::other(why.clone()) });
+        }
         if self.pending.is_empty() {
             return Ok(());
         }
-        let io = |error| LedgerError::Io { path: self.path.clone(), error };
+        let result = self.write_pending();
+        self.pending.clear();
+        if let Err(error) = &result {
+            self.broken = Some(error.to_string());
+        }
+        result.map_err(|error| LedgerError::Io { path: self.path.clone(), error })
+    }
+
+    /// Whether a write or sync failed (nothing is kept after that).
+    #[must_use]
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    fn write_pending(&mut self) -> std::io::Result<()> {
         if self.file.is_none() {
-            let mut file = OpenOptions::new().create(true).append(true).read(true).open(&self.path).map_err(io)?;
+            let mut file = OpenOptions::new().create(true).append(true).read(true).open(&self.path)?;
             // A torn last line left by another run gets its line break, so
             // that epc's lines stay whole.
-            let len = file.metadata().map_err(io)?.len();
+            let len = file.metadata()?.len();
             if len > 0 {
                 let mut last = [0u8; 1];
-                file.seek(SeekFrom::Start(len - 1)).map_err(io)?;
-                file.read_exact(&mut last).map_err(io)?;
+                file.seek(SeekFrom::Start(len - 1))?;
+                file.read_exact(&mut last)?;
                 if last[0] != b'\n' {
                     self.pending.insert(0, b'\n');
                 }
@@ -311,10 +334,9 @@ impl FailedFile {
             self.file = Some(file);
         }
         if let Some(file) = &mut self.file {
-            file.write_all(&self.pending).map_err(io)?;
-            file.sync_data().map_err(io)?;
+            file.write_all(&self.pending)?;
+            file.sync_data()?;
         }
-        self.pending.clear();
         Ok(())
     }
 }
@@ -374,9 +396,16 @@ impl Ledger {
     /// Writes and syncs what was kept since the last call.
     ///
     /// # Errors
-    /// [`LedgerError::Io`] naming the failed-events file.
+    /// [`LedgerError::Io`] naming the failed-events file (and again at every
+    /// later call: see [`FailedFile::sync`]).
     pub fn sync(&mut self) -> Result<(), LedgerError> {
         self.failed.sync()
+    }
+
+    /// Whether the failed-events file can no longer be written.
+    #[must_use]
+    pub fn is_broken(&self) -> bool {
+        self.failed.is_broken()
     }
 
     /// The counts so far.
@@ -462,6 +491,19 @@ mod tests {
         let new = dir.path().join("new.ndjson");
         assert!(matches!(FailedFile::new(&new, &[new.display().to_string()]), Err(LedgerError::FileIsInput(_))));
         assert!(FailedFile::new(&dir.path().join("other"), &[path.display().to_string()]).is_ok());
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_written_stays_broken_and_writes_nothing_twice() {
+        let mut ledger = Ledger::new(FailedFile::new(Path::new("/dev/full"), &[]).unwrap());
+        let e = ledger.open("x", "s");
+        ledger.settle(e, Outcome::Rejected, String::new(), Kept::Event(&json!({})));
+        assert!(matches!(ledger.sync(), Err(LedgerError::Io { .. })));
+        assert!(ledger.is_broken());
+        let e = ledger.open("y", "s");
+        ledger.settle(e, Outcome::Rejected, String::new(), Kept::Event(&json!({})));
+        assert!(matches!(ledger.sync(), Err(LedgerError::Io { .. })));
+        assert!(matches!(ledger.close(), Err(LedgerError::Io { .. })));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! Otherwise stdout gets one record per stream copy,
 //! `{"type":"delivery","source","stream","status","message"}` (`status`:
 //! `accepted`, `accepted_without_validation`, `invalid`, `rejected`, `error`,
-//! `unsent`, `not_decorated`, `curation_failed`; a table shows only those not
+//! `unknown`, `unsent`, `not_decorated`, `curation_failed`,
+//! `redirect_target_missing`: [`epc::ledger::Outcome`]; a table shows only those not
 //! accepted), then a summary. Every event not accepted is written as NDJSON to
 //! the failed-events file, whose path is printed.
 
@@ -28,7 +29,7 @@ use epc::constraint::Constraints;
 use epc::event::{self, Identifiers};
 use epc::eventgate::{Intake, RequestHeaders};
 use epc::identifier::Identifier;
-use epc::input::{EventReader, Raw, parse_line};
+use epc::input::{EventReader, Position, Raw, parse_line};
 use epc::intake::{BatchReport, Delivered, EventGate, RetryPolicy};
 use epc::ledger::{Entry, FailedFile, Kept, Ledger, Outcome, Settled};
 use epc::sampling::{Profile, Reason, SamplingUnit};
@@ -188,9 +189,15 @@ impl Sinks<'_> {
     /// the last commit. A closed stdout is remembered, never an error: the
     /// events are in the file whatever happens to the records.
     fn commit(&mut self) {
+        let was_broken = self.ledger.is_broken();
         if let Err(e) = self.ledger.sync() {
-            // Reported at the end (close syncs again and fails with it).
-            self.printer.error(format!("{e}"));
+            if !was_broken {
+                self.printer.error(format!("{e}: the run stops (events not accepted can no longer be kept)"));
+            }
+            // No record may claim an event is kept: none is printed from now on.
+            self.unreported.clear();
+            self.records = None;
+            return;
         }
         let printer = self.printer;
         for s in std::mem::take(&mut self.unreported) {
@@ -577,65 +584,71 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             each("--action".to_owned(), Value::Object(event), &mut sinks);
         }
         None => {
-            let mut readers = readers.into_iter();
-            let mut stopped_at: Option<String> = None;
-            'inputs: for mut reader in readers.by_ref() {
-                loop {
-                    if stop.requested() || dry_run_closed.get() {
-                        stopped_at = Some(reader.source().to_owned());
-                        drain(reader, &args.stream, &stop, &mut sinks);
-                        break 'inputs;
-                    }
-                    let Some(item) = reader.next() else { break };
-                    let (position, raw) = match item {
-                        Ok(i) => i,
-                        Err(e) => {
-                            // The events read so far still go out; this input ends here.
-                            sinks.input_errors += 1;
-                            printer.error(format!("{e:#}: the rest of it was not read"));
-                            break;
+            // Inputs are read on their own thread, so that a signal is seen
+            // while a read blocks (an idle pipe, a FIFO).
+            let (tx, rx) = mpsc::sync_channel::<Result<(Position, Raw), epc::input::InputError>>(1024);
+            std::thread::Builder::new()
+                .name("inputs".into())
+                .spawn(move || {
+                    for reader in readers {
+                        for item in reader {
+                            let failed = item.is_err();
+                            if tx.send(item).is_err() {
+                                return;
+                            }
+                            if failed {
+                                break;
+                            }
                         }
-                    };
-                    let (message, kept) = match raw {
-                        Raw::Parsed(v) => {
+                    }
+                })
+                .context("cannot start the input thread")?;
+            loop {
+                if stop.requested() || dry_run_closed.get() || sinks.ledger.is_broken() {
+                    if stop.requested() {
+                        drain(&rx, &args.stream, &stop, &mut sinks);
+                    }
+                    break;
+                }
+                let item = match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(item) => item,
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                };
+                let (position, raw) = match item {
+                    Ok(i) => i,
+                    Err(e) => {
+                        // The events read so far still go out; this input ends here.
+                        sinks.input_errors += 1;
+                        printer.error(format!("{e:#}: the rest of it was not read"));
+                        continue;
+                    }
+                };
+                let (message, kept) = match raw {
+                    Raw::Parsed(v) => {
+                        each(position.to_string(), v, &mut sinks);
+                        continue;
+                    }
+                    Raw::Text(t) => match parse_line(&t, &position) {
+                        Ok(v) => {
                             each(position.to_string(), v, &mut sinks);
                             continue;
                         }
-                        Raw::Text(t) => match parse_line(&t, &position) {
-                            Ok(v) => {
-                                each(position.to_string(), v, &mut sinks);
-                                continue;
-                            }
-                            Err(m) => (m, t.into_bytes()),
-                        },
-                        Raw::NotUtf8(bytes, m) => (m, bytes),
-                        Raw::Malformed(m) => (m, Vec::new()),
-                    };
-                    // Parse messages already start with the position.
-                    let shown = if message.starts_with(&position.to_string()) {
-                        message.clone()
-                    } else {
-                        format!("{position}: {message}")
-                    };
-                    printer.error(shown);
-                    let entry = sinks.ledger.open(position.to_string(), args.stream.clone());
-                    let kept = if kept.is_empty() { Kept::Nothing } else { Kept::Line(&kept) };
-                    sinks.settle(entry, Outcome::NotDecorated, message, kept);
-                }
-            }
-            // Inputs not started when the run stopped are kept whole.
-            for reader in readers {
-                drain(reader, &args.stream, &stop, &mut sinks);
-            }
-            if let Some(source) = stopped_at
-                && !args.dry_run
-            {
-                printer.warning(format!(
-                    "stopped by {} while reading {source}: {} unread events were written to the failed-events file{}",
-                    stop.name(),
-                    sinks.unread,
-                    if source == "<stdin>" { " (the rest of standard input was not read)" } else { "" }
-                ));
+                        Err(m) => (m, t.into_bytes()),
+                    },
+                    Raw::NotUtf8(bytes, m) => (m, bytes),
+                    Raw::Malformed(m) => (m, Vec::new()),
+                };
+                // Parse messages already start with the position.
+                let shown = if message.starts_with(&position.to_string()) {
+                    message.clone()
+                } else {
+                    format!("{position}: {message}")
+                };
+                printer.error(shown);
+                let entry = sinks.ledger.open(position.to_string(), args.stream.clone());
+                let kept = if kept.is_empty() { Kept::Nothing } else { Kept::Line(&kept) };
+                sinks.settle(entry, Outcome::NotDecorated, message, kept);
             }
         }
     }
@@ -655,27 +668,63 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
     finish(args, sinks, &stop, dry_run_closed.get())
 }
 
-/// After a stop: keeps what is left of an input, unread, as unsent (files
-/// only: standard input may never end). It only copies lines, so it is quick;
-/// a third signal ends the process.
-fn drain(reader: EventReader, stream: &str, stop: &Stop, sinks: &mut Sinks<'_>) {
-    if reader.source() == "<stdin>" || !stop.requested() {
-        return;
-    }
-    for item in reader {
-        let Ok((position, raw)) = item else { break };
+/// After a stop: keeps what is left of the inputs, unread, as unsent. Lines
+/// are taken as long as they come (files), and no longer than 200 ms after
+/// the last one: an input that blocks (standard input, a FIFO) is not waited
+/// for. Synced every 4,096 lines; a third signal ends the process.
+fn drain(
+    rx: &mpsc::Receiver<Result<(Position, Raw), epc::input::InputError>>,
+    stream: &str,
+    stop: &Stop,
+    sinks: &mut Sinks<'_>,
+) {
+    let message = format!("not read: the run was stopped by {}", stop.name());
+    let mut last: Option<String> = None;
+    let mut complete = false;
+    loop {
+        let item = match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(item) => item,
+            Err(mpsc::RecvTimeoutError::Timeout) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                complete = true;
+                break;
+            }
+        };
+        let (position, raw) = match item {
+            Ok(i) => i,
+            Err(e) => {
+                sinks.input_errors += 1;
+                sinks.printer.error(format!("{e:#}: the rest of it was not read"));
+                continue;
+            }
+        };
+        last = Some(position.source.to_string());
         let entry = sinks.ledger.open(position.to_string(), stream.to_owned());
-        let message = format!("not read: the run was stopped by {}", stop.name());
-        let outcome = Outcome::Unsent;
+        let m = message.clone();
         // Unread events get no record each: the summary counts them.
         match &raw {
-            Raw::Parsed(v) => drop(sinks.ledger.settle(entry, outcome, message, Kept::Event(v))),
-            Raw::Text(t) => drop(sinks.ledger.settle(entry, outcome, message, Kept::Line(t.as_bytes()))),
-            Raw::NotUtf8(b, _) => drop(sinks.ledger.settle(entry, outcome, message, Kept::Line(b))),
-            Raw::Malformed(_) => drop(sinks.ledger.settle(entry, outcome, message, Kept::Nothing)),
+            Raw::Parsed(v) => drop(sinks.ledger.settle(entry, Outcome::Unsent, m, Kept::Event(v))),
+            Raw::Text(t) => drop(sinks.ledger.settle(entry, Outcome::Unsent, m, Kept::Line(t.as_bytes()))),
+            Raw::NotUtf8(b, _) => drop(sinks.ledger.settle(entry, Outcome::Unsent, m, Kept::Line(b))),
+            Raw::Malformed(_) => drop(sinks.ledger.settle(entry, Outcome::Unsent, m, Kept::Nothing)),
         }
         sinks.unread += 1;
+        if sinks.unread.is_multiple_of(4096) {
+            sinks.commit();
+        }
     }
+    sinks.commit();
+    let n = sinks.unread;
+    let rest = if complete {
+        String::new()
+    } else {
+        format!("; {} was not read further (it did not end)", last.as_deref().unwrap_or("an input"))
+    };
+    sinks.printer.warning(format!(
+        "stopped by {}: {n} unread {} written to the failed-events file{rest}",
+        stop.name(),
+        if n == 1 { "event was" } else { "events were" }
+    ));
 }
 
 /// The client profile: --profile, else mp-js for --action (mp-java with
@@ -911,11 +960,18 @@ fn flush(delivery: &Delivery, batch: Vec<(Entry, Value)>, sinks: &mut Sinks<'_>,
                 report.outcomes.into_iter().map(outcome_of).collect()
             }
             None => {
-                let why = format!(
-                    "unknown: the run was stopped by {} while {} was answering; it may have stored the event",
-                    stop.name(),
-                    worker.url
-                );
+                let why = if stop.requested() {
+                    format!(
+                        "unknown: the run was stopped by {} while {} was answering; it may have stored the event",
+                        stop.name(),
+                        worker.url
+                    )
+                } else {
+                    format!(
+                        "unknown: the request thread for {} failed; the intake may have stored the event",
+                        worker.url
+                    )
+                };
                 vec![(Outcome::Unknown, why); events.len()]
             }
         },
@@ -944,8 +1000,9 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>, stop: &Stop, dry_run_closed: bo
     let printer = sinks.printer;
     let copies = sinks.copies;
     let ledger = std::mem::replace(&mut sinks.ledger, Ledger::new(FailedFile::disabled()));
-    let t = ledger.close().map_err(|e| anyhow!("{e}"))?;
-    let failed_path = t.failed_file.as_ref().map(|p| p.display().to_string());
+    let t = ledger.summary();
+    let closed = ledger.close();
+    let failed_path = t.failed_file.as_ref().map(|p| p.display().to_string()).filter(|_| closed.is_ok());
     let summary = json!({
         "type": "summary", "copies": copies, "accepted": t.count(Outcome::Accepted),
         "accepted_without_validation": t.count(Outcome::AcceptedUnvalidated),
@@ -1002,8 +1059,13 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>, stop: &Stop, dry_run_closed: bo
         && !args.dry_run
     {
         printer.error(format!(
-            "stdout was closed after {n} records: delivery went on, and the outcome of every event is in the summary above and the failed-events file"
+            "stdout was closed (after at most {n} records): delivery went on; every event's outcome is in the summary above and every event not accepted is in the failed-events file"
         ));
+    }
+    if let Err(e) = closed {
+        // The one way to lose events: the failed-events file can't be written.
+        printer.error(format!("{e}: {} events not accepted are not all kept", t.kept));
+        return Ok(ExitStatus::Error);
     }
     if let Some(code) = stop.exit_code() {
         return Ok(ExitStatus::Signal(code));

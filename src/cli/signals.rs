@@ -67,7 +67,7 @@ impl Stop {
         self.count.load(Ordering::SeqCst) > 1
     }
 
-    /// Seconds since the first signal.
+    /// The time since the first signal, if one came.
     pub(crate) fn since(&self) -> Option<std::time::Duration> {
         self.at.lock().ok().and_then(|at| at.map(|t| t.elapsed()))
     }

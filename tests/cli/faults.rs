@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{epc, path_str as s};
+use crate::support::{epc, error_lines, path_str as s};
 
 /// What the intake does with one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -532,4 +532,55 @@ fn a_missing_later_input_is_said_before_anything_is_read_or_sent() {
     // Nothing was read, so nothing is half-sent: the run can be repeated as it is.
     assert_eq!(gate.store.lock().unwrap().requests, 0);
     assert!(!failed.exists());
+}
+
+#[test]
+fn a_signal_is_seen_while_standard_input_is_idle_and_the_events_read_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let failed = dir.path().join("failed.ndjson");
+    // Nothing is accepted, so the read events must all end in the file.
+    let gate = FaultyGate::start(vec![Fault::Redirect; 10], Duration::ZERO);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("epc"));
+    cmd.args(send_args(&gate, Path::new("-"), &failed))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for n in 0..3u64 {
+        writeln!(stdin, "{}", json!({"n": n})).unwrap();
+    }
+    stdin.flush().unwrap();
+    // The pipe stays open and idle: epc waits for more input.
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    kill(&child, "-INT");
+    let (status, _, stderr) = wait(child, Duration::from_secs(10));
+    drop(stdin);
+    assert_eq!(status, Some(130), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{stderr}");
+    assert!(stderr.contains("stopped by SIGINT"), "{stderr}");
+    let mut kept = failed_ns(&failed);
+    kept.sort_unstable();
+    assert_eq!(kept, [0, 1, 2], "{stderr}");
+}
+
+#[test]
+fn a_failed_events_file_that_cannot_be_written_stops_the_run_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = input(dir.path(), 500);
+    let gate = FaultyGate::start(vec![Fault::Reject207; 10], Duration::ZERO);
+    let out = epc().args(send_args(&gate, &events, Path::new("/dev/full"))).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let errors = error_lines(&stderr);
+    let about_file: Vec<&&str> = errors.iter().filter(|l| l.contains("/dev/full")).collect();
+    assert_eq!(about_file.len(), 2, "said once when it fails, once at the end: {stderr}");
+    assert!(about_file[0].contains("the run stops"), "{stderr}");
+    // It stopped: not every batch was sent.
+    assert!(gate.store.lock().unwrap().requests < 10, "{stderr}");
+    // No record claims a rejected event was kept.
+    let recs = records(&out.stdout);
+    assert!(recs.iter().all(|r| r["status"] != "rejected"), "{recs:?}");
 }
