@@ -407,6 +407,29 @@ pub enum SchemaError {
         /// The remote bases, in order.
         bases: Vec<String>,
     },
+    /// A remote base that `$ref`s need cannot serve them now (unreachable, a
+    /// server error, not cached offline): `epc validate --repo` checks this
+    /// before anything else and reports it once, instead of one failure per
+    /// schema that needs the base.
+    #[error(
+        "schema base {base} cannot serve what {files} file{} of the repository need: {targets} `$ref` target{} \
+         such as `{example}` in {example_file} ({reason})",
+        if *files == 1 { "" } else { "s" }, if *targets == 1 { "" } else { "s" }
+    )]
+    BaseUnavailable {
+        /// The base.
+        base: String,
+        /// The first failure, with its URL.
+        reason: String,
+        /// How many files hold a `$ref` into it.
+        files: usize,
+        /// How many distinct documents they need from it.
+        targets: usize,
+        /// One such `$ref`, as resolved.
+        example: String,
+        /// The file holding it, relative to the repository.
+        example_file: String,
+    },
     /// A base URI that cannot be used.
     #[error("base URI `{uri}`: {reason}")]
     BadBaseUri {
