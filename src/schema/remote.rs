@@ -496,7 +496,10 @@ impl HttpFetcher {
     }
 
     fn client(&self) -> Result<&reqwest::blocking::Client, String> {
-        self.client.get_or_init(|| net::client(self.options.timeout, net::Redirects::Manual)).as_ref().map_err(Clone::clone)
+        self.client
+            .get_or_init(|| net::client(self.options.timeout, net::Redirects::Manual))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn fetch_once(&self, base: &HttpBase, url: &Url) -> Result<Fetched, RemoteError> {
@@ -516,11 +519,8 @@ impl HttpFetcher {
                 cache_dir: self.cache.as_ref().map(|c| c.dir().to_owned()),
             });
         }
-        let unreachable = |message: String| RemoteError::Unreachable {
-            base: base.to_string(),
-            url: key.to_owned(),
-            message,
-        };
+        let unreachable =
+            |message: String| RemoteError::Unreachable { base: base.to_string(), url: key.to_owned(), message };
         if let Some(message) = self.down.lock().unwrap_or_else(PoisonError::into_inner).get(base.as_str()) {
             return Err(unreachable(format!("{message} (the base failed earlier in this run)")));
         }
@@ -769,7 +769,8 @@ mod tests {
         let base = HttpBase::parse(&base_url).unwrap();
         let f = HttpFetcher::new(HttpOptions::default());
         assert_eq!(f.fetch(&base, &base.join("/a/moved/1.0.0").unwrap()).unwrap().value["title"], "kept");
-        for (path, location) in [("/a/away/1.0.0", "http://127.0.0.1:9/x/1.0.0"), ("/a/up/1.0.0", "/other/jsonschema/x")]
+        for (path, location) in
+            [("/a/away/1.0.0", "http://127.0.0.1:9/x/1.0.0"), ("/a/up/1.0.0", "/other/jsonschema/x")]
         {
             let err = f.fetch(&base, &base.join(path).unwrap()).unwrap_err();
             assert!(matches!(err, RemoteError::RedirectOutside { .. }), "{err:?}");

@@ -1134,7 +1134,11 @@ impl SchemaResolver {
                     .ok()
                     .and_then(|u| u.to_file_path().ok())
                     .and_then(|p| p.canonicalize().ok())
-                    .ok_or_else(|| SchemaError::NotFound { uri: uri.to_string(), searched: Vec::new(), urls: Vec::new() })?;
+                    .ok_or_else(|| SchemaError::NotFound {
+                        uri: uri.to_string(),
+                        searched: Vec::new(),
+                        urls: Vec::new(),
+                    })?;
                 let repo = self
                     .local_bases()
                     .find(|r| path.starts_with(&r.root))
@@ -1340,7 +1344,11 @@ fn base_from_uri(uri: &str, root: Option<&Path>) -> Result<BaseUri, SchemaError>
 }
 
 fn remote_document(uri: &SchemaUri, fetched: &remote::Fetched) -> SchemaDocument {
-    SchemaDocument { uri: uri.clone(), value: fetched.value.clone(), origin: Origin::Remote { url: fetched.url.clone() } }
+    SchemaDocument {
+        uri: uri.clone(),
+        value: fetched.value.clone(),
+        origin: Origin::Remote { url: fetched.url.clone() },
+    }
 }
 
 fn read_document(uri: &SchemaUri, repo: &SchemaRepository, located: Located) -> Result<SchemaDocument, SchemaError> {
