@@ -22,15 +22,15 @@ use epc::schema::repository::{SchemaError, SchemaSources};
 
 pub(crate) fn run(repo: &Path, sources: SchemaSources, compat: bool, printer: &Printer) -> Result<ExitStatus> {
     let mode = if compat { Mode::Compatible } else { Mode::Strict };
+    let hint = if sources.http.offline {
+        "run once without --offline to fill the schema cache, or give a local checkout of that repository \
+         with --schema-repo DIR"
+    } else {
+        "give a local checkout of that repository with --schema-repo DIR, or pass --offline to use the schema \
+         cache of an earlier run"
+    };
     let report = repo_check::check_repository(repo, sources, mode).map_err(|e| match &e {
-        SchemaError::BaseUnavailable { .. } => Hinted::error(
-            e.to_string(),
-            Some(
-                "give a local checkout of that repository with --schema-repo DIR, or pass --offline to use \
-                 the schema cache of an earlier run"
-                    .into(),
-            ),
-        ),
+        SchemaError::BaseUnavailable { .. } => Hinted::error(e.to_string(), Some(hint.into())),
         _ => anyhow::Error::new(e),
     })?;
     for note in &report.notes {
