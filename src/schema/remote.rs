@@ -23,8 +23,8 @@
 //!   `If-None-Match`/`If-Modified-Since`; a `304` keeps the cached copy.
 //!   Offline, only the cache is read ([`RemoteError::NotCached`] otherwise).
 //! - **At most one request per URL per run** ([`HttpFetcher`] remembers every
-//!   answer, a `404` included; threads asking for the same URL wait for the
-//!   first), and a base that could not be reached (connect error, timeout, an
+//!   answer, a `404` included, for up to [`MAX_REMEMBERED_URLS`] URLs; threads
+//!   asking for the same URL wait for the first), and a base that could not be reached (connect error, timeout, an
 //!   answer that broke off) is not asked again in the run.
 
 use std::collections::HashMap;
@@ -58,6 +58,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The most redirects followed for one document (each within its base).
 pub const MAX_REDIRECTS: usize = 5;
+
+/// The most URLs an [`HttpFetcher`] remembers answers for: past it (a
+/// long-running `epc serve` fed ever new `$schema` values), a URL is fetched
+/// without being remembered, so memory stays bounded.
+pub const MAX_REMEMBERED_URLS: usize = 10_000;
 
 /// The folder under the cache directory that holds fetched schema documents.
 pub const CACHE_SUBDIR: &str = "schemas";
@@ -456,6 +461,9 @@ impl HttpFetcher {
 
     fn cell(&self, url: &str) -> Memo {
         let mut memo = self.memo.lock().unwrap_or_else(PoisonError::into_inner);
+        if memo.len() >= MAX_REMEMBERED_URLS && !memo.contains_key(url) {
+            return Memo::default();
+        }
         Arc::clone(memo.entry(url.to_owned()).or_default())
     }
 

@@ -594,3 +594,63 @@ fn serve_validates_against_a_remote_base() {
     );
     drop(gate);
 }
+
+#[test]
+fn a_hundred_thousand_events_make_one_request_per_distinct_schema() {
+    let server = SchemaServer::start(Vec::new());
+    let tmp = tempfile::tempdir().unwrap();
+    let schemas = ["/test/event/0.0.2", "/test/event/0.0.3", "/test/event/1.0.0", "/test/event/latest"];
+    let text: String = (0..100_000)
+        .map(|i| {
+            let e = json!({"$schema": schemas[i % schemas.len()], "n": i,
+                "meta": {"stream": "s", "dt": "2024-01-01T00:00:00Z", "id": "0aac0b29-76c1-42a6-a58a-0123456789ab", "domain": "d"}});
+            e.to_string() + "\n"
+        })
+        .collect();
+    let file = tmp.path().join("many.ndjson");
+    std::fs::write(&file, text).unwrap();
+    let started = Instant::now();
+    let a = validate(&tmp.path().join("cache"), &["--schema-base-uri", &server.base("primary"), "--jobs", "2"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    let elapsed = started.elapsed();
+    let (results, summary) = records(&a);
+    assert_eq!((results.len(), &summary["valid"]), (100_000, &json!(100_000)));
+    let (counts, max) = per_path(&server.hits());
+    assert_eq!((counts.len(), max), (schemas.len(), 1), "{counts:?}");
+    eprintln!("100000 events over {} schemas: {} requests, {elapsed:.1?}", schemas.len(), counts.len());
+}
+
+#[test]
+fn send_validates_against_a_remote_base_and_a_dry_run_reads_only_the_cache() {
+    let server = SchemaServer::start(Vec::new());
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let gate = crate::support::mock_eventgate();
+    let send = |extra: &[&str]| {
+        let mut cmd = epc();
+        cmd.env("EPC_CACHE_DIR", &cache)
+            .current_dir(tmp.path())
+            .args(["send", "--format", "ndjson", "--failed-out"])
+            .arg(tmp.path().join("failed.ndjson"))
+            .args(["--no-stream-config", "--stream", "test.event", "--schema", "/test/event/1.0.0"])
+            .args(["--schema-base-uri", &server.base("primary"), "--intake-url", &gate.url])
+            .args(["--data", r#"{"meta": {"stream": "test.event"}, "test": "x", "action": "click"}"#])
+            .args(extra);
+        cmd.assert()
+    };
+    // A dry run before anything is cached: nothing fetched, and it says what is missing.
+    let a = send(&["--dry-run"]).code(1);
+    let out = format!("{}{}", crate::support::stdout_text(&a), stderr_text(&a));
+    assert!(out.contains("nor in the schema cache"), "{out}");
+    assert_eq!(server.take_hits().len(), 0);
+    // A real run fetches the schema once, validates and delivers.
+    send(&[]).code(0);
+    assert_eq!(server.take_hits().len(), 1);
+    // Now a dry run validates from the cache.
+    send(&["--dry-run"]).code(0);
+    assert_eq!(server.take_hits().len(), 0);
+    let seen = gate.finish();
+    assert_eq!(seen.iter().map(|r| r.accepted.len()).sum::<usize>(), 1);
+}
