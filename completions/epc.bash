@@ -447,7 +447,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__serve)
-            opts="-q -h -V --listen --schema-repo --schema-base-uri --stream-config --offline --output-dir --max-body-size --fsync --max-connections --header-timeout --body-timeout --idle-timeout --shutdown-timeout --format --color --quiet --help --version"
+            opts="-q -h -V --listen --schema-repo --schema-base-uri --stream-config --offline --timeout --output-dir --max-body-size --fsync --format --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,31 +469,15 @@ _epc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --max-body-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-connections)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --header-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --body-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --idle-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --shutdown-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -555,7 +539,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__validate)
-            opts="-j -q -h -V --schema-repo --schema-base-uri --allow-remote --schema --stream-config --offline --jobs --repo --jsonschema-tools-compat --format --color --quiet --help --version"
+            opts="-j -q -h -V --schema-repo --schema-base-uri --schema --stream-config --offline --timeout --jobs --repo --jsonschema-tools-compat --format --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -574,6 +558,10 @@ _epc() {
                     return 0
                     ;;
                 --stream-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

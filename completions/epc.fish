@@ -46,7 +46,7 @@ complete -c epc -n "__fish_epc_using_subcommand streams" -l streams-file -d 'Rea
 complete -c epc -n "__fish_epc_using_subcommand streams" -l constraint -d 'Only streams whose settings match KEY=VALUE (EventStreamConfig semantics; nested keys as a[b]=c)' -r
 complete -c epc -n "__fish_epc_using_subcommand streams" -l match -d 'Only streams whose name or schema title contains TEXT (case-insensitive)' -r
 complete -c epc -n "__fish_epc_using_subcommand streams" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
-complete -c epc -n "__fish_epc_using_subcommand streams" -l timeout -d 'Timeout for each API request, in seconds' -r
+complete -c epc -n "__fish_epc_using_subcommand streams" -l timeout -d 'Timeout for each request, in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand streams" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
 ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
@@ -68,7 +68,7 @@ complete -c epc -n "__fish_epc_using_subcommand sample" -l population -d 'The le
 complete -c epc -n "__fish_epc_using_subcommand sample" -l simulate -d 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l seed -d 'Seed for --simulate (default: random, printed on stderr)' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
-complete -c epc -n "__fish_epc_using_subcommand sample" -l timeout -d 'Timeout for each API request, in seconds' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l timeout -d 'Timeout for each request, in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
 ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
@@ -83,9 +83,10 @@ complete -c epc -n "__fish_epc_using_subcommand sample" -s q -l quiet -d 'Hide s
 complete -c epc -n "__fish_epc_using_subcommand sample" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand sample" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_using_subcommand validate" -l schema-repo -d 'A schema repository folder (with `jsonschema/` or `.jsonschema-tools.yaml`); repeatable, searched first, in order' -r -F
-complete -c epc -n "__fish_epc_using_subcommand validate" -l schema-base-uri -d 'A further base URI to resolve schemas against (a folder, file: or http(s) URL); repeatable, after --schema-repo' -r
+complete -c epc -n "__fish_epc_using_subcommand validate" -l schema-base-uri -d 'A further base URI to resolve schemas against (a folder, file: or http(s) URL); repeatable, after --schema-repo. With neither, schemas come from schema.wikimedia.org\'s primary and secondary repositories' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -l schema -d 'Check every event against this schema (a URI resolved in the repositories, or a schema file) instead of its `$schema`' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -l stream-config -d 'Stream config (file, `-` or API URL): each event\'s `meta.stream` must be configured with the schema\'s title' -r
+complete -c epc -n "__fish_epc_using_subcommand validate" -l timeout -d 'Timeout for each request (remote schemas, stream config), in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -s j -l jobs -d 'Threads validating NDJSON (default: all cores); output keeps the input order' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -l repo -d 'Check a whole schema repository as its CI does (jsonschema-tools\' tests), instead of events' -r -F
 complete -c epc -n "__fish_epc_using_subcommand validate" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
@@ -95,8 +96,7 @@ junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
 complete -c epc -n "__fish_epc_using_subcommand validate" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
-complete -c epc -n "__fish_epc_using_subcommand validate" -l allow-remote -d 'Allow http(s) base URIs (remote schema fetching is not implemented yet: local checkouts are needed)'
-complete -c epc -n "__fish_epc_using_subcommand validate" -l offline -d 'Use the cached stream config of the last successful fetch'
+complete -c epc -n "__fish_epc_using_subcommand validate" -l offline -d 'Make no network request: remote schemas (and stream config) come from the cache only'
 complete -c epc -n "__fish_epc_using_subcommand validate" -l jsonschema-tools-compat -d 'With --repo: jsonschema-tools 1.3.0\'s results, without epc\'s extra checks (narrowing, items snake_case)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -114,7 +114,7 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l session-id -d 'Session 
 complete -c epc -n "__fish_epc_using_subcommand send" -l pageview-id -d 'Pageview id (default: from --context, else a fresh one)' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l device-id -d 'Device id, `app_install_id` (default: from --context, else a fresh one)' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l schema-repo -d 'Schema repository folders for validation before sending (repeatable)' -r -F
-complete -c epc -n "__fish_epc_using_subcommand send" -l schema-base-uri -d 'Further schema base URIs (repeatable)' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l schema-base-uri -d 'Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org\'s primary and secondary repositories (--offline and --dry-run: from the cache only)' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l intake-url -d 'The intake (`…/v1/events`); default: from the stream\'s destination_event_service' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l profile -d 'Decide sampling, cc and the event\'s shape as this client does: canonical, mp-js, mp-java, android, android-tk, ios (as `epc sample --profile`). Default: mp-js for --action (mp-java with --client app), else canonical' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l batch-size -d 'Most events per POST' -r
@@ -123,7 +123,7 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l retries -d 'Retries of 
 complete -c epc -n "__fish_epc_using_subcommand send" -l retry-delay -d 'The first retry delay in seconds; it doubles each retry, with jitter' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l failed-out -d 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson' -r -F
 complete -c epc -n "__fish_epc_using_subcommand send" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
-complete -c epc -n "__fish_epc_using_subcommand send" -l timeout -d 'Timeout for each API request, in seconds' -r
+complete -c epc -n "__fish_epc_using_subcommand send" -l timeout -d 'Timeout for each request, in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
 ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
@@ -145,8 +145,9 @@ complete -c epc -n "__fish_epc_using_subcommand send" -s h -l help -d 'Print hel
 complete -c epc -n "__fish_epc_using_subcommand send" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port; the address is printed on stderr)' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-repo -d 'Schema repository folders (repeatable, searched in order)' -r -F
-complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-base-uri -d 'Further schema base URIs (repeatable)' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-base-uri -d 'Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org\'s primary and secondary repositories' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l stream-config -d 'Stream config: each event\'s stream must be configured with its schema\'s title' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l timeout -d 'Timeout for each request (remote schemas, stream config), in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l output-dir -d 'Store events as NDJSON per stream in this folder (default: a line per event on stdout)' -r -F
 complete -c epc -n "__fish_epc_using_subcommand serve" -l max-body-size -d 'Largest request body in bytes (EventGate\'s example config: 4 MB); larger ones get 413' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l max-connections -d 'Most connections open at once; at the limit, the one waiting longest for a request head makes room' -r
@@ -161,7 +162,7 @@ junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
 complete -c epc -n "__fish_epc_using_subcommand serve" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
-complete -c epc -n "__fish_epc_using_subcommand serve" -l offline -d 'Use the cached stream config of the last successful fetch'
+complete -c epc -n "__fish_epc_using_subcommand serve" -l offline -d 'Make no network request: remote schemas (and stream config) come from the cache only'
 complete -c epc -n "__fish_epc_using_subcommand serve" -l fsync -d 'Sync every write to disk before answering (slower; default: written to the OS)'
 complete -c epc -n "__fish_epc_using_subcommand serve" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'

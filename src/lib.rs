@@ -19,7 +19,9 @@
 //! - [`source`]: loading stream config from a file, stdin or the MediaWiki API,
 //!   with batching and a cache.
 //! - [`schema`]: schema URIs, titles and versions, local schema repositories,
-//!   `$schema`/`$ref` resolution, and strict YAML/JSON loading.
+//!   remote schema repositories over HTTP (fenced, cached), `$schema`/`$ref`
+//!   resolution, and strict YAML/JSON loading.
+//! - [`net`]: the HTTP every fetch shares: User-Agent, timeouts, bounded reads.
 //! - [`app_event`]: Metrics Platform events as the apps' Java client builds
 //!   and curates them.
 //!
@@ -51,6 +53,7 @@ pub mod identifier;
 pub mod input;
 pub mod intake;
 pub mod ledger;
+pub mod net;
 pub mod repo_check;
 pub mod sampling;
 pub mod schema;

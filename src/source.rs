@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use crate::constraint::Constraints;
+use crate::net;
 use crate::stream::{StreamConfigError, StreamConfigs};
 
 /// The production MediaWiki Action API that serves stream config.
@@ -32,9 +33,8 @@ pub const MAX_STREAMS_PER_REQUEST: usize = 50;
 /// room for two orders of magnitude of growth.
 pub const MAX_STREAM_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The User-Agent sent with every request: `epc/<version> (<project URL>)`.
-pub const USER_AGENT: &str =
-    concat!("epc/", env!("CARGO_PKG_VERSION"), " (", env!("CARGO_PKG_REPOSITORY"), "; Event Platform Client CLI)");
+/// The User-Agent sent with every request (see [`crate::net::USER_AGENT`]).
+pub use crate::net::USER_AGENT;
 
 /// A stream config source as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,25 +249,15 @@ fn fetch(url: &str, options: &FetchOptions) -> Result<Loaded, SourceError> {
 
 /// Reads `response`'s body incrementally, at most `limit` bytes.
 fn read_body(url: &str, response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>, SourceError> {
-    let mut body = Vec::new();
-    response.take(limit.saturating_add(1)).read_to_end(&mut body).map_err(|e| SourceError::Http {
-        url: url.to_owned(),
-        message: format!("the answer broke off: {}", describe_io(&e)),
-    })?;
-    if body.len() as u64 > limit {
-        return Err(SourceError::TooLarge { url: url.to_owned(), limit });
-    }
-    Ok(body)
+    net::read_body(response, limit).map_err(|e| match e {
+        net::BodyError::TooLarge { limit } => SourceError::TooLarge { url: url.to_owned(), limit },
+        broken @ net::BodyError::Broken(_) => SourceError::Http { url: url.to_owned(), message: broken.to_string() },
+    })
 }
 
 fn fetch_at_most(url: &str, options: &FetchOptions, limit: u64) -> Result<Loaded, SourceError> {
     let http = |message: String| SourceError::Http { url: url.to_owned(), message };
-    let client = reqwest::blocking::Client::builder()
-        .user_agent(USER_AGENT)
-        .timeout(options.timeout)
-        .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-        .build()
-        .map_err(|e| http(e.to_string()))?;
+    let client = net::client(options.timeout, net::Redirects::Follow).map_err(http)?;
     let constraints = options.constraints.to_query_values().join("|");
     let batches =
         if options.streams.is_empty() { vec![None] } else { batches(&options.streams).into_iter().map(Some).collect() };
@@ -281,13 +271,13 @@ fn fetch_at_most(url: &str, options: &FetchOptions, limit: u64) -> Result<Loaded
         if !constraints.is_empty() {
             query.push(("constraints", &constraints));
         }
-        let response = client.get(url).query(&query).send().map_err(|e| http(describe_reqwest(&e)))?;
+        let response = client.get(url).query(&query).send().map_err(|e| http(net::describe_reqwest(&e)))?;
         let status = response.status();
         let api_error_header =
             response.headers().get("MediaWiki-API-Error").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = read_body(url, response, limit)?;
         if !status.is_success() {
-            let body = snippet(&String::from_utf8_lossy(&body));
+            let body = net::snippet(&String::from_utf8_lossy(&body));
             return Err(SourceError::Status { url: url.to_owned(), status: status.as_u16(), body });
         }
         let value: Value = serde_json::from_slice(&body)
@@ -321,39 +311,6 @@ fn fetch_at_most(url: &str, options: &FetchOptions, limit: u64) -> Result<Loaded
     Ok(Loaded { configs, origin: Origin::Api { url: url.to_owned(), requests: batches.len() }, cache_warning })
 }
 
-fn describe_reqwest(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut innermost = e.source();
-    while let Some(next) = innermost.and_then(|c| c.source()) {
-        innermost = Some(next);
-    }
-    let detail = innermost.map_or_else(|| e.to_string(), ToString::to_string);
-    if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
-        format!("cannot connect: {detail}")
-    } else {
-        detail
-    }
-}
-
-fn describe_io(e: &std::io::Error) -> String {
-    let mut innermost: Option<&dyn std::error::Error> = e.get_ref().map(|c| c as &dyn std::error::Error);
-    while let Some(next) = innermost.and_then(|c| c.source()) {
-        innermost = Some(next);
-    }
-    innermost.map_or_else(|| e.to_string(), ToString::to_string)
-}
-
-fn snippet(body: &str) -> String {
-    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 200 {
-        format!("{}…", one_line.chars().take(200).collect::<String>())
-    } else {
-        one_line
-    }
-}
-
 /// The cache key of a request: endpoint, constraints and the sorted names (`*` for all).
 fn cache_key(url: &str, constraints: &Constraints, streams: &[String]) -> String {
     let mut names = streams.to_vec();
@@ -363,13 +320,8 @@ fn cache_key(url: &str, constraints: &Constraints, streams: &[String]) -> String
     format!("{url}\n{}\n{names}", constraints.to_query_values().join("|"))
 }
 
-/// FNV-1a, 64 bits: a stable file name for a cache key.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
 fn cache_path(dir: &Path, key: &str) -> PathBuf {
-    dir.join(format!("streamconfigs-{:016x}.json", fnv1a(key)))
+    dir.join(format!("streamconfigs-{:016x}.json", net::fnv1a(key)))
 }
 
 fn save_cache(dir: &Path, url: &str, options: &FetchOptions, streams: Value) -> Result<(), String> {

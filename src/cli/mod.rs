@@ -22,6 +22,8 @@ use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::output::{ColorChoice, Format, Printer};
+use epc::schema::remote::{self, HttpOptions};
+use epc::schema::repository::{SchemaRepository, SchemaResolver, SchemaSources};
 use epc::source::{self, FetchOptions, Loaded, Origin, Source};
 
 /// epc: the Event Platform Client on the command line.
@@ -81,12 +83,12 @@ pub(crate) struct StreamConfigArgs {
     /// Use the cached copy of the last successful fetch instead of the network.
     #[arg(long)]
     pub(crate) offline: bool,
-    /// Timeout for each API request, in seconds.
+    /// Timeout for each request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_timeout)]
     pub(crate) timeout: f64,
 }
 
-fn parse_timeout(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_timeout(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Ok(t),
         _ => Err(format!("`{text}` is not a number of seconds above 0 and at most 86400")),
@@ -148,6 +150,53 @@ impl StreamConfigArgs {
             Origin::File(_) | Origin::Stdin => {}
         }
         Ok(loaded)
+    }
+}
+
+/// Where schemas come from, as `validate`, `send` and `serve` take it: the
+/// `--schema-repo` folders, the `--schema-base-uri`s, and how remote bases are
+/// fetched (`--offline`, `--timeout`, the cache under `EPC_CACHE_DIR`).
+pub(crate) fn schema_sources(
+    repos: &[PathBuf],
+    base_uris: &[String],
+    offline: bool,
+    timeout: f64,
+) -> Result<SchemaSources> {
+    let repositories = repos.iter().map(SchemaRepository::open).collect::<Result<Vec<_>, _>>()?;
+    Ok(SchemaSources {
+        repositories,
+        base_uris: base_uris.to_vec(),
+        http: HttpOptions {
+            timeout: Duration::from_secs_f64(timeout),
+            offline,
+            cache_dir: cache_dir(),
+            ..HttpOptions::default()
+        },
+    })
+}
+
+/// The resolver for `sources`; says when the public Wikimedia repositories
+/// are used because none was given, and warns about configured base URIs
+/// that are not used.
+pub(crate) fn schema_resolver(sources: SchemaSources, printer: &Printer) -> Result<SchemaResolver> {
+    if sources.uses_default_bases() {
+        printer.note(format!(
+            "note: no --schema-repo or --schema-base-uri given: schemas come from {}{}",
+            remote::DEFAULT_BASE_URIS.join(" and "),
+            if sources.http.offline { " (offline: from the schema cache only)" } else { "" }
+        ));
+    }
+    let resolver = sources.resolver()?;
+    for note in resolver.notes() {
+        printer.warning(note);
+    }
+    Ok(resolver)
+}
+
+/// Warns about schema cache files that could not be written (the run went on).
+pub(crate) fn schema_cache_warnings(resolver: &SchemaResolver, printer: &Printer) {
+    for warning in resolver.http().map(remote::HttpFetcher::take_warnings).unwrap_or_default() {
+        printer.warning(warning);
     }
 }
 

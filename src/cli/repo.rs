@@ -1,5 +1,7 @@
 //! `epc validate --repo DIR`: a schema repository's CI checks (jsonschema-tools'
-//! tests), offline, reported per check and subject.
+//! tests), reported per check and subject. `$ref`s into other repositories
+//! resolve against `--schema-repo`s, `--schema-base-uri`s and the
+//! repository's `schemaBaseUris` (remote ones fetched and cached).
 //!
 //! Records (`--format ndjson`; `--format json` wraps them in `{"results": [...], "summary": {...}}`):
 //! `{"type":"case","check":"C1","skip_name":"schema-version-compatibility","title":…,"subject",
@@ -7,21 +9,30 @@
 //! `{"type":"summary","checks":{"C1":{"pass","fail","skip"},…},"pass","fail","skip"}`.
 //! `--format junit`: one test suite per check, one test case per subject, skips as skipped.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use comfy_table::Cell;
 use serde_json::{Map, Value, json};
 
-use super::ExitStatus;
+use super::{ExitStatus, Hinted};
 use crate::output::{Format, Printer, table};
 use epc::repo_check::{self, CaseResult, CaseStatus, CheckId, Mode, Report};
-use epc::schema::repository::SchemaRepository;
+use epc::schema::repository::{SchemaError, SchemaSources};
 
-pub(crate) fn run(repo: &Path, others: &[PathBuf], compat: bool, printer: &Printer) -> Result<ExitStatus> {
-    let others = others.iter().map(SchemaRepository::open).collect::<Result<Vec<_>, _>>()?;
+pub(crate) fn run(repo: &Path, sources: SchemaSources, compat: bool, printer: &Printer) -> Result<ExitStatus> {
     let mode = if compat { Mode::Compatible } else { Mode::Strict };
-    let report = repo_check::check_repository(repo, others, mode)?;
+    let hint = if sources.http.offline {
+        "run once without --offline to fill the schema cache, or give a local checkout of that repository \
+         with --schema-repo DIR"
+    } else {
+        "give a local checkout of that repository with --schema-repo DIR, or pass --offline to use the schema \
+         cache of an earlier run"
+    };
+    let report = repo_check::check_repository(repo, sources, mode).map_err(|e| match &e {
+        SchemaError::BaseUnavailable { .. } => Hinted::error(e.to_string(), Some(hint.into())),
+        _ => anyhow::Error::new(e),
+    })?;
     for note in &report.notes {
         printer.warning(note);
     }

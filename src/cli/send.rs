@@ -34,7 +34,7 @@ use epc::intake::{BatchReport, Delivered, EventGate, RetryPolicy};
 use epc::ledger::{Entry, FailedFile, Kept, Ledger, Outcome, Settled};
 use epc::sampling::{Profile, Reason, SamplingUnit};
 use epc::schema::SchemaUri;
-use epc::schema::repository::{SchemaRepository, SchemaResolver};
+use epc::schema::repository::SchemaResolver;
 use epc::stream::{StreamConfig, StreamConfigs};
 use epc::validate::{self, EventValidator};
 
@@ -92,7 +92,8 @@ pub(crate) struct SendArgs {
     /// Schema repository folders for validation before sending (repeatable).
     #[arg(long = "schema-repo", value_name = "DIR", env = env::EPC_SCHEMA_REPOS, value_delimiter = ':')]
     schema_repos: Vec<PathBuf>,
-    /// Further schema base URIs (repeatable).
+    /// Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org's
+    /// primary and secondary repositories (--offline and --dry-run: from the cache only).
     #[arg(long = "schema-base-uri", value_name = "URI")]
     schema_base_uris: Vec<String>,
     /// Send without validating first.
@@ -321,14 +322,8 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         configs.as_deref().and_then(|c| c.resolve(&args.stream)).map(|r| r.config.clone());
     let resolver = build_resolver(args, printer)?;
     let intake = match (&resolver, args.no_validate) {
-        (_, true) => None,
         (Some(r), false) => Some(Intake::new(EventValidator::new(Arc::clone(r), configs.as_deref().cloned()))),
-        (None, false) => {
-            return Err(Hinted::error(
-                "no schema repository to validate against before sending",
-                Some("pass --schema-repo DIR, or --no-validate to send unvalidated".into()),
-            ));
-        }
+        _ => None,
     };
     let schema = args
         .schema
@@ -857,16 +852,20 @@ fn fill_context(mut context: Value, ids: &Identifiers) -> Value {
     context
 }
 
+/// The schema resolver: none with `--no-validate` and no schema source given
+/// (else the given sources, or the public Wikimedia repositories). A dry run
+/// makes no network request: remote schemas come from the cache only, as with
+/// `--offline`.
 fn build_resolver(args: &SendArgs, printer: &Printer) -> Result<Option<Arc<SchemaResolver>>> {
-    if args.schema_repos.is_empty() && args.schema_base_uris.is_empty() {
+    if args.no_validate && args.schema_repos.is_empty() && args.schema_base_uris.is_empty() {
         return Ok(None);
     }
-    let repos = args.schema_repos.iter().map(SchemaRepository::open).collect::<Result<Vec<_>, _>>()?;
-    let resolver = SchemaResolver::new(repos, &args.schema_base_uris, false)?;
-    for note in resolver.notes() {
-        printer.warning(note);
+    let offline = args.source.offline || args.dry_run;
+    let sources = super::schema_sources(&args.schema_repos, &args.schema_base_uris, offline, args.source.timeout)?;
+    if args.dry_run && !args.source.offline && sources.repositories.is_empty() {
+        printer.note("note: --dry-run makes no network request: remote schemas come from the schema cache only");
     }
-    Ok(Some(Arc::new(resolver)))
+    Ok(Some(Arc::new(super::schema_resolver(sources, printer)?)))
 }
 
 /// Why the plan's events cannot be delivered without --intake-url, if so.

@@ -47,12 +47,11 @@ use serde_json::{Value, json};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, Semaphore};
 
-use super::{ExitStatus, Hinted, StreamConfigArgs, env};
+use super::{ExitStatus, StreamConfigArgs, env};
 use crate::output::Printer;
 use connections::{Connections, Limits};
 use epc::constraint::Constraints;
 use epc::eventgate::{self, Answer, EventStatus, Intake, RequestHeaders};
-use epc::schema::repository::{SchemaRepository, SchemaResolver};
 use epc::validate::EventValidator;
 
 /// Arguments of `epc serve`.
@@ -64,15 +63,19 @@ pub(crate) struct ServeArgs {
     /// Schema repository folders (repeatable, searched in order).
     #[arg(long = "schema-repo", value_name = "DIR", env = env::EPC_SCHEMA_REPOS, value_delimiter = ':')]
     schema_repos: Vec<PathBuf>,
-    /// Further schema base URIs (repeatable).
+    /// Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org's
+    /// primary and secondary repositories.
     #[arg(long = "schema-base-uri", value_name = "URI")]
     schema_base_uris: Vec<String>,
     /// Stream config: each event's stream must be configured with its schema's title.
     #[arg(long, value_name = "PATH|URL|-")]
     stream_config: Option<String>,
-    /// Use the cached stream config of the last successful fetch.
-    #[arg(long, requires = "stream_config")]
+    /// Make no network request: remote schemas (and stream config) come from the cache only.
+    #[arg(long)]
     offline: bool,
+    /// Timeout for each request (remote schemas, stream config), in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = super::parse_timeout)]
+    timeout: f64,
     /// Store events as NDJSON per stream in this folder (default: a line per event on stdout).
     #[arg(long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
@@ -168,21 +171,12 @@ enum Ended {
 }
 
 pub(crate) fn run(args: &ServeArgs, printer: &Printer) -> Result<ExitStatus> {
-    if args.schema_repos.is_empty() && args.schema_base_uris.is_empty() {
-        return Err(Hinted::error(
-            "no schema repository to validate events against",
-            Some("pass --schema-repo DIR (repeatable)".into()),
-        ));
-    }
-    let repos = args.schema_repos.iter().map(SchemaRepository::open).collect::<Result<Vec<_>, _>>()?;
-    let resolver = SchemaResolver::new(repos, &args.schema_base_uris, false)?;
-    for note in resolver.notes() {
-        printer.warning(note);
-    }
+    let sources = super::schema_sources(&args.schema_repos, &args.schema_base_uris, args.offline, args.timeout)?;
+    let resolver = super::schema_resolver(sources, printer)?;
     let streams = match &args.stream_config {
         None => None,
         Some(src) => {
-            let a = StreamConfigArgs { stream_config: src.clone(), offline: args.offline, timeout: 30.0 };
+            let a = StreamConfigArgs { stream_config: src.clone(), offline: args.offline, timeout: args.timeout };
             Some(a.load(printer, &[], &Constraints::default())?.configs)
         }
     };

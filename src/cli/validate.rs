@@ -23,7 +23,7 @@ use super::{ExitStatus, Hinted, env};
 use crate::output::{Format, Printer, table};
 use epc::constraint::Constraints;
 use epc::input::{EventReader, Position, Raw, parse_line};
-use epc::schema::repository::{SchemaRepository, SchemaResolver};
+use epc::schema::repository::SchemaResolver;
 use epc::validate::{EventReport, EventValidator, Outcome, Violation};
 
 /// Arguments of `epc validate`.
@@ -36,20 +36,21 @@ pub(crate) struct ValidateArgs {
     #[arg(long = "schema-repo", value_name = "DIR", env = env::EPC_SCHEMA_REPOS, value_delimiter = ':')]
     schema_repos: Vec<PathBuf>,
     /// A further base URI to resolve schemas against (a folder, file: or http(s) URL); repeatable, after --schema-repo.
+    /// With neither, schemas come from schema.wikimedia.org's primary and secondary repositories.
     #[arg(long = "schema-base-uri", value_name = "URI")]
     schema_base_uris: Vec<String>,
-    /// Allow http(s) base URIs (remote schema fetching is not implemented yet: local checkouts are needed).
-    #[arg(long)]
-    allow_remote: bool,
     /// Check every event against this schema (a URI resolved in the repositories, or a schema file) instead of its `$schema`.
     #[arg(long, value_name = "URI|FILE")]
     schema: Option<String>,
     /// Stream config (file, `-` or API URL): each event's `meta.stream` must be configured with the schema's title.
     #[arg(long, value_name = "PATH|URL|-")]
     stream_config: Option<String>,
-    /// Use the cached stream config of the last successful fetch.
-    #[arg(long, requires = "stream_config")]
+    /// Make no network request: remote schemas (and stream config) come from the cache only.
+    #[arg(long)]
     offline: bool,
+    /// Timeout for each request (remote schemas, stream config), in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = super::parse_timeout)]
+    timeout: f64,
     /// Threads validating NDJSON (default: all cores); output keeps the input order.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -83,9 +84,11 @@ struct Counts {
 
 pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> {
     if let Some(repo) = &args.repo {
-        return super::repo::run(repo, &args.schema_repos, args.jsonschema_tools_compat, printer);
+        let sources = super::schema_sources(&args.schema_repos, &args.schema_base_uris, args.offline, args.timeout)?;
+        return super::repo::run(repo, sources, args.jsonschema_tools_compat, printer);
     }
-    let validator = Arc::new(build_validator(args, printer)?);
+    let (validator, resolver) = build_validator(args, printer)?;
+    let validator = Arc::new(validator);
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -173,6 +176,7 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         bar.finish_and_clear();
     }
     out.finish(&counts)?;
+    super::schema_cache_warnings(&resolver, printer);
     printer.note(format!(
         "{} events: {} valid, {} invalid, {} unresolved, {} malformed{}",
         counts.events,
@@ -191,34 +195,22 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
     })
 }
 
-fn build_validator(args: &ValidateArgs, printer: &Printer) -> Result<EventValidator> {
-    let mut repos = Vec::new();
-    for dir in &args.schema_repos {
-        repos.push(SchemaRepository::open(dir)?);
-    }
-    if repos.is_empty() && args.schema_base_uris.is_empty() && args.schema.is_none() {
-        return Err(Hinted::error(
-            "no schema repository to resolve `$schema` against",
-            Some("pass --schema-repo DIR (a checkout of schemas/event/primary or secondary), or --schema FILE".into()),
-        ));
-    }
-    let resolver = SchemaResolver::new(repos, &args.schema_base_uris, args.allow_remote)?;
-    for note in resolver.notes() {
-        printer.warning(note);
-    }
+fn build_validator(args: &ValidateArgs, printer: &Printer) -> Result<(EventValidator, Arc<SchemaResolver>)> {
+    let sources = super::schema_sources(&args.schema_repos, &args.schema_base_uris, args.offline, args.timeout)?;
+    let resolver = Arc::new(super::schema_resolver(sources, printer)?);
     let streams = match &args.stream_config {
         None => None,
         Some(source) => {
             let source_args =
-                super::StreamConfigArgs { stream_config: source.clone(), offline: args.offline, timeout: 30.0 };
+                super::StreamConfigArgs { stream_config: source.clone(), offline: args.offline, timeout: args.timeout };
             Some(source_args.load(printer, &[], &Constraints::default())?.configs)
         }
     };
-    let mut validator = EventValidator::new(Arc::new(resolver), streams);
+    let mut validator = EventValidator::new(Arc::clone(&resolver), streams);
     if let Some(schema) = &args.schema {
         validator.force_schema(schema)?;
     }
-    Ok(validator)
+    Ok((validator, resolver))
 }
 
 /// Parses (when needed) and validates one event.

@@ -31,7 +31,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::schema::repository::{Fence, SchemaError, SchemaRepository, SchemaResolver};
+use crate::schema::SchemaUri;
+use crate::schema::repository::{Fence, SchemaError, SchemaRepository, SchemaResolver, SchemaSources};
 
 pub use config::ToolsConfig;
 pub use discover::SchemaFile;
@@ -310,26 +311,31 @@ impl Context {
     }
 }
 
-/// Checks a schema repository: opens it and the other repositories (for
-/// `$ref`s its config points at remotely), discovers its schema files and
-/// runs every check. Files that cannot be loaded are X1 failures; every other
-/// file is still checked.
+/// Checks a schema repository: opens it, resolves `$ref`s against it first,
+/// then `sources` (the other local repositories and base URIs, with the
+/// repository's own `schemaBaseUris` after them; remote bases fetched with
+/// `sources.http`), discovers its schema files and runs every check. Files
+/// that cannot be loaded are X1 failures; every other file is still checked.
+///
+/// Before any check, every `$ref` of the repository's files is resolved once:
+/// when a remote base that some of them need cannot serve them
+/// ([`SchemaError::unavailable_base`]), the run stops with one
+/// [`SchemaError::BaseUnavailable`] naming the base and what needs it, instead
+/// of reporting every schema that needs it as failing.
 ///
 /// # Errors
-/// [`SchemaError`] when the repository folder or its config cannot be read.
-pub fn check_repository(
-    root: &std::path::Path,
-    others: Vec<SchemaRepository>,
-    mode: Mode,
-) -> Result<Report, SchemaError> {
+/// [`SchemaError`] when the repository folder or its config cannot be read,
+/// and [`SchemaError::BaseUnavailable`].
+pub fn check_repository(root: &std::path::Path, sources: SchemaSources, mode: Mode) -> Result<Report, SchemaError> {
     let config = ToolsConfig::load(root)?;
     let repo = SchemaRepository::open(root)?;
     let fence = repo.fence().clone();
     let mut repos = vec![repo];
-    repos.extend(others);
-    let resolver = Arc::new(SchemaResolver::new(repos, &[], false)?);
+    repos.extend(sources.repositories);
+    let resolver = Arc::new(SchemaResolver::with_http(repos, &sources.base_uris, Some(sources.http))?);
     let discovery = discover::discover(root, &config)?;
     let files = discovery.files;
+    preflight(&files, &resolver)?;
     let ctx = Context { root: root.to_owned(), fence, config, files, resolver: Arc::clone(&resolver), mode };
     let mut report = Report { results: Vec::new(), notes: resolver.notes().to_vec() };
     for f in &ctx.files {
@@ -347,4 +353,81 @@ pub fn check_repository(
     report.results.extend(compat::check(&ctx));
     report.results.sort_by(|a, b| (a.check, &a.subject).cmp(&(b.check, &b.subject)));
     Ok(report)
+}
+
+/// What a remote base that cannot serve documents is needed for.
+struct Need {
+    reason: String,
+    files: std::collections::BTreeSet<String>,
+    targets: std::collections::BTreeSet<SchemaUri>,
+    example: (String, String),
+}
+
+/// Resolves every external `$ref` of the loaded files once (see
+/// [`check_repository`]); the documents stay in the resolver's cache for the
+/// checks.
+fn preflight(files: &[SchemaFile], resolver: &SchemaResolver) -> Result<(), SchemaError> {
+    let mut needs: Vec<(String, Need)> = Vec::new();
+    for file in files {
+        let Ok(loaded) = &file.loaded else { continue };
+        let Ok(base) = SchemaUri::parse(&loaded.id).map(|u| u.document()) else { continue };
+        let mut refs = Vec::new();
+        collect_refs(&loaded.value, &mut refs);
+        for reference in refs {
+            if reference.starts_with('#') || reference.starts_with("./#") {
+                continue;
+            }
+            let Ok(target) = base.join(reference) else { continue };
+            let document = target.document();
+            if document == base {
+                continue;
+            }
+            let Err(e) = resolver.resolve(&document) else { continue };
+            let Some(unavailable) = e.unavailable_base() else { continue };
+            let relative = file.relative.display().to_string();
+            let at = match needs.iter().position(|(b, _)| b == unavailable) {
+                Some(i) => i,
+                None => {
+                    let need = Need {
+                        reason: e.to_string(),
+                        files: std::collections::BTreeSet::new(),
+                        targets: std::collections::BTreeSet::new(),
+                        example: (target.to_string(), relative.clone()),
+                    };
+                    needs.push((unavailable.to_owned(), need));
+                    needs.len() - 1
+                }
+            };
+            let need = &mut needs[at].1;
+            need.files.insert(relative);
+            need.targets.insert(document);
+        }
+    }
+    match needs.into_iter().next() {
+        None => Ok(()),
+        Some((base, need)) => Err(SchemaError::BaseUnavailable {
+            base,
+            reason: need.reason,
+            files: need.files.len(),
+            targets: need.targets.len(),
+            example: need.example.0,
+            example_file: need.example.1,
+        }),
+    }
+}
+
+/// Every `$ref` string under `value`.
+fn collect_refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", serde_json::Value::String(s)) => out.push(s),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
 }

@@ -12,6 +12,8 @@
 //! - [`repository`]: local schema repositories (`jsonschema/<title>/<version>.yaml`,
 //!   `.jsonschema-tools.yaml`) and the [`repository::SchemaResolver`] that
 //!   maps `$schema` and `$ref` URIs onto an ordered list of base URIs.
+//! - [`remote`]: schema repositories over HTTP (`https://schema.wikimedia.org/…`):
+//!   the fence, limits, and the on-disk cache of fetched documents.
 //! - [`yaml`]: loading YAML 1.2 and JSON into `serde_json::Value`, with
 //!   duplicate keys rejected.
 //!
@@ -28,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod remote;
 pub mod repository;
 pub mod yaml;
 

@@ -23,9 +23,17 @@
 //! - Symlinks stored as plain files, as Git writes them when symlinks are not
 //!   supported (a file whose whole content is a sibling's name, such as
 //!   `1.0.0.yaml`), are followed like symlinks, within the folder too.
-//! - http(s) base URIs are recorded but not fetched: a URI that only they could
-//!   resolve is an error naming the URLs that would have been tried (remote
-//!   fetching is not implemented, with or without `allow_remote`).
+//! - http(s) base URIs are fetched through an [`HttpFetcher`] (fenced, bounded,
+//!   cached: see [`super::remote`]). Local files and cached versioned documents
+//!   are used before any request is made; then the remote bases are asked in
+//!   order, one URL each, and a `404` moves on to the next. Any other failure
+//!   (unreachable, a server error, a redirect out of the base) stops the
+//!   lookup with an error naming the URL: a base that cannot answer is never
+//!   silently skipped.
+//! - An absolute http(s) URI is fetched only when it lies under a remote base;
+//!   under a base (or one of the public Wikimedia bases) and present in a
+//!   local repository, the local file is read instead. Anywhere else it is
+//!   [`SchemaError::OutsideBases`]: no request is made.
 //!
 //! ```
 //! use epc::schema::SchemaUri;
@@ -51,6 +59,7 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
+use super::remote::{self, HttpBase, HttpFetcher, HttpOptions, RemoteError};
 use super::yaml::{self, DocumentError};
 use super::{SchemaTitle, SchemaUri, SchemaUriError, SchemaVersion};
 
@@ -335,17 +344,24 @@ pub enum SchemaError {
         repository: PathBuf,
     },
     /// No base URI has the schema.
-    #[error("{uri}: schema not found; looked in {}", looked_in(searched))]
+    #[error(
+        "{uri}: schema not found; looked in {}{}",
+        looked_in(searched),
+        if urls.is_empty() { String::new() } else { format!(" and at {}", urls.join(", ")) }
+    )]
     NotFound {
         /// The URI being resolved (document part).
         uri: String,
         /// The schema base folders searched, in order.
         searched: Vec<PathBuf>,
+        /// The URLs that answered 404 or 410, in order.
+        urls: Vec<String>,
     },
-    /// Only remote base URIs could have the schema and remote access is off.
+    /// Only remote base URIs could have the schema and this resolver does not
+    /// fetch (built without [`HttpOptions`]).
     #[error(
         "{uri}: not found in the local schema repositories ({}); the remaining base URIs are remote ({}) \
-         and remote schema access is off: give a local checkout that has it with --schema-repo DIR",
+         and remote schema fetching is off: give a local checkout that has it with --schema-repo DIR",
         looked_in(searched), urls.join(", ")
     )]
     RemoteNotAllowed {
@@ -356,19 +372,71 @@ pub enum SchemaError {
         /// The local schema base folders searched first.
         searched: Vec<PathBuf>,
     },
-    /// Remote access is on, but fetching schemas over HTTP is not implemented.
+    /// Offline, and neither a local repository nor the cache has the schema.
     #[error(
-        "{uri}: not found in the local schema repositories ({}); fetching schemas from remote base URIs \
-         ({}) is not supported yet: give a local checkout that has it with --schema-repo DIR",
-        looked_in(searched), urls.join(", ")
+        "{uri}: not in the local schema repositories ({}) nor in the schema cache{} for {}; \
+         no request is made offline",
+        looked_in(searched),
+        cache_dir.as_ref().map(|d| format!(" ({})", d.display())).unwrap_or_default(),
+        urls.join(", ")
     )]
-    RemoteUnsupported {
+    Offline {
         /// The URI being resolved (document part).
         uri: String,
-        /// The URLs that would be tried, in order.
+        /// The URLs that would be fetched, in order.
         urls: Vec<String>,
+        /// Their bases, in the same order.
+        bases: Vec<String>,
         /// The local schema base folders searched first.
         searched: Vec<PathBuf>,
+        /// The cache folder read, if any.
+        cache_dir: Option<PathBuf>,
+    },
+    /// A remote document could not be had (unreachable, a server error, too
+    /// large, a redirect out of its base, malformed).
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    /// An absolute URL under no remote base URI: never fetched (the fence).
+    #[error(
+        "{uri}: not under any schema base URI ({}); not fetched: only URLs under a configured base are",
+        if bases.is_empty() { "no remote base is configured".to_owned() } else { bases.join(", ") }
+    )]
+    OutsideBases {
+        /// The URL.
+        uri: String,
+        /// The remote bases, in order.
+        bases: Vec<String>,
+    },
+    /// A remote base that `$ref`s need cannot serve them now (unreachable, a
+    /// server error, not cached offline): `epc validate --repo` checks this
+    /// before anything else and reports it once, instead of one failure per
+    /// schema that needs the base.
+    #[error(
+        "schema base {base} cannot serve what {files} file{} of the repository need: {targets} `$ref` target{} \
+         such as `{example}` in {example_file} ({reason})",
+        if *files == 1 { "" } else { "s" }, if *targets == 1 { "" } else { "s" }
+    )]
+    BaseUnavailable {
+        /// The base.
+        base: String,
+        /// The first failure, with its URL.
+        reason: String,
+        /// How many files hold a `$ref` into it.
+        files: usize,
+        /// How many distinct documents they need from it.
+        targets: usize,
+        /// One such `$ref`, as resolved.
+        example: String,
+        /// The file holding it, relative to the repository.
+        example_file: String,
+    },
+    /// A base URI that cannot be used.
+    #[error("base URI `{uri}`: {reason}")]
+    BadBaseUri {
+        /// The base URI as given.
+        uri: String,
+        /// Why not.
+        reason: String,
     },
     /// A URI scheme other than http, https and file.
     #[error("{uri}: unsupported URI scheme (only http, https and file)")]
@@ -399,6 +467,21 @@ pub enum SchemaError {
         /// Why the resolved URI could not be loaded.
         source: Box<SchemaError>,
     },
+}
+
+impl SchemaError {
+    /// The remote base this error says cannot serve documents now
+    /// ([`RemoteError::unavailable_base`]: unreachable, a server error, or not
+    /// cached offline), looking through a `$ref`'s cause.
+    #[must_use]
+    pub fn unavailable_base(&self) -> Option<&str> {
+        match self {
+            Self::Remote(e) => e.unavailable_base(),
+            Self::Offline { bases, .. } => bases.first().map(String::as_str),
+            Self::UnresolvableRef { source, .. } => source.unavailable_base(),
+            _ => None,
+        }
+    }
 }
 
 fn looked_in(searched: &[PathBuf]) -> String {
@@ -734,13 +817,14 @@ pub fn read_config(fence: &Fence, path: &Path) -> Result<Option<Value>, SchemaEr
     fence.load_document(path).map(Some)
 }
 
-/// A base URI: a local folder or a remote URL prefix.
+/// A base URI: a local folder or a remote URL prefix (design-client.md §3's
+/// `SchemaSource { Local, Http }`).
 #[derive(Debug, Clone)]
 pub enum BaseUri {
     /// A local schema repository (or base folder).
     Local(SchemaRepository),
-    /// An http(s) URL prefix, recorded but not fetched.
-    Remote(String),
+    /// An http(s) URL prefix, fetched from when the resolver has an [`HttpFetcher`].
+    Remote(HttpBase),
 }
 
 /// Where a resolved document came from.
@@ -758,15 +842,31 @@ pub enum Origin {
         /// The file as named.
         path: PathBuf,
     },
+    /// A document fetched from a remote base (or its cached copy).
+    Remote {
+        /// The URL it was fetched from.
+        url: String,
+    },
 }
 
 impl Origin {
-    /// The file that was read.
+    /// The file that was read; for a remote document, its URL (as a path, to
+    /// display).
     #[must_use]
     pub fn path(&self) -> &Path {
         match self {
             Self::File { located, .. } => &located.real_path,
             Self::Given { path } => path,
+            Self::Remote { url } => Path::new(url),
+        }
+    }
+
+    /// The URL of a remote document.
+    #[must_use]
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Self::Remote { url } => Some(url),
+            _ => None,
         }
     }
 }
@@ -834,35 +934,86 @@ pub struct ResolvedRef {
     pub document: Arc<SchemaDocument>,
 }
 
+/// Where schemas come from, as a command line gives them: local
+/// repositories, further base URIs, and how remote ones are fetched. With
+/// neither repositories nor base URIs, the public Wikimedia repositories
+/// ([`remote::DEFAULT_BASE_URIS`]) are used (decisions.md, "Schemas over HTTP").
+#[derive(Debug, Clone, Default)]
+pub struct SchemaSources {
+    /// The `--schema-repo` folders, searched first, in order.
+    pub repositories: Vec<SchemaRepository>,
+    /// The `--schema-base-uri`s (http(s) URLs, `file:` URLs or folders), after them.
+    pub base_uris: Vec<String>,
+    /// Timeout, offline, cache and size limit for remote bases.
+    pub http: HttpOptions,
+}
+
+impl SchemaSources {
+    /// Whether [`Self::resolver`] falls back on the public Wikimedia repositories.
+    #[must_use]
+    pub fn uses_default_bases(&self) -> bool {
+        self.repositories.is_empty() && self.base_uris.is_empty()
+    }
+
+    /// The resolver: [`SchemaResolver::with_http`] over these sources, or over
+    /// [`remote::DEFAULT_BASE_URIS`] when there are none.
+    ///
+    /// # Errors
+    /// As [`SchemaResolver::with_http`].
+    pub fn resolver(self) -> Result<SchemaResolver, SchemaError> {
+        let base_uris = if self.uses_default_bases() {
+            remote::DEFAULT_BASE_URIS.iter().map(|u| (*u).to_owned()).collect()
+        } else {
+            self.base_uris
+        };
+        SchemaResolver::with_http(self.repositories, &base_uris, Some(self.http))
+    }
+}
+
 /// Resolves schema URIs against an ordered list of base URIs, caching the
-/// parsed documents by document URI (failures are not cached). Shareable
-/// across threads.
+/// parsed documents by document URI (failures are not cached; the
+/// [`HttpFetcher`] remembers remote failures per URL). Shareable across threads.
 #[derive(Debug)]
 pub struct SchemaResolver {
     bases: Vec<BaseUri>,
-    allow_remote: bool,
+    http: Option<HttpFetcher>,
     notes: Vec<String>,
     cache: RwLock<HashMap<SchemaUri, Arc<SchemaDocument>>>,
 }
 
 impl SchemaResolver {
+    /// [`Self::with_http`], fetching remote bases with the default
+    /// [`HttpOptions`] (no disk cache) when `allow_remote`, else never.
+    ///
+    /// # Errors
+    /// As [`Self::with_http`].
+    pub fn new(
+        repositories: Vec<SchemaRepository>,
+        base_uris: &[String],
+        allow_remote: bool,
+    ) -> Result<Self, SchemaError> {
+        Self::with_http(repositories, base_uris, allow_remote.then(HttpOptions::default))
+    }
+
     /// Builds the base list, in order: `repositories` (the `--schema-repo`
     /// folders, searched first, in order); then `base_uris` (http(s) URLs,
     /// `file:` URLs or folder paths); then each repository's configured
     /// `schemaBaseUris` (relative entries resolve against the repository root;
     /// the repository's own base path is already in the list). Duplicates are
     /// dropped. Configured local entries outside their repository are not
-    /// used, and [`SchemaResolver::notes`] says so.
+    /// used, and [`SchemaResolver::notes`] says so. Remote bases are fetched
+    /// with `http` ([`HttpFetcher`]); with `None`, never.
     ///
     /// # Errors
     /// [`SchemaError`] when a local base URI folder cannot be opened, or a URI
     /// is malformed or of an unsupported scheme.
-    pub fn new(
+    pub fn with_http(
         repositories: Vec<SchemaRepository>,
         base_uris: &[String],
-        allow_remote: bool,
+        http: Option<HttpOptions>,
     ) -> Result<Self, SchemaError> {
-        let mut resolver = Self { bases: Vec::new(), allow_remote, notes: Vec::new(), cache: RwLock::default() };
+        let http = http.map(HttpFetcher::new);
+        let mut resolver = Self { bases: Vec::new(), http, notes: Vec::new(), cache: RwLock::default() };
         let configured: Vec<(PathBuf, Vec<String>)> =
             repositories.iter().map(|r| (r.root.clone(), r.config.schema_base_uris.clone())).collect();
         for repo in repositories {
@@ -893,7 +1044,7 @@ impl SchemaResolver {
     fn push(&mut self, base: BaseUri) {
         let duplicate = self.bases.iter().any(|b| match (b, &base) {
             (BaseUri::Local(a), BaseUri::Local(b)) => a.base == b.base,
-            (BaseUri::Remote(a), BaseUri::Remote(b)) => a.trim_end_matches('/') == b.trim_end_matches('/'),
+            (BaseUri::Remote(a), BaseUri::Remote(b)) => a == b,
             _ => false,
         });
         if !duplicate {
@@ -907,10 +1058,24 @@ impl SchemaResolver {
         &self.bases
     }
 
-    /// Whether remote base URIs may be used.
+    /// Whether remote base URIs may be fetched from (a fetcher, not offline).
     #[must_use]
     pub fn allow_remote(&self) -> bool {
-        self.allow_remote
+        self.http.as_ref().is_some_and(|h| !h.options().offline)
+    }
+
+    /// The fetcher for remote bases, if any (its stats and warnings).
+    #[must_use]
+    pub fn http(&self) -> Option<&HttpFetcher> {
+        self.http.as_ref()
+    }
+
+    /// The remote bases, in search order.
+    pub fn remote_bases(&self) -> impl Iterator<Item = &HttpBase> {
+        self.bases.iter().filter_map(|b| match b {
+            BaseUri::Remote(base) => Some(base),
+            BaseUri::Local(_) => None,
+        })
     }
 
     /// Things the caller may want to warn about (configured base URIs not used).
@@ -931,15 +1096,19 @@ impl SchemaResolver {
     ///
     /// - A path (`/analytics/legacy/test/1.2.0`; one without the leading `/`
     ///   is taken as relative to each base, as EventGate's concatenation does)
-    ///   is looked up under each base in order.
-    /// - An http(s) URL that starts with a remote base URI is looked up, by
-    ///   the rest of its path, in the local repositories first.
+    ///   is looked up under each base in order: first the local files and the
+    ///   cached documents that need no request, then the remote bases.
+    /// - An http(s) URL under a remote base URI (or a public Wikimedia base)
+    ///   is looked up, by the rest of its path, in the local repositories
+    ///   first; then fetched when under a remote base.
     /// - A `file:` URL is read only when it lies inside a repository folder.
     ///
     /// # Errors
-    /// [`SchemaError::NotFound`], [`SchemaError::RemoteNotAllowed`] or
-    /// [`SchemaError::RemoteUnsupported`] (each names the URI and where it
-    /// looked), [`SchemaError::Document`] for a malformed file (with its line),
+    /// [`SchemaError::NotFound`], [`SchemaError::RemoteNotAllowed`],
+    /// [`SchemaError::Offline`] (each names the URI and where it looked),
+    /// [`SchemaError::Remote`] (unreachable, a server error, too large, …),
+    /// [`SchemaError::OutsideBases`] (an absolute URL outside every base),
+    /// [`SchemaError::Document`] for a malformed file (with its line),
     /// [`SchemaError::OutsideRepository`], [`SchemaError::OutsideRepositories`],
     /// [`SchemaError::UnsupportedScheme`].
     pub fn resolve(&self, uri: &SchemaUri) -> Result<Arc<SchemaDocument>, SchemaError> {
@@ -959,26 +1128,17 @@ impl SchemaResolver {
     fn load(&self, uri: &SchemaUri) -> Result<SchemaDocument, SchemaError> {
         match uri.scheme().as_deref() {
             None => self.load_path(uri),
-            Some("http" | "https") => {
-                let text = uri.as_str();
-                for base in &self.bases {
-                    if let BaseUri::Remote(prefix) = base {
-                        let prefix = prefix.trim_end_matches('/');
-                        if let Some(rest) = text.strip_prefix(prefix).filter(|r| r.starts_with('/'))
-                            && let Some(found) = self.find_local(uri, rest)?
-                        {
-                            return Ok(found);
-                        }
-                    }
-                }
-                Err(self.remote_error(uri, vec![text.to_owned()]))
-            }
+            Some("http" | "https") => self.load_url(uri),
             Some("file") => {
                 let path = url::Url::parse(uri.as_str())
                     .ok()
                     .and_then(|u| u.to_file_path().ok())
                     .and_then(|p| p.canonicalize().ok())
-                    .ok_or_else(|| SchemaError::NotFound { uri: uri.to_string(), searched: Vec::new() })?;
+                    .ok_or_else(|| SchemaError::NotFound {
+                        uri: uri.to_string(),
+                        searched: Vec::new(),
+                        urls: Vec::new(),
+                    })?;
                 let repo = self
                     .local_bases()
                     .find(|r| path.starts_with(&r.root))
@@ -999,9 +1159,51 @@ impl SchemaResolver {
         Ok(None)
     }
 
+    /// An absolute http(s) URL: a local file when it lies under a base (or a
+    /// public Wikimedia base) and a local repository has its path; else
+    /// fetched when under a remote base; else refused.
+    fn load_url(&self, uri: &SchemaUri) -> Result<SchemaDocument, SchemaError> {
+        let url = url::Url::parse(uri.as_str()).map_err(|_| SchemaUriError::Malformed(uri.to_string()))?;
+        for base in self.remote_bases().chain(remote::default_bases()) {
+            if let Some(rest) = base.relative(&url)
+                && let Some(found) = self.find_local(uri, &rest)?
+            {
+                return Ok(found);
+            }
+        }
+        let Some(base) = self.remote_bases().find(|b| b.contains(&url)) else {
+            return Err(SchemaError::OutsideBases {
+                uri: uri.to_string(),
+                bases: self.remote_bases().map(ToString::to_string).collect(),
+            });
+        };
+        let Some(http) = &self.http else {
+            return Err(SchemaError::RemoteNotAllowed {
+                uri: uri.to_string(),
+                urls: vec![url.to_string()],
+                searched: self.searched(),
+            });
+        };
+        match http.fetch(base, &url) {
+            Ok(fetched) => Ok(remote_document(uri, &fetched)),
+            Err(RemoteError::NotFound { url, .. }) => {
+                Err(SchemaError::NotFound { uri: uri.to_string(), searched: self.searched(), urls: vec![url] })
+            }
+            Err(RemoteError::NotCached { base, url, cache_dir }) => Err(SchemaError::Offline {
+                uri: uri.to_string(),
+                urls: vec![url],
+                bases: vec![base],
+                searched: self.searched(),
+                cache_dir,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn load_path(&self, uri: &SchemaUri) -> Result<SchemaDocument, SchemaError> {
         let path = uri.path();
-        let mut urls = Vec::new();
+        // First what needs no request: local files, and cached documents that
+        // are immutable (or offline, every cached one), in base order.
         for base in &self.bases {
             match base {
                 BaseUri::Local(repo) => {
@@ -1009,29 +1211,49 @@ impl SchemaResolver {
                         return read_document(uri, repo, located);
                     }
                 }
-                BaseUri::Remote(prefix) => {
-                    urls.push(format!("{}/{}", prefix.trim_end_matches('/'), path.trim_start_matches('/')));
+                BaseUri::Remote(remote) => {
+                    if let Some(http) = &self.http
+                        && let Some(url) = remote.join(path)
+                        && let Some(fetched) = http.cached(&url)
+                    {
+                        return Ok(remote_document(uri, &fetched));
+                    }
                 }
             }
         }
-        if urls.is_empty() {
-            Err(SchemaError::NotFound { uri: uri.to_string(), searched: self.searched() })
-        } else {
-            Err(self.remote_error(uri, urls))
+        let remotes: Vec<(&HttpBase, url::Url)> =
+            self.remote_bases().filter_map(|b| b.join(path).map(|url| (b, url))).collect();
+        let searched = self.searched();
+        if remotes.is_empty() {
+            return Err(SchemaError::NotFound { uri: uri.to_string(), searched, urls: Vec::new() });
+        }
+        let Some(http) = &self.http else {
+            let urls = remotes.iter().map(|(_, u)| u.to_string()).collect();
+            return Err(SchemaError::RemoteNotAllowed { uri: uri.to_string(), urls, searched });
+        };
+        let (mut not_found, mut offline) = (Vec::new(), None);
+        for (base, url) in &remotes {
+            match http.fetch(base, url) {
+                Ok(fetched) => return Ok(remote_document(uri, &fetched)),
+                Err(RemoteError::NotFound { url, .. }) => not_found.push(url),
+                Err(RemoteError::NotCached { cache_dir, .. }) => offline = Some(cache_dir),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match offline {
+            Some(cache_dir) => Err(SchemaError::Offline {
+                uri: uri.to_string(),
+                urls: remotes.iter().map(|(_, u)| u.to_string()).collect(),
+                bases: remotes.iter().map(|(b, _)| b.to_string()).collect(),
+                searched,
+                cache_dir,
+            }),
+            None => Err(SchemaError::NotFound { uri: uri.to_string(), searched, urls: not_found }),
         }
     }
 
     fn searched(&self) -> Vec<PathBuf> {
         self.local_bases().map(|r| r.base.clone()).collect()
-    }
-
-    fn remote_error(&self, uri: &SchemaUri, urls: Vec<String>) -> SchemaError {
-        let (uri, searched) = (uri.to_string(), self.searched());
-        if self.allow_remote {
-            SchemaError::RemoteUnsupported { uri, urls, searched }
-        } else {
-            SchemaError::RemoteNotAllowed { uri, urls, searched }
-        }
     }
 
     /// Resolves a `$ref` written in the schema whose `$id` (or URI) is `base`:
@@ -1100,7 +1322,9 @@ fn scheme_of_ref(reference: &str) -> Option<String> {
 fn base_from_uri(uri: &str, root: Option<&Path>) -> Result<BaseUri, SchemaError> {
     let parsed = SchemaUri::parse(uri)?;
     match parsed.scheme().as_deref() {
-        Some("http" | "https") => Ok(BaseUri::Remote(uri.to_owned())),
+        Some("http" | "https") => HttpBase::parse(uri)
+            .map(BaseUri::Remote)
+            .map_err(|reason| SchemaError::BadBaseUri { uri: uri.to_owned(), reason }),
         Some("file") => {
             let path = url::Url::parse(uri)
                 .ok()
@@ -1116,6 +1340,14 @@ fn base_from_uri(uri: &str, root: Option<&Path>) -> Result<BaseUri, SchemaError>
             };
             SchemaRepository::open_base(path).map(BaseUri::Local)
         }
+    }
+}
+
+fn remote_document(uri: &SchemaUri, fetched: &remote::Fetched) -> SchemaDocument {
+    SchemaDocument {
+        uri: uri.clone(),
+        value: fetched.value.clone(),
+        origin: Origin::Remote { url: fetched.url.clone() },
     }
 }
 
@@ -1293,7 +1525,7 @@ mod tests {
         assert_eq!(r.resolve(&uri("/u/1.0.0")).unwrap().value["title"], "u");
         assert_eq!(r.resolve(&uri("u/1.0.0")).unwrap().value["title"], "u");
         match r.resolve(&uri("/v/1.0.0")).unwrap_err() {
-            SchemaError::NotFound { uri, searched } => {
+            SchemaError::NotFound { uri, searched, .. } => {
                 assert_eq!(uri, "/v/1.0.0");
                 assert_eq!(searched.len(), 2);
             }
@@ -1310,10 +1542,10 @@ mod tests {
     }
 
     #[test]
-    fn remote_bases_are_recorded_not_fetched() {
+    fn remote_bases_without_a_fetcher_are_recorded_not_fetched() {
         let local = folder(&[("jsonschema/t/1.0.0.yaml", "title: t")]);
         let r = resolver(&[local.path()], &["https://example.org/schemas/"], false);
-        assert!(matches!(&r.bases()[1], BaseUri::Remote(u) if u == "https://example.org/schemas/"));
+        assert!(matches!(&r.bases()[1], BaseUri::Remote(u) if u.as_str() == "https://example.org/schemas/"));
         match r.resolve(&uri("/x/1.0.0")).unwrap_err() {
             err @ SchemaError::RemoteNotAllowed { .. } => {
                 let text = err.to_string();
@@ -1328,16 +1560,23 @@ mod tests {
         // An absolute URL under a remote base is read from the local copy when there is one.
         let t = r.resolve(&uri("https://example.org/schemas/t/1.0.0")).unwrap();
         assert_eq!(t.value["title"], "t");
-        let err = r.resolve(&uri("https://elsewhere.org/t/1.0.0")).unwrap_err();
+        let err = r.resolve(&uri("https://example.org/schemas/x/1.0.0")).unwrap_err();
         assert!(
-            matches!(err, SchemaError::RemoteNotAllowed { ref urls, .. } if urls == &["https://elsewhere.org/t/1.0.0"])
+            matches!(err, SchemaError::RemoteNotAllowed { ref urls, .. } if urls == &["https://example.org/schemas/x/1.0.0"])
         );
+        // Outside every base: refused, whether remote fetching is on or off.
         let allowed = resolver(&[local.path()], &["https://example.org/schemas"], true);
-        let err = allowed.resolve(&uri("/x/1.0.0")).unwrap_err();
-        assert!(
-            matches!(err, SchemaError::RemoteUnsupported { ref urls, .. } if urls == &["https://example.org/schemas/x/1.0.0"])
-        );
-        assert!(err.to_string().contains("not supported yet"), "{err}");
+        for r in [&r, &allowed] {
+            let err = r.resolve(&uri("https://elsewhere.org/t/1.0.0")).unwrap_err();
+            assert!(matches!(err, SchemaError::OutsideBases { .. }), "{err:?}");
+            assert_eq!(
+                err.to_string(),
+                "https://elsewhere.org/t/1.0.0: not under any schema base URI (https://example.org/schemas/); \
+                 not fetched: only URLs under a configured base are"
+            );
+            let err = r.resolve(&uri("https://example.org/schemas-evil/t/1.0.0")).unwrap_err();
+            assert!(matches!(err, SchemaError::OutsideBases { .. }), "{err:?}");
+        }
         assert!(matches!(r.resolve(&uri("ftp://x/t/1.0.0")), Err(SchemaError::UnsupportedScheme { .. })));
         // file: URLs only inside a repository folder.
         let inside = url::Url::from_file_path(local.path().join("jsonschema/t/1.0.0.yaml").canonicalize().unwrap());
@@ -1456,7 +1695,7 @@ mod tests {
             .iter()
             .map(|b| match b {
                 BaseUri::Local(repo) => repo.base().file_name().unwrap().to_string_lossy().into_owned(),
-                BaseUri::Remote(u) => u.clone(),
+                BaseUri::Remote(u) => u.to_string(),
             })
             .collect();
         assert_eq!(bases, ["jsonschema", "extra", "https://given.org/", "https://p.org/js/"]);

@@ -71,9 +71,22 @@ pub fn epc() -> Epc {
     Epc { cmd: Command::from_std(std_cmd), _home: home }
 }
 
+/// A proxy nothing listens on: every request to a host other than loopback
+/// fails at once, so a test can never reach the public network (the default
+/// schema bases, a repository's `schemaBaseUris`) even by mistake.
+const DEAD_PROXY: &str = "http://127.0.0.1:9";
+
 /// The environment every test run of `epc` gets: no `EPC_*` settings from the
-/// caller, no colour, a fixed width, a temporary HOME and cache, the crate root as cwd.
+/// caller, no colour, a fixed width, a temporary HOME and cache, the crate root
+/// as cwd, and [`DEAD_PROXY`] for every host but loopback.
 fn hermetic(cmd: &mut std::process::Command, home: &Path) {
+    for var in ["http_proxy", "https_proxy", "all_proxy", "no_proxy"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("HTTP_PROXY", DEAD_PROXY)
+        .env("HTTPS_PROXY", DEAD_PROXY)
+        .env("ALL_PROXY", DEAD_PROXY)
+        .env("NO_PROXY", "127.0.0.1,localhost,::1");
     cmd.env_remove("EPC_STREAM_CONFIG")
         .env_remove("EPC_SCHEMA_REPOS")
         .env_remove("EPC_INTAKE_URL")
