@@ -447,7 +447,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__serve)
-            opts="-q -h -V --listen --schema-repo --schema-base-uri --stream-config --offline --timeout --output-dir --max-body-size --fsync --format --color --quiet --help --version"
+            opts="-q -h -V --listen --schema-repo --schema-base-uri --stream-config --offline --timeout --output-dir --max-body-size --fsync --max-connections --header-timeout --body-timeout --idle-timeout --shutdown-timeout --format --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +478,26 @@ _epc() {
                     return 0
                     ;;
                 --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shutdown-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
