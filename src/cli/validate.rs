@@ -241,7 +241,9 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
     if closed.is_none()
         && let Err(e) = out.finish(&counts)
     {
-        closed = Some(stopped_at(e, "the summary")?);
+        // Every event was checked: only the end of the report is missing.
+        stopped_at(e, "")?;
+        closed = Some(String::new());
     }
     let hidden = if show_valid || counts.valid == 0 {
         String::new()
@@ -258,9 +260,11 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         if counts.input_errors > 0 { format!("; {} inputs unreadable", counts.input_errors) } else { String::new() }
     ));
     if let Some(at) = closed {
-        printer.error(format!(
-            "stdout was closed while writing the results up to {at}: the report is incomplete, and the rest of the input was not checked"
-        ));
+        printer.error(if at.is_empty() {
+            "stdout was closed before the end of the report".to_owned()
+        } else {
+            format!("stdout was closed at the result for {at}: the report is incomplete and the rest of the input was not read")
+        });
         return Ok(ExitStatus::Error);
     }
     Ok(if counts.input_errors > 0 {
