@@ -87,6 +87,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --color 'When to use colour'
             cand --allow-remote 'Allow http(s) base URIs (remote schema fetching is not implemented yet: local checkouts are needed)'
             cand --offline 'Use the cached stream config of the last successful fetch'
+            cand --show-valid 'List every event in the table, valid ones too (by default the table lists only the events that are not valid; the other formats always list every event)'
             cand --jsonschema-tools-compat 'With --repo: jsonschema-tools 1.3.0''s results, without epc''s extra checks (narrowing, items snake_case)'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
