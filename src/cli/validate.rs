@@ -9,6 +9,11 @@
 //! - `{"type":"summary","events","valid","invalid","unresolved","malformed","input_errors"}`.
 //!
 //! `--format junit` writes one JUnit test suite per input and one test case per event.
+//!
+//! Everything but JUnit is written as it is decided, in input order, in
+//! bounded memory. The table lists only the events that are not valid
+//! unless `--show-valid`; the other formats list every event. Folders are
+//! walked for event files; a closed stdout stops the run with exit 2.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -70,8 +75,12 @@ pub(crate) struct ValidateArgs {
 /// Events handed to the workers at a time: bounds memory whatever the input size.
 const CHUNK: usize = 4096;
 
+/// Table rows held at most before they are written out: rendering takes a
+/// few KiB per row held, so this bounds the table's memory.
+const TABLE_ROWS: usize = 512;
+
 /// How long decided rows may wait to be written out (the table's first batch,
-/// which sizes its columns, is what is decided in this time or 4096 rows).
+/// which sizes its columns, is what is decided in this time, or 512 rows).
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
 /// One event's result, ready to print.
@@ -201,7 +210,12 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
                     (false, Outcome::Invalid) => counts.invalid += 1,
                     (false, Outcome::Unresolved) => counts.unresolved += 1,
                 }
-                if let Err(e) = out.row(&row) {
+                let mut written = out.row(&row);
+                if written.is_ok() && out.held() >= TABLE_ROWS {
+                    written = write_out(&mut out, bar.as_ref());
+                    last_flush = Instant::now();
+                }
+                if let Err(e) = written {
                     closed = Some(stopped_at(e, &row.position.to_string())?);
                     break 'inputs;
                 }
@@ -219,12 +233,8 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
             }
             // Rows are shown as they are decided: at least every FLUSH_EVERY,
             // and before waiting for a producer.
-            if items.would_wait() || last_flush.elapsed() >= FLUSH_EVERY || out.held() >= CHUNK {
-                let flushed = match &bar {
-                    Some(bar) => bar.suspend(|| out.flush()),
-                    None => out.flush(),
-                };
-                if let Err(e) = flushed {
+            if items.would_wait() || last_flush.elapsed() >= FLUSH_EVERY {
+                if let Err(e) = write_out(&mut out, bar.as_ref()) {
                     closed = Some(stopped_at(e, last.as_deref().unwrap_or(input))?);
                     break 'inputs;
                 }
@@ -274,6 +284,14 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
     } else {
         ExitStatus::Success
     })
+}
+
+/// Writes out what `out` holds, with the spinner (on the same terminal, maybe) cleared meanwhile.
+fn write_out(out: &mut Output<'_>, bar: Option<&indicatif::ProgressBar>) -> Result<()> {
+    match bar {
+        Some(bar) => bar.suspend(|| out.flush()),
+        None => out.flush(),
+    }
 }
 
 /// A write to stdout failed: a closed stdout (`| head`) gives where the

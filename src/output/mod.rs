@@ -150,7 +150,7 @@ impl Printer {
 
     /// A sink whose table too is printed as it goes: each
     /// [`RecordSink::flush`] prints the rows pushed since the last one (and
-    /// so does every 16384th row), sized by the first batch.
+    /// so does every 4096th row), sized by the first batch.
     pub(crate) fn streaming_sink(&self, key: &'static str, header: &[&str]) -> io::Result<RecordSink<'_>> {
         self.new_sink(key, (self.format == Format::Table).then(|| Rows::Streaming(table::Streaming::new(header))))
     }
@@ -222,8 +222,9 @@ enum Rows {
 }
 
 /// Rows a streaming table holds at most before printing them (a caller
-/// that flushes more often decides when rows are written).
-const TABLE_BATCH: usize = 16384;
+/// that flushes more often decides when rows are written). Rendering takes
+/// a few KiB per row held.
+const TABLE_BATCH: usize = 4096;
 
 impl RecordSink<'_> {
     /// Adds one record; `row` builds its table row and is only called for tables.
@@ -288,10 +289,8 @@ impl RecordSink<'_> {
 
     /// Prints the rows a streaming table holds.
     fn print_rows(&mut self) -> io::Result<()> {
-        if let Some(Rows::Streaming(t)) = &mut self.table
-            && let Some(text) = t.take(self.printer)
-        {
-            writeln!(self.out, "{text}")?;
+        if let Some(Rows::Streaming(t)) = &mut self.table {
+            t.write(self.printer, &mut self.out)?;
         }
         Ok(())
     }

@@ -1,5 +1,7 @@
 //! comfy-table builders: box drawing on a terminal, plain aligned columns in pipes.
 
+use std::io::{self, Write};
+
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 use super::Printer;
@@ -66,11 +68,11 @@ impl Streaming {
         self.rows.len()
     }
 
-    /// The rows held since the last call as lines of text (the header first,
-    /// the first time), trailing spaces trimmed; `None` when there are none.
-    pub(crate) fn take(&mut self, printer: &Printer) -> Option<String> {
+    /// Writes the rows held since the last call (the header first, the
+    /// first time) to `out`, with trailing spaces trimmed.
+    pub(crate) fn write(&mut self, printer: &Printer, out: &mut impl Write) -> io::Result<()> {
         if self.rows.is_empty() {
-            return None;
+            return Ok(());
         }
         let first = self.widths.is_none();
         let mut table = styled(printer);
@@ -90,16 +92,21 @@ impl Streaming {
             Some(old) => old.iter().zip(&batch).map(|(a, b)| *a.max(b)).collect(),
             None => batch,
         });
-        let mut lines: Vec<String> = table.lines().map(|l| l.trim_end().to_owned()).collect();
-        if printer.stdout_is_terminal() {
-            // Box drawing: one box across batches (a batch's top border is
-            // dropped, its bottom one kept for the end).
-            if !first && !lines.is_empty() {
-                lines.remove(0);
-            }
-            self.bottom = lines.pop();
+        // Box drawing makes one box across batches: a later batch's top
+        // border is dropped, and the bottom one is kept for the end.
+        let boxed = printer.stdout_is_terminal();
+        let mut lines = table.lines().peekable();
+        if boxed && !first {
+            lines.next();
         }
-        Some(lines.join("\n"))
+        while let Some(line) = lines.next() {
+            if boxed && lines.peek().is_none() {
+                self.bottom = Some(line.trim_end().to_owned());
+                break;
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        Ok(())
     }
 
     /// What closes the table (a terminal's bottom border), once every row is taken.
