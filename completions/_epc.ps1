@@ -93,6 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Make no network request: remote schemas (and stream config) come from the cache only')
+            [CompletionResult]::new('--show-valid', '--show-valid', [CompletionResultType]::ParameterName, 'List every event in the table, valid ones too (by default the table lists only the events that are not valid; the other formats always list every event)')
             [CompletionResult]::new('--jsonschema-tools-compat', '--jsonschema-tools-compat', [CompletionResultType]::ParameterName, 'With --repo: jsonschema-tools 1.3.0''s results, without epc''s extra checks (narrowing, items snake_case)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')

@@ -559,7 +559,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__validate)
-            opts="-j -q -h -V --schema-repo --schema-base-uri --schema --stream-config --offline --timeout --jobs --repo --jsonschema-tools-compat --format --color --quiet --help --version"
+            opts="-j -q -h -V --schema-repo --schema-base-uri --schema --stream-config --offline --timeout --jobs --show-valid --repo --jsonschema-tools-compat --format --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

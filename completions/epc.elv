@@ -87,6 +87,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --format 'Output format for results on stdout'
             cand --color 'When to use colour'
             cand --offline 'Make no network request: remote schemas (and stream config) come from the cache only'
+            cand --show-valid 'List every event in the table, valid ones too (by default the table lists only the events that are not valid; the other formats always list every event)'
             cand --jsonschema-tools-compat 'With --repo: jsonschema-tools 1.3.0''s results, without epc''s extra checks (narrowing, items snake_case)'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'

@@ -97,6 +97,7 @@ complete -c epc -n "__fish_epc_using_subcommand validate" -l color -d 'When to u
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand validate" -l offline -d 'Make no network request: remote schemas (and stream config) come from the cache only'
+complete -c epc -n "__fish_epc_using_subcommand validate" -l show-valid -d 'List every event in the table, valid ones too (by default the table lists only the events that are not valid; the other formats always list every event)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -l jsonschema-tools-compat -d 'With --repo: jsonschema-tools 1.3.0\'s results, without epc\'s extra checks (narrowing, items snake_case)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -96,10 +96,12 @@ pub struct InputError {
 pub struct EventReader {
     source: Arc<str>,
     state: State,
+    /// Whether reading may wait on a producer (standard input that is not a file).
+    may_wait: bool,
 }
 
 enum State {
-    Lines { reader: Box<dyn BufRead + Send>, line: usize, pending: Option<Vec<u8>>, buf: Vec<u8> },
+    Lines { reader: BufReader<Box<dyn Read + Send>>, line: usize, pending: Option<Vec<u8>>, buf: Vec<u8> },
     Items(std::vec::IntoIter<(Locator, Raw)>),
     Done,
 }
@@ -128,7 +130,19 @@ impl EventReader {
             Box::new(file)
         };
         let hint = (path != "-").then(|| format_for_name(Path::new(path))).flatten();
-        Self::from_reader(&name, reader, hint)
+        let mut reader = Self::from_reader(&name, reader, hint)?;
+        reader.may_wait = path == "-" && !stdin_is_file();
+        Ok(reader)
+    }
+
+    /// Whether the next event needs a read that may wait for its producer:
+    /// the source is standard input from a pipe or terminal and nothing read
+    /// is left in the buffer. A consumer batching events hands on what it
+    /// holds before that read, so that `producer | epc …` shows results as
+    /// events come, not when a batch is full.
+    #[must_use]
+    pub fn would_wait(&self) -> bool {
+        self.may_wait && matches!(&self.state, State::Lines { reader, pending: None, .. } if reader.buffer().is_empty())
     }
 
     /// Reads from any reader; `format` forces a format, else it is detected.
@@ -142,7 +156,7 @@ impl EventReader {
     ) -> Result<Self, InputError> {
         let source: Arc<str> = Arc::from(name);
         let fail = |error| InputError { source_name: name.to_owned(), error };
-        let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, reader));
+        let mut reader = BufReader::with_capacity(1 << 16, reader);
         let format = match format {
             Some(f) => f,
             None => {
@@ -155,6 +169,7 @@ impl EventReader {
                     return Ok(Self {
                         source,
                         state: State::Lines { reader, line: 0, pending: Some(first), buf: Vec::new() },
+                        may_wait: false,
                     });
                 }
                 let mut first = String::from_utf8(first_bytes)
@@ -162,15 +177,23 @@ impl EventReader {
                 let mut rest = String::new();
                 reader.read_to_string(&mut rest).map_err(fail)?;
                 first.push_str(&rest);
-                return Ok(Self { source: source.clone(), state: document_items(&source, &first, detected) });
+                return Ok(Self {
+                    source: source.clone(),
+                    state: document_items(&source, &first, detected),
+                    may_wait: false,
+                });
             }
         };
         if format == InputFormat::Ndjson {
-            return Ok(Self { source, state: State::Lines { reader, line: 0, pending: None, buf: Vec::new() } });
+            return Ok(Self {
+                source,
+                state: State::Lines { reader, line: 0, pending: None, buf: Vec::new() },
+                may_wait: false,
+            });
         }
         let mut text = String::new();
         reader.read_to_string(&mut text).map_err(fail)?;
-        Ok(Self { source: source.clone(), state: document_items(&source, &text, format) })
+        Ok(Self { source: source.clone(), state: document_items(&source, &text, format), may_wait: false })
     }
 
     /// The source name (a file or `<stdin>`).
@@ -245,6 +268,23 @@ impl Iterator for EventReader {
     }
 }
 
+/// Whether standard input is a regular file (`< events.ndjson`), which never waits.
+fn stdin_is_file() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .and_then(|fd| std::fs::File::from(fd).metadata())
+            .is_ok_and(|m| m.is_file())
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
 /// The format a file name implies, if any (`.json` is decided by content).
 fn format_for_name(path: &Path) -> Option<InputFormat> {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -255,7 +295,7 @@ fn format_for_name(path: &Path) -> Option<InputFormat> {
 }
 
 /// Decides the format from the first line and what follows it.
-fn detect(first: &str, rest: &mut Box<dyn BufRead + Send>) -> std::io::Result<InputFormat> {
+fn detect(first: &str, rest: &mut impl BufRead) -> std::io::Result<InputFormat> {
     let trimmed = first.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         // A leading blank line: look at the rest as a whole (rare; documents only).

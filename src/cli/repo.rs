@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use comfy_table::Cell;
 use serde_json::{Map, Value, json};
 
@@ -36,12 +36,20 @@ pub(crate) fn run(repo: &Path, sources: SchemaSources, compat: bool, printer: &P
     for note in &report.notes {
         printer.warning(note);
     }
-    match printer.format {
-        Format::Junit => junit(&report)?,
-        _ => records(&report, printer)?,
-    }
+    let written = match printer.format {
+        Format::Junit => junit(&report),
+        _ => records(&report, printer),
+    };
     summary_note(&report, printer);
-    Ok(if report.failed() { ExitStatus::Findings } else { ExitStatus::Success })
+    match written {
+        // A closed stdout (`| head`) is not success: the report was not all read.
+        Err(e) if crate::output::is_broken_pipe(&e) => {
+            printer.error("stdout was closed before the whole report was written");
+            Ok(ExitStatus::Error)
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok(if report.failed() { ExitStatus::Findings } else { ExitStatus::Success }),
+    }
 }
 
 fn status_name(s: CaseStatus) -> &'static str {
@@ -157,7 +165,5 @@ fn junit(report: &Report) -> Result<()> {
         }
         junit.add_test_suite(suite);
     }
-    let mut out = std::io::stdout().lock();
-    junit.serialize(&mut out).context("cannot write the JUnit report")?;
-    Ok(())
+    crate::output::write_junit(&junit)
 }

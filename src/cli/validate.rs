@@ -9,9 +9,16 @@
 //! - `{"type":"summary","events","valid","invalid","unresolved","malformed","input_errors"}`.
 //!
 //! `--format junit` writes one JUnit test suite per input and one test case per event.
+//!
+//! Everything but JUnit is written as it is decided, in input order, in
+//! bounded memory. The table lists only the events that are not valid
+//! unless `--show-valid`; the other formats list every event. Folders are
+//! walked for event files; a closed stdout stops the run with exit 2.
 
-use std::path::PathBuf;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use clap::Args;
@@ -54,6 +61,10 @@ pub(crate) struct ValidateArgs {
     /// Threads validating NDJSON (default: all cores); output keeps the input order.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// List every event in the table, valid ones too (by default the table lists only the events
+    /// that are not valid; the other formats always list every event).
+    #[arg(long)]
+    show_valid: bool,
     /// Check a whole schema repository as its CI does (jsonschema-tools' tests), instead of events.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["inputs", "schema", "stream_config"])]
     pub(crate) repo: Option<PathBuf>,
@@ -64,6 +75,14 @@ pub(crate) struct ValidateArgs {
 
 /// Events handed to the workers at a time: bounds memory whatever the input size.
 const CHUNK: usize = 4096;
+
+/// Table rows held at most before they are written out: rendering takes a
+/// few KiB per row held, so this bounds the table's memory.
+const TABLE_ROWS: usize = 512;
+
+/// How long decided rows may wait to be written out (the table's first batch,
+/// which sizes its columns, is what is decided in this time, or 512 rows).
+const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
 /// One event's result, ready to print.
 struct Row {
@@ -87,6 +106,21 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         let sources = super::schema_sources(&args.schema_repos, &args.schema_base_uris, args.offline, args.timeout)?;
         return super::repo::run(repo, sources, args.jsonschema_tools_compat, printer);
     }
+    if args.inputs.is_empty() && std::io::stdin().is_terminal() {
+        return Err(Hinted::error(
+            "no events to validate: no INPUT given, and standard input is a terminal",
+            Some(
+                "name event files or folders (`epc validate events/`), pipe events in \
+                 (`… | epc validate`), or pass `-` to type them (end with Ctrl-D)"
+                    .into(),
+            ),
+        ));
+    }
+    if args.inputs.iter().filter(|i| *i == "-").count() > 1
+        || (args.inputs.contains(&"-".to_owned()) && args.stream_config.as_deref() == Some("-"))
+    {
+        return Err(Hinted::error("standard input (`-`) can be read only once", None));
+    }
     let (validator, resolver) = build_validator(args, printer)?;
     let validator = Arc::new(validator);
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
@@ -96,15 +130,15 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         .stack_size(16 << 20)
         .build()
         .context("cannot start the validation threads")?;
-    let inputs: Vec<String> = if args.inputs.is_empty() { vec!["-".to_owned()] } else { args.inputs.clone() };
-    if inputs.iter().filter(|i| *i == "-").count() > 1
-        || (inputs.contains(&"-".to_owned()) && args.stream_config.as_deref() == Some("-"))
-    {
-        return Err(Hinted::error("standard input (`-`) can be read only once", None));
-    }
-    let mut out = Output::new(printer)?;
+    let inputs = if args.inputs.is_empty() { vec![Input::File("-".to_owned())] } else { expand(&args.inputs, printer) };
+    let show_valid = args.show_valid || printer.format != Format::Table;
+    let mut out = Output::new(printer, show_valid)?;
     let mut counts = Counts::default();
-    let bar = printer.progress_allowed().then(|| {
+    // Records (json, ndjson) go out as they are buffered, and would tear a
+    // spinner on the same terminal; table rows go out in `flush`, which
+    // clears the spinner first.
+    let spinner = printer.progress_allowed() && (printer.format == Format::Table || !printer.stdout_is_terminal());
+    let bar = spinner.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {human_pos} events ({per_sec})")
@@ -112,13 +146,31 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         );
         bar
     });
-    for input in &inputs {
+    // Where the output stopped when stdout was closed (`| head`).
+    let mut closed: Option<String> = None;
+    let mut last_flush = Instant::now();
+    'inputs: for input in &inputs {
+        let input = match input {
+            Input::File(path) => path,
+            Input::Unwalkable(dir, message) => {
+                counts.input_errors += 1;
+                printer.error(message);
+                if let Err(e) = out.input_error(dir, message) {
+                    closed = Some(stopped_at(e, dir)?);
+                    break 'inputs;
+                }
+                continue;
+            }
+        };
         let reader = match EventReader::open(input) {
             Ok(r) => r,
             Err(e) => {
                 counts.input_errors += 1;
                 printer.error(&e);
-                out.input_error(input, &e.to_string())?;
+                if let Err(e) = out.input_error(input, &e.to_string()) {
+                    closed = Some(stopped_at(e, input)?);
+                    break 'inputs;
+                }
                 continue;
             }
         };
@@ -126,17 +178,20 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         // still in the cache, and there are no threads to keep busy.
         let chunk_size = if jobs == 1 { 64 } else { CHUNK };
         let mut chunk: Vec<(Position, Raw)> = Vec::with_capacity(chunk_size);
-        let mut items = reader.into_iter();
+        let mut items = reader;
         loop {
             chunk.clear();
             let mut read_error = None;
-            for item in items.by_ref() {
-                match item {
-                    Ok(pair) => chunk.push(pair),
-                    Err(e) => {
+            // A chunk also ends where the next event would wait for its
+            // producer (a pipe or terminal): what is held is shown first.
+            while chunk.is_empty() || !items.would_wait() {
+                match items.next() {
+                    Some(Ok(pair)) => chunk.push(pair),
+                    Some(Err(e)) => {
                         read_error = Some(e);
                         break;
                     }
+                    None => break,
                 }
                 if chunk.len() == chunk_size {
                     break;
@@ -148,6 +203,8 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
                 pool.install(|| chunk.par_drain(..).map(|(p, raw)| check(&validator, p, raw)).collect())
             };
             let done = rows.is_empty() && read_error.is_none();
+            let read_failed = read_error.is_some();
+            let last = rows.last().map(|r| r.position.to_string());
             for row in rows {
                 counts.events += 1;
                 match (row.malformed, row.report.outcome) {
@@ -156,7 +213,15 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
                     (false, Outcome::Invalid) => counts.invalid += 1,
                     (false, Outcome::Unresolved) => counts.unresolved += 1,
                 }
-                out.row(row)?;
+                let mut written = out.row(&row);
+                if written.is_ok() && out.held() >= TABLE_ROWS {
+                    written = write_out(&mut out, bar.as_ref());
+                    last_flush = Instant::now();
+                }
+                if let Err(e) = written {
+                    closed = Some(stopped_at(e, &row.position.to_string())?);
+                    break 'inputs;
+                }
             }
             if let Some(bar) = &bar {
                 bar.set_position(counts.events);
@@ -164,10 +229,21 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
             if let Some(e) = read_error {
                 counts.input_errors += 1;
                 printer.error(&e);
-                out.input_error(input, &e.to_string())?;
-                break;
+                if let Err(e) = out.input_error(input, &e.to_string()) {
+                    closed = Some(stopped_at(e, input)?);
+                    break 'inputs;
+                }
             }
-            if done {
+            // Rows are shown as they are decided: at least every FLUSH_EVERY,
+            // and before waiting for a producer.
+            if items.would_wait() || last_flush.elapsed() >= FLUSH_EVERY {
+                if let Err(e) = write_out(&mut out, bar.as_ref()) {
+                    closed = Some(stopped_at(e, last.as_deref().unwrap_or(input))?);
+                    break 'inputs;
+                }
+                last_flush = Instant::now();
+            }
+            if done || read_failed {
                 break;
             }
         }
@@ -175,10 +251,21 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    out.finish(&counts)?;
+    if closed.is_none()
+        && let Err(e) = out.finish(&counts)
+    {
+        // Every event was checked: only the end of the report is missing.
+        stopped_at(e, "")?;
+        closed = Some(String::new());
+    }
     super::schema_cache_warnings(&resolver, printer);
+    let hidden = if show_valid || counts.valid == 0 {
+        String::new()
+    } else {
+        format!(" ({} valid not listed: --show-valid lists every event)", counts.valid)
+    };
     printer.note(format!(
-        "{} events: {} valid, {} invalid, {} unresolved, {} malformed{}",
+        "{} events: {} valid, {} invalid, {} unresolved, {} malformed{}{hidden}",
         counts.events,
         counts.valid,
         counts.invalid,
@@ -186,6 +273,14 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         counts.malformed,
         if counts.input_errors > 0 { format!("; {} inputs unreadable", counts.input_errors) } else { String::new() }
     ));
+    if let Some(at) = closed {
+        printer.error(if at.is_empty() {
+            "stdout was closed before the end of the report".to_owned()
+        } else {
+            format!("stdout was closed at the result for {at}: the report is incomplete and the rest of the input was not read")
+        });
+        return Ok(ExitStatus::Error);
+    }
     Ok(if counts.input_errors > 0 {
         ExitStatus::Error
     } else if counts.invalid + counts.unresolved + counts.malformed > 0 {
@@ -193,6 +288,95 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
     } else {
         ExitStatus::Success
     })
+}
+
+/// Writes out what `out` holds, with the spinner (on the same terminal, maybe) cleared meanwhile.
+fn write_out(out: &mut Output<'_>, bar: Option<&indicatif::ProgressBar>) -> Result<()> {
+    match bar {
+        Some(bar) => bar.suspend(|| out.flush()),
+        None => out.flush(),
+    }
+}
+
+/// A write to stdout failed: a closed stdout (`| head`) gives where the
+/// report stopped; any other error stops the run.
+fn stopped_at(err: anyhow::Error, at: &str) -> Result<String> {
+    if crate::output::is_broken_pipe(&err) { Ok(at.to_owned()) } else { Err(err) }
+}
+
+/// An input to read: a file or `-`, or a folder that could not be walked.
+enum Input {
+    File(String),
+    /// The folder and the message.
+    Unwalkable(String, String),
+}
+
+/// File names a folder's walk takes.
+const EVENT_EXTENSIONS: [&str; 5] = ["json", "yaml", "yml", "ndjson", "jsonl"];
+
+/// The inputs with each folder replaced by its event files (`*.json`,
+/// `*.yaml`, `*.yml`, `*.ndjson`, `*.jsonl`, any case), walked in sorted
+/// order into subfolders. Hidden entries (`.name`) and symbolic links to
+/// folders are passed over; a folder without event files is a warning.
+fn expand(inputs: &[String], printer: &Printer) -> Vec<Input> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input != "-" && std::fs::metadata(input).is_ok_and(|m| m.is_dir()) {
+            let before = out.len();
+            walk(Path::new(input), &mut out);
+            if out.len() == before {
+                printer.warning(format!(
+                    "no event files (*.json, *.yaml, *.yml, *.ndjson, *.jsonl) in the folder {input}"
+                ));
+            }
+        } else {
+            out.push(Input::File(input.clone()));
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>) {
+    let unwalkable = |e: std::io::Error| {
+        Input::Unwalkable(dir.display().to_string(), format!("cannot read the folder {}: {e}", dir.display()))
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return out.push(unwalkable(e)),
+    };
+    let mut entries = match entries.collect::<std::io::Result<Vec<_>>>() {
+        Ok(entries) => entries,
+        Err(e) => return out.push(unwalkable(e)),
+    };
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        if name.as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            walk(&path, out);
+            continue;
+        }
+        // A link counts as what it points at, unless that is a folder (no cycles).
+        let is_file = kind.is_file() || (kind.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_file()));
+        let wanted = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EVENT_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)));
+        if !is_file || !wanted {
+            continue;
+        }
+        match path.to_str() {
+            Some(p) => out.push(Input::File(p.to_owned())),
+            None => out.push(Input::Unwalkable(
+                path.display().to_string(),
+                format!("{}: the file name is not UTF-8", path.display()),
+            )),
+        }
+    }
 }
 
 fn build_validator(args: &ValidateArgs, printer: &Printer) -> Result<(EventValidator, Arc<SchemaResolver>)> {
@@ -288,26 +472,32 @@ impl<'a> ResultRecord<'a> {
     }
 }
 
-/// Where results go: a record sink, or a JUnit report built up to the end.
+/// Where results go: a record sink (a table streamed a chunk at a time, or
+/// records), or a JUnit report built up to the end.
 enum Output<'p> {
-    Records(crate::output::RecordSink<'p>, &'p Printer),
+    /// The sink, the printer, and whether valid events are listed.
+    Records(crate::output::RecordSink<'p>, &'p Printer, bool),
     Junit(quick_junit::Report, Option<quick_junit::TestSuite>),
 }
 
 impl<'p> Output<'p> {
-    fn new(printer: &'p Printer) -> Result<Self> {
+    fn new(printer: &'p Printer, show_valid: bool) -> Result<Self> {
         Ok(if printer.format == Format::Junit {
             Self::Junit(quick_junit::Report::new("epc validate"), None)
         } else {
-            Self::Records(printer.sink("results", &["source", "result", "schema", "details"])?, printer)
+            let sink = printer.streaming_sink("results", &["source", "result", "schema", "details"])?;
+            Self::Records(sink, printer, show_valid)
         })
     }
 
-    fn row(&mut self, row: Row) -> Result<()> {
+    fn row(&mut self, row: &Row) -> Result<()> {
         match self {
-            Self::Records(sink, printer) => {
+            Self::Records(sink, printer, show_valid) => {
+                if !*show_valid && !row.malformed && row.report.outcome == Outcome::Valid {
+                    return Ok(());
+                }
                 let printer = *printer;
-                sink.push_serialize(|with_type| ResultRecord::new(&row, with_type), || table_row(printer, &row))?;
+                sink.push_serialize(|with_type| ResultRecord::new(row, with_type), || table_row(printer, row))?;
             }
             Self::Junit(report, suite) => {
                 let source = row.position.source.to_string();
@@ -321,7 +511,7 @@ impl<'p> Output<'p> {
                     quick_junit::TestCaseStatus::success()
                 } else {
                     let mut s = quick_junit::TestCaseStatus::non_success(quick_junit::NonSuccessKind::Failure);
-                    s.set_type(outcome_name(&row));
+                    s.set_type(outcome_name(row));
                     s.set_message(row.report.violations.first().map_or_else(String::new, violation_line));
                     s.set_description(row.report.violations.iter().map(violation_line).collect::<Vec<_>>().join("\n"));
                     s
@@ -340,7 +530,7 @@ impl<'p> Output<'p> {
 
     fn input_error(&mut self, source: &str, message: &str) -> Result<()> {
         match self {
-            Self::Records(sink, _) => {
+            Self::Records(sink, ..) => {
                 sink.push(json!({"type": "input_error", "source": source, "message": message}), |_| {
                     vec![Cell::new(source), Cell::new("UNREADABLE"), Cell::new("-"), Cell::new(message)]
                 })?;
@@ -359,9 +549,25 @@ impl<'p> Output<'p> {
         Ok(())
     }
 
+    /// Table rows held, not yet written out.
+    fn held(&self) -> usize {
+        match self {
+            Self::Records(sink, ..) => sink.held(),
+            Self::Junit(..) => 0,
+        }
+    }
+
+    /// Writes out what the table or the buffer holds (nothing for JUnit, written at the end).
+    fn flush(&mut self) -> Result<()> {
+        if let Self::Records(sink, ..) = self {
+            sink.flush()?;
+        }
+        Ok(())
+    }
+
     fn finish(self, c: &Counts) -> Result<()> {
         match self {
-            Self::Records(sink, _) => sink.finish(json!({
+            Self::Records(sink, ..) => sink.finish(json!({
                 "type": "summary", "events": c.events, "valid": c.valid, "invalid": c.invalid,
                 "unresolved": c.unresolved, "malformed": c.malformed, "input_errors": c.input_errors,
             }))?,
@@ -369,8 +575,7 @@ impl<'p> Output<'p> {
                 if let Some(done) = suite {
                     report.add_test_suite(done);
                 }
-                let mut out = std::io::stdout().lock();
-                report.serialize(&mut out).context("cannot write the JUnit report")?;
+                crate::output::write_junit(&report)?;
             }
         }
         Ok(())

@@ -142,13 +142,24 @@ impl Printer {
         Ok(())
     }
 
-    /// A sink that writes records as they come (ndjson, json) or keeps table rows.
+    /// A sink that writes records as they come (ndjson, json) or keeps table
+    /// rows to print them as one table at the end.
     pub(crate) fn sink(&self, key: &'static str, header: &[&str]) -> io::Result<RecordSink<'_>> {
+        self.new_sink(key, (self.format == Format::Table).then(|| Rows::Whole(table::new(self, header))))
+    }
+
+    /// A sink whose table too is printed as it goes: each
+    /// [`RecordSink::flush`] prints the rows pushed since the last one (and
+    /// so does every 4096th row), sized by the first batch.
+    pub(crate) fn streaming_sink(&self, key: &'static str, header: &[&str]) -> io::Result<RecordSink<'_>> {
+        self.new_sink(key, (self.format == Format::Table).then(|| Rows::Streaming(table::Streaming::new(header))))
+    }
+
+    fn new_sink(&self, key: &'static str, table: Option<Rows>) -> io::Result<RecordSink<'_>> {
         let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
         if self.format == Format::Json {
             write!(out, "{{\n  \"{key}\": [")?;
         }
-        let table = (self.format == Format::Table).then(|| table::new(self, header));
         Ok(RecordSink { printer: self, out, count: 0, table })
     }
 
@@ -192,23 +203,36 @@ impl Printer {
 }
 
 /// Writes result records one at a time, so output memory stays flat however
-/// many records there are (except for tables, which need every row to size
-/// their columns). JSON documents are `{"<key>": [one record per line], "summary": {…}}`.
+/// many records there are (except for whole tables, which need every row to
+/// size their columns; a streaming table holds one batch). JSON documents
+/// are `{"<key>": [one record per line], "summary": {…}}`.
 pub(crate) struct RecordSink<'p> {
     printer: &'p Printer,
     out: io::BufWriter<io::StdoutLock<'static>>,
     count: usize,
-    table: Option<comfy_table::Table>,
+    table: Option<Rows>,
 }
+
+/// The rows of a table sink.
+enum Rows {
+    /// Every row, printed as one table by [`RecordSink::finish`].
+    Whole(comfy_table::Table),
+    /// Printed a batch at a time.
+    Streaming(table::Streaming),
+}
+
+/// Rows a streaming table holds at most before printing them (a caller
+/// that flushes more often decides when rows are written). Rendering takes
+/// a few KiB per row held.
+const TABLE_BATCH: usize = 4096;
 
 impl RecordSink<'_> {
     /// Adds one record; `row` builds its table row and is only called for tables.
     pub(crate) fn push(&mut self, record: Value, row: impl FnOnce(&Value) -> Vec<comfy_table::Cell>) -> io::Result<()> {
         match self.printer.format {
             Format::Table => {
-                if let Some(t) = &mut self.table {
-                    t.add_row(row(&record));
-                }
+                let cells = row(&record);
+                self.add_row(cells)?;
             }
             Format::Json => {
                 self.out.write_all(if self.count == 0 { b"\n    " } else { b",\n    " })?;
@@ -233,11 +257,7 @@ impl RecordSink<'_> {
         row: impl FnOnce() -> Vec<comfy_table::Cell>,
     ) -> io::Result<()> {
         match self.printer.format {
-            Format::Table => {
-                if let Some(t) = &mut self.table {
-                    t.add_row(row());
-                }
-            }
+            Format::Table => self.add_row(row())?,
             Format::Json => {
                 self.out.write_all(if self.count == 0 { b"\n    " } else { b",\n    " })?;
                 serde_json::to_writer(&mut self.out, &record(false))?;
@@ -251,16 +271,59 @@ impl RecordSink<'_> {
         Ok(())
     }
 
+    fn add_row(&mut self, cells: Vec<comfy_table::Cell>) -> io::Result<()> {
+        match &mut self.table {
+            Some(Rows::Whole(t)) => {
+                t.add_row(cells);
+            }
+            Some(Rows::Streaming(t)) => {
+                t.push(cells);
+                if t.len() >= TABLE_BATCH {
+                    self.print_rows()?;
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Prints the rows a streaming table holds.
+    fn print_rows(&mut self) -> io::Result<()> {
+        if let Some(Rows::Streaming(t)) = &mut self.table {
+            t.write(self.printer, &mut self.out)?;
+        }
+        Ok(())
+    }
+
+    /// Rows a streaming table holds, not yet printed.
+    pub(crate) fn held(&self) -> usize {
+        match &self.table {
+            Some(Rows::Streaming(t)) => t.len(),
+            _ => 0,
+        }
+    }
+
+    /// Writes out what is held: a streaming table's rows, and the buffer.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        self.print_rows()?;
+        self.out.flush()
+    }
+
     /// Ends the output with the summary record.
     pub(crate) fn finish(mut self, summary: Value) -> io::Result<()> {
         match self.printer.format {
-            Format::Table => {
-                if let Some(t) = &self.table
-                    && self.count > 0
-                {
-                    writeln!(self.out, "{}", table::render(t))?;
+            Format::Table => match &mut self.table {
+                Some(Rows::Whole(t)) if self.count > 0 => writeln!(self.out, "{}", table::render(t))?,
+                Some(Rows::Streaming(_)) => {
+                    self.print_rows()?;
+                    if let Some(Rows::Streaming(t)) = &mut self.table
+                        && let Some(end) = t.end()
+                    {
+                        writeln!(self.out, "{end}")?;
+                    }
                 }
-            }
+                _ => {}
+            },
             Format::Json => {
                 self.out.write_all(if self.count == 0 {
                     b"],\n  \"summary\": "
@@ -285,6 +348,36 @@ fn without_type(mut v: Value) -> Value {
         m.shift_remove("type");
     }
     v
+}
+
+/// Writes a JUnit report to stdout. A write error comes back as the
+/// [`io::Error`] itself (quick-junit wraps it where [`is_broken_pipe`] cannot
+/// see it), so a closed stdout is told apart from a report that cannot be built.
+pub(crate) fn write_junit(report: &quick_junit::Report) -> anyhow::Result<()> {
+    /// Stdout, keeping the first write error.
+    struct Out<W> {
+        inner: W,
+        error: Option<io::Error>,
+    }
+    impl<W: Write> Write for Out<W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.inner.write(buf).inspect_err(|e| {
+                self.error.get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
+            })
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.inner.flush().inspect_err(|e| {
+                self.error.get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
+            })
+        }
+    }
+    let mut out = Out { inner: io::BufWriter::with_capacity(1 << 16, io::stdout().lock()), error: None };
+    let written = report.serialize(&mut out).and_then(|()| out.flush().map_err(Into::into));
+    match (written, out.error.take()) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(e)) => Err(anyhow::Error::new(e).context("cannot write the JUnit report")),
+        (Err(e), None) => Err(anyhow::Error::new(e).context("cannot write the JUnit report")),
+    }
 }
 
 /// Whether an error chain ends in a broken pipe (stdout closed by `head`, …).

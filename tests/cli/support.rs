@@ -615,3 +615,44 @@ pub fn copy_tree(from: &Path, to: &Path) {
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
 }
+
+/// The hermetic `epc` (see [`Epc`]) as a [`std::process::Command`] to
+/// spawn, for tests that talk to a running child; the [`TempDir`] is its
+/// HOME and must outlive it.
+pub fn epc_process() -> (std::process::Command, TempDir) {
+    let home = tempfile::tempdir().expect("create a temporary HOME");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("epc"));
+    hermetic(&mut cmd, home.path());
+    (cmd, home)
+}
+
+/// Waits for `child` while draining its piped stdout and stderr; kills it
+/// and fails the test if it is still running after `within` (a guard
+/// against a hang, not a timing check). Returns the exit code, stdout and stderr.
+pub fn wait_child(mut child: std::process::Child, within: Duration) -> (Option<i32>, String, String) {
+    use std::io::Read as _;
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let deadline = std::time::Instant::now() + within;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the child did not exit within {within:?}; stderr:\n{}", err.join().unwrap_or_default());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (status.code(), out.join().unwrap_or_default(), err.join().unwrap_or_default())
+}

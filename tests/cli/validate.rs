@@ -12,7 +12,8 @@ use assert_cmd::assert::Assert;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Epc, epc, error_lines, fixture, read, shared, stderr_text, stdout_json, stdout_ndjson, stdout_text,
+    Epc, epc, epc_process, error_lines, fixture, read, shared, stderr_text, stdout_json, stdout_ndjson, stdout_text,
+    wait_child,
 };
 
 /// The fixture schema repository (`test/event` 1.0.0 and 1.1.0, `fragment/common` 1.0.0).
@@ -297,6 +298,253 @@ fn junit_has_one_testcase_per_event_and_a_failure_per_bad_event() {
     assert!(xml.contains(r#"type="malformed""#) && xml.contains(r#"type="unresolved""#), "{xml}");
 }
 
+// The table streams: rows as they are decided, only what is not valid by default.
+
+/// A valid fixture event and an invalid one (`count` below its minimum), one line each.
+const VALID_LINE: &str = r#"{"$schema": "/test/event/1.0.0", "meta": {"stream": "test.event"}, "dt": "2024-05-01T10:00:00Z", "action": "click"}"#;
+const INVALID_LINE: &str = r#"{"$schema": "/test/event/1.0.0", "meta": {"stream": "test.event"}, "dt": "2024-05-01T10:00:05Z", "action": "click", "count": -1}"#;
+
+/// The first column of each table row (the header's `source` first);
+/// continuation lines of a multi-line cell start with a space and are passed over.
+fn table_sources(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| !l.starts_with(' ') && !l.is_empty()).filter_map(|l| l.split_whitespace().next()).collect()
+}
+
+#[test]
+fn the_table_lists_the_events_that_are_not_valid_and_show_valid_lists_every_event() {
+    const BATCH: &str = "fixtures/events/batch.ndjson";
+    const CLICK: &str = "fixtures/events/valid/click.json";
+    let a = validate(&["--schema-repo", REPO, BATCH, CLICK]).assert().code(1);
+    let b = |n: u32| format!("{BATCH}:{n}");
+    assert_eq!(table_sources(&stdout_text(&a)), ["source", &b(2), &b(4), &b(6), &b(7)], "{}", stdout_text(&a));
+    let note =
+        "7 events: 3 valid, 2 invalid, 1 unresolved, 1 malformed (3 valid not listed: --show-valid lists every event)";
+    assert!(stderr_text(&a).contains(note), "{}", stderr_text(&a));
+
+    let a = validate(&["--schema-repo", REPO, "--show-valid", BATCH, CLICK]).assert().code(1);
+    assert_eq!(
+        table_sources(&stdout_text(&a)),
+        ["source", &b(1), &b(2), &b(4), &b(5), &b(6), &b(7), CLICK],
+        "{}",
+        stdout_text(&a)
+    );
+    assert!(
+        stderr_text(&a).contains("7 events: 3 valid, 2 invalid, 1 unresolved, 1 malformed\n"),
+        "{}",
+        stderr_text(&a)
+    );
+
+    // Nothing to list: no table at all, exit 0, and the summary on stderr.
+    let a = validate(&["--schema-repo", REPO, "fixtures/events/valid"]).assert().code(0);
+    assert_eq!(stdout_text(&a), "");
+    assert!(stderr_text(&a).contains("4 events: 4 valid,"), "{}", stderr_text(&a));
+
+    // The machine formats list every event, whatever --show-valid says.
+    for show in [&[][..], &["--show-valid"][..]] {
+        let a = validate_fixtures(show).args([BATCH, CLICK]).assert().code(1);
+        assert_eq!(records(&a).0.len(), 7);
+        let a =
+            validate(&["--schema-repo", REPO, "--format", "junit"]).args(show).args([BATCH, CLICK]).assert().code(1);
+        assert_eq!(stdout_text(&a).matches("<testcase").count(), 7);
+    }
+}
+
+/// Reads stdout lines on a thread: `next` waits for one (at most 60 s, a
+/// guard against a hang, not a timing check).
+struct Lines(std::sync::mpsc::Receiver<String>);
+
+impl Lines {
+    fn new(stdout: std::process::ChildStdout) -> Self {
+        use std::io::BufRead as _;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self(rx)
+    }
+
+    #[track_caller]
+    fn next(&self, what: &str) -> String {
+        self.0
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no {what} on stdout while standard input is still open"))
+    }
+}
+
+#[test]
+fn rows_are_written_as_they_are_decided_while_standard_input_is_still_open() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    for format in ["table", "ndjson"] {
+        let (mut cmd, _home) = epc_process();
+        cmd.args(["validate", "--schema-repo", REPO, "--format", format])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let lines = Lines::new(child.stdout.take().unwrap());
+        // Like `tail -f events.ndjson | epc validate`: the producer then waits.
+        stdin.write_all(format!("{VALID_LINE}\n{INVALID_LINE}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        if format == "table" {
+            let header = lines.next("header");
+            let row = lines.next("row for line 2");
+            assert!(header.starts_with("source ") && row.starts_with("<stdin>:2 "), "{header}\n{row}");
+            // Later rows keep the first batch's columns.
+            stdin.write_all(format!("{INVALID_LINE}\n{VALID_LINE}\n{INVALID_LINE}\n").as_bytes()).unwrap();
+            stdin.flush().unwrap();
+            let col = |l: &str| l.find("INVALID").unwrap_or_else(|| panic!("{l}"));
+            for n in [3, 5] {
+                let later = lines.next(&format!("row for line {n}"));
+                assert!(later.starts_with(&format!("<stdin>:{n} ")), "{later}");
+                assert_eq!(col(&later), col(&row), "aligned:\n{header}\n{row}\n{later}");
+                assert_eq!(col(&row), header.find("result").unwrap());
+            }
+        } else {
+            for n in [1, 2] {
+                let record: Value = serde_json::from_str(&lines.next(&format!("record {n}"))).unwrap();
+                assert_eq!(record["source"], format!("<stdin>:{n}"));
+            }
+        }
+        drop(stdin);
+        let (code, _, stderr) = wait_child(child, std::time::Duration::from_secs(60));
+        assert_eq!(code, Some(1), "{format}: {stderr}");
+    }
+}
+
+#[test]
+fn folders_are_walked_for_event_files_in_sorted_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let write = |name: &str, text: &str| {
+        let path = d.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let click = read(&fixture("events/valid/click.json"));
+    write("events/b.ndjson", &format!("{VALID_LINE}\n{INVALID_LINE}\n"));
+    write("events/a.json", &click);
+    write("events/E.JSON", &click);
+    write("events/sub/c.yaml", &read(&fixture("events/valid/toggle.yaml")));
+    write("events/sub/d.jsonl", &format!("{INVALID_LINE}\n"));
+    // Not event files, or hidden: not read (each would be malformed).
+    write("events/notes.txt", "not an event");
+    write("events/.hidden.json", "not an event");
+    write("events/.git/x.json", "not an event");
+    write("events/sub/README", "not an event");
+    std::fs::create_dir_all(d.join("events/empty")).unwrap();
+    std::fs::create_dir_all(d.join("nothing")).unwrap();
+    let repo = crate::support::root().join(REPO);
+    let run = |inputs: &[&str]| {
+        let mut cmd = validate(&["--format", "ndjson", "--schema-repo", repo.to_str().unwrap()]);
+        cmd.args(inputs).current_dir(d);
+        cmd
+    };
+    let a = run(&["events", "nothing", "events/a.json"]).assert().code(1);
+    let (results, summary) = records(&a);
+    assert_eq!(
+        sources(&results),
+        [
+            "events/E.JSON",
+            "events/a.json",
+            "events/b.ndjson:1",
+            "events/b.ndjson:2",
+            "events/sub/c.yaml",
+            "events/sub/d.jsonl:1",
+            "events/a.json",
+        ]
+    );
+    assert_eq!(counts(&summary), [7, 5, 2, 0, 0, 0]);
+    // A folder with no event files is said, and is no error.
+    assert!(stderr_text(&a).contains("warning: no event files"), "{}", stderr_text(&a));
+    assert!(stderr_text(&a).contains("nothing"), "{}", stderr_text(&a));
+    let a = run(&["nothing"]).assert().code(0);
+    assert_eq!(counts(&records(&a).1), [0; 6]);
+}
+
+#[test]
+fn without_input_while_stdin_is_a_terminal_it_exits_2_with_a_hint_instead_of_waiting() {
+    use std::process::Stdio;
+    // `script` (util-linux) runs epc on a pseudo-terminal.
+    // It is on every machine of this kind (util-linux): a missing one fails the test, never skips it.
+    assert!(
+        std::process::Command::new("script").arg("--version").output().is_ok(),
+        "`script` (util-linux) is needed to run epc on a pseudo-terminal"
+    );
+    let bin = assert_cmd::cargo::cargo_bin("epc");
+    let inner = format!("'{}' validate --schema-repo {REPO}", bin.display());
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &inner, "/dev/null"])
+        .current_dir(crate::support::root())
+        .env("NO_COLOR", "1")
+        .env_remove("EPC_SCHEMA_REPOS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let (code, out, err) = wait_child(cmd.spawn().unwrap(), std::time::Duration::from_secs(60));
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(out.contains("error: no events to validate") && out.contains("standard input is a terminal"), "{out}");
+    assert!(out.contains("hint: ") && out.contains("`-`"), "{out}");
+}
+
+#[test]
+fn a_closed_stdout_is_not_success_and_names_no_broken_pipe() {
+    use std::io::BufRead as _;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    // Far more output than a pipe holds, in every format.
+    let many = dir.path().join("many.ndjson");
+    std::fs::write(&many, format!("{INVALID_LINE}\n").repeat(20_000)).unwrap();
+    for format in ["table", "ndjson", "json", "junit"] {
+        let (mut cmd, _home) = epc_process();
+        cmd.args(["validate", "--schema-repo", REPO, "--format", format])
+            .arg(&many)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        // `| head -1`: one line read, then the pipe closed.
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        drop(stdout);
+        let (code, _, stderr) = wait_child(child, std::time::Duration::from_secs(120));
+        assert_eq!(code, Some(2), "{format}: {stderr}");
+        assert!(stderr.contains("error: stdout was closed"), "{format}: {stderr}");
+        assert!(!stderr.contains("Broken pipe") && !stderr.contains("os error"), "{format}: {stderr}");
+    }
+}
+
+#[test]
+fn repo_junit_into_a_closed_stdout_exits_2_without_a_broken_pipe_error() {
+    use std::io::BufRead as _;
+    use std::process::Stdio;
+    // The real primary repository: a JUnit report larger than a pipe holds.
+    let Some(primary) = shared("data/schemas/primary") else { return };
+    let (mut cmd, _home) = epc_process();
+    cmd.args(["validate", "-q", "--format", "junit", "--repo"])
+        .arg(&primary)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("<?xml"), "{first}");
+    drop(stdout);
+    let (code, _, stderr) = wait_child(child, std::time::Duration::from_secs(300));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("error: stdout was closed before the whole report was written"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe") && !stderr.contains("cannot write"), "{stderr}");
+}
+
 #[test]
 fn json_format_is_one_document_of_results_and_summary() {
     let a = validate(&["--schema-repo", REPO, "--format", "json"])
@@ -332,26 +580,29 @@ fn an_unreadable_input_exits_2_and_the_other_inputs_are_still_validated() {
     .assert()
     .code(2);
     let (results, summary) = records(&a);
+    // The folder is walked in its place.
     assert_eq!(
         sources(&results),
         [
             "fixtures/events/valid/click.json",
             "fixtures/events/no-such-file.json",
-            "fixtures/events/valid",
+            "fixtures/events/valid/click.json",
+            "fixtures/events/valid/toggle.yaml",
+            "fixtures/events/valid/two-events.json[0]",
+            "fixtures/events/valid/two-events.json[1]",
             "fixtures/events/valid/toggle.yaml",
         ]
     );
-    assert_outcome(&results[0], "valid");
-    assert_outcome(&results[3], "valid");
-    for r in &results[1..3] {
-        assert_eq!(r["type"], "input_error", "{r}");
-        assert!(r["message"].as_str().unwrap().contains(r["source"].as_str().unwrap()), "{r}");
+    let r = &results[1];
+    assert_eq!(r["type"], "input_error", "{r}");
+    assert!(r["message"].as_str().unwrap().contains(r["source"].as_str().unwrap()), "{r}");
+    for r in results.iter().filter(|r| r["type"] != "input_error") {
+        assert_outcome(r, "valid");
     }
-    assert!(results[2]["message"].as_str().unwrap().contains("directory"), "{}", results[2]);
-    assert_eq!(counts(&summary), [2, 2, 0, 0, 0, 2]);
+    assert_eq!(counts(&summary), [6, 6, 0, 0, 0, 1]);
     let stderr = stderr_text(&a);
     let errors = error_lines(&stderr);
-    assert_eq!(errors.len(), 2, "{stderr}");
+    assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].contains("cannot read fixtures/events/no-such-file.json"), "{stderr}");
 }
 
