@@ -448,18 +448,14 @@ impl fmt::Display for VersionRef {
 }
 
 /// A path under `../shared` (the team's shared data and cases, beside the
-/// crate), or `None` with a printed notice when it is absent, so that
-/// real-data tests skip on machines without it.
+/// crate). CI always has it, so an absent one fails the test: a real-data
+/// test never passes by skipping. Always `Some` (the `Option` keeps the
+/// callers' `let … else` shape).
 #[cfg(test)]
-#[allow(clippy::print_stderr)]
 pub(crate) fn shared(path: &str) -> Option<std::path::PathBuf> {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(path);
-    if full.exists() {
-        Some(full)
-    } else {
-        eprintln!("skipping: ../shared/{path} is absent");
-        None
-    }
+    assert!(full.exists(), "../shared/{path} is absent; these tests need the shared checkout next to the crate");
+    Some(full)
 }
 
 #[cfg(test)]
