@@ -237,7 +237,8 @@ impl FailedFile {
     ///
     /// # Errors
     /// [`LedgerError::FileIsInput`] when `path` is the same file as an input
-    /// (same device and inode, or the same path once made absolute).
+    /// (same device and inode, or the same path once made absolute);
+    /// [`LedgerError::Io`] when its folder does not exist.
     pub fn new(path: &Path, inputs: &[String]) -> Result<Self, LedgerError> {
         let target = identity(path);
         let absolute = std::path::absolute(path).ok();
@@ -248,6 +249,14 @@ impl FailedFile {
             if same_file || same_name {
                 return Err(LedgerError::FileIsInput(path.to_owned()));
             }
+        }
+        // A folder that isn't there is said before anything is sent, not after.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            return Err(LedgerError::Io {
+                path: path.to_owned(),
+                error: std::io::Error::new(std::io::ErrorKind::NotFound, "its folder does not exist"),
+            });
         }
         Ok(Self { path: path.to_owned(), file: None, pending: Vec::new(), written: 0, disabled: false, broken: None })
     }
@@ -491,6 +500,8 @@ mod tests {
         let new = dir.path().join("new.ndjson");
         assert!(matches!(FailedFile::new(&new, &[new.display().to_string()]), Err(LedgerError::FileIsInput(_))));
         assert!(FailedFile::new(&dir.path().join("other"), &[path.display().to_string()]).is_ok());
+        assert!(matches!(FailedFile::new(&dir.path().join("no/such.ndjson"), &[]), Err(LedgerError::Io { .. })));
+        assert!(FailedFile::new(Path::new("relative.ndjson"), &[]).is_ok());
     }
 
     #[test]

@@ -1063,7 +1063,12 @@ fn finish(args: &SendArgs, mut sinks: Sinks<'_>, stop: &Stop, dry_run_closed: bo
     }
     if let Err(e) = closed {
         // The one way to lose events: the failed-events file can't be written.
-        printer.error(format!("{e}: {} events not accepted are not all kept", t.kept));
+        printer.error(format!(
+            "{e}: {} {} not accepted {} not all kept",
+            t.kept,
+            if t.kept == 1 { "event" } else { "events" },
+            if t.kept == 1 { "is" } else { "are" }
+        ));
         return Ok(ExitStatus::Error);
     }
     if let Some(code) = stop.exit_code() {
