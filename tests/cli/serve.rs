@@ -1050,7 +1050,8 @@ fn sigint_finishes_requests_in_flight_exits_0_and_loses_nothing_answered_201() {
     assert_eq!(code, 201, "{answer}");
     let sent: BTreeSet<String> = clients.into_iter().flat_map(|t| t.join().expect("a client thread")).collect();
 
-    let stopped = intake.serve.stop();
+    // The SIGINT above stops it: a second one would stop it at once (exit 130).
+    let stopped = intake.serve.wait();
     assert_eq!(stopped.status.code(), Some(0), "{stopped:?}");
     assert!(stopped.stderr.contains("stopped"), "{}", stopped.stderr);
     // Nothing listens any more.

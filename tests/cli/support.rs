@@ -564,9 +564,22 @@ impl Serve {
         self.shutdown().expect("epc serve was running")
     }
 
+    /// Waits at most 30 s for the process to exit after a signal the test sent itself.
+    pub fn wait(mut self) -> Stopped {
+        self.finish(false).expect("epc serve was running")
+    }
+
     fn shutdown(&mut self) -> Option<Stopped> {
+        self.finish(true)
+    }
+
+    fn finish(&mut self, signal: bool) -> Option<Stopped> {
         let mut child = self.child.take()?;
-        let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let sent = if signal {
+            std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status()
+        } else {
+            std::process::Command::new("true").status()
+        };
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         let status = loop {
             if let Some(status) = child.try_wait().expect("wait for epc serve") {
