@@ -22,6 +22,8 @@
 //!   remote schema repositories over HTTP (fenced, cached), `$schema`/`$ref`
 //!   resolution, and strict YAML/JSON loading.
 //! - [`net`]: the HTTP every fetch shares: User-Agent, timeouts, bounded reads.
+//! - [`authoring`]: `epc materialize`: writing a schema repository's version
+//!   files and symlinks from its `current.yaml` files, as jsonschema-tools does.
 //! - [`app_event`]: Metrics Platform events as the apps' Java client builds
 //!   and curates them.
 //!
@@ -45,6 +47,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app_event;
+pub mod authoring;
 pub mod client;
 pub mod constraint;
 pub mod event;

@@ -6,6 +6,7 @@
 pub(crate) mod completions;
 pub(crate) mod env;
 pub(crate) mod id;
+pub(crate) mod materialize;
 pub(crate) mod repo;
 pub(crate) mod sample;
 pub(crate) mod send;
@@ -67,6 +68,8 @@ pub(crate) enum Command {
     Send(Box<send::SendArgs>),
     /// Run a local EventGate-compatible intake that validates and stores events.
     Serve(Box<serve::ServeArgs>),
+    /// Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does.
+    Materialize(Box<materialize::MaterializeArgs>),
     /// Print fresh standard identifiers (session, pageview or device).
     Id(id::IdArgs),
     /// Print a shell completion script.
@@ -278,6 +281,7 @@ pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Serve(args) => serve::run(&args, printer),
         Command::Streams(args) => streams::run(&args, printer),
         Command::Sample(args) => sample::run(&args, printer),
+        Command::Materialize(args) => materialize::run(&args, printer),
         Command::Id(args) => id::run(&args, printer),
         Command::Completions(args) => completions::run(&args),
     }

@@ -1125,6 +1125,17 @@ impl SchemaResolver {
         Ok(document)
     }
 
+    /// Puts `value` in the cache as the document at `uri` (its document
+    /// part), replacing what was cached: `epc materialize` does this for
+    /// each version it materializes, so that titles `$ref`ing that version
+    /// resolve the new document before (or without, with `--dry-run`) it is
+    /// written to `path`.
+    pub fn preload(&self, uri: &SchemaUri, value: Value, path: PathBuf) {
+        let document = uri.document();
+        let doc = Arc::new(SchemaDocument { uri: document.clone(), value, origin: Origin::Given { path } });
+        self.cache.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(document, doc);
+    }
+
     fn load(&self, uri: &SchemaUri) -> Result<SchemaDocument, SchemaError> {
         match uri.scheme().as_deref() {
             None => self.load_path(uri),

@@ -7,6 +7,7 @@ mod completions;
 mod faults;
 mod fidelity;
 mod id;
+mod materialize;
 mod remote_schemas;
 mod repo_checks;
 mod repo_fence;
