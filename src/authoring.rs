@@ -12,7 +12,7 @@
 //!    `allOf`, keep only its own `examples`, enforce `enforcedNumericBounds`),
 //!    then, when `shouldGenerateExample` is on and the result has no (or empty)
 //!    `examples`, add the example json-schema-faker makes
-//!    ([`example::generate`]), with its `$schema` set to the schema's `$id`.
+//!    ([`materialize::materialize_for`]), with its `$schema` set to the `$id`.
 //! 2. Serialize it once per `contentTypes` entry, as jsonschema-tools does
 //!    ([`emit::to_yaml`] = js-yaml's `dump` with its schema key order,
 //!    [`emit::to_json`] = json-stable-stringify with 2 spaces), to
@@ -52,7 +52,7 @@ use serde_json::Value;
 
 use crate::repo_check::config::ToolsConfig;
 use crate::repo_check::discover::{self, version_of_id};
-use crate::repo_check::{emit, example, materialize};
+use crate::repo_check::{emit, materialize};
 use crate::schema::repository::{Fence, SchemaError, SchemaRepository, SchemaResolver, SchemaSources};
 use crate::schema::{SchemaUri, SchemaVersion};
 
@@ -305,7 +305,7 @@ fn plan_title(
         ));
         return;
     };
-    let mut schema = match materialize::materialize(value, resolver, config.numeric_bounds) {
+    let schema = match materialize::materialize_for(value, resolver, config) {
         Ok(schema) => schema,
         Err(problems) => {
             title
@@ -314,24 +314,6 @@ fn plan_title(
             return;
         }
     };
-    if config.generate_example && is_empty(schema.get("examples")) {
-        match example::generate(&schema) {
-            Ok(mut generated) => {
-                if let Value::Object(map) = &mut generated
-                    && map.contains_key("$schema")
-                {
-                    map.insert("$schema".into(), Value::String(title.id.clone()));
-                }
-                if let Value::Object(map) = &mut schema {
-                    map.insert("examples".into(), Value::Array(vec![generated]));
-                }
-            }
-            Err(e) => {
-                title.problems.push(format!("{shown}: cannot generate an example (shouldGenerateExample): {e}"));
-                return;
-            }
-        }
-    }
     let dir = s.path.parent().unwrap_or(Path::new("")).to_owned();
     let dir_rel = s.relative.parent().unwrap_or(Path::new("")).to_owned();
     let version_text = version.to_string();
@@ -380,17 +362,6 @@ fn plan_title(
     }
     preload(resolver, &title.id, &schema, &dir, config, changes.iter().any(|c| c.path.ends_with("latest")));
     title.changes = changes;
-}
-
-/// `_.isEmpty(schema.examples)`: absent, null, or an empty array, object or string.
-fn is_empty(examples: Option<&Value>) -> bool {
-    match examples {
-        None | Some(Value::Null) => true,
-        Some(Value::Array(a)) => a.is_empty(),
-        Some(Value::Object(m)) => m.is_empty(),
-        Some(Value::String(s)) => s.is_empty(),
-        Some(_) => true,
-    }
 }
 
 /// Makes the materialized schema what `$ref`s to its version (and to

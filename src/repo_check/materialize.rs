@@ -76,6 +76,55 @@ pub fn materialize(
     Ok(merged)
 }
 
+/// jsonschema-tools' whole `materializeSchema` under a repository's
+/// `.jsonschema-tools.yaml`: [`materialize`] with its `enforcedNumericBounds`,
+/// then, when `shouldGenerateExample` is on and the result has no `examples`
+/// (`_.isEmpty`: absent, null, or an empty list, map or string), the example
+/// json-schema-faker generates ([`super::example::generate`]) as
+/// `examples: [<example>]`, its `$schema` (when it has one) set to the
+/// schema's `$id` (jsonschema-tools' `generateSchemaExample`). This is what
+/// `epc materialize` writes and what check S8 compares.
+///
+/// # Errors
+/// As [`materialize`]; a schema json-schema-faker cannot make an example of
+/// is one problem at `/examples`.
+pub fn materialize_for(
+    schema: &Value,
+    resolver: &SchemaResolver,
+    config: &super::ToolsConfig,
+) -> Result<Value, Vec<Problem>> {
+    let mut out = materialize(schema, resolver, config.numeric_bounds)?;
+    if config.generate_example && examples_empty(out.get("examples")) {
+        let mut example = super::example::generate(&out).map_err(|e| {
+            vec![Problem {
+                pointer: "/examples".into(),
+                message: format!("cannot generate an example (shouldGenerateExample): {e}"),
+            }]
+        })?;
+        let id = out.get("$id").cloned().unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut example
+            && map.contains_key("$schema")
+        {
+            map.insert("$schema".into(), id);
+        }
+        if let Value::Object(map) = &mut out {
+            map.insert("examples".into(), Value::Array(vec![example]));
+        }
+    }
+    Ok(out)
+}
+
+/// `_.isEmpty(examples)`: absent, null, or an empty list, map or string
+/// (a number or boolean counts as empty to lodash too).
+fn examples_empty(examples: Option<&Value>) -> bool {
+    match examples {
+        None | Some(Value::Null | Value::Bool(_) | Value::Number(_)) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(m)) => m.is_empty(),
+        Some(Value::String(s)) => s.is_empty(),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Dereferencing
 
