@@ -864,7 +864,8 @@ mod tests {
     use std::sync::OnceLock;
 
     /// `data/schemas-materialized-jst-1.3.0.tar.gz` unpacked once per test
-    /// binary: what jsonschema-tools 1.3.0 `materialize-all` wrote.
+    /// binary: the two repositories after jsonschema-tools 1.3.0
+    /// `materialize-all`.
     fn reference() -> &'static Path {
         static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
         DIR.get_or_init(|| {
@@ -900,83 +901,817 @@ mod tests {
 
     /// Where two texts first differ: the line number and both lines.
     fn first_difference(ours: &str, theirs: &str) -> String {
-        let line = ours.lines().zip(theirs.lines()).position(|(a, b)| a != b).unwrap_or(ours.lines().count().min(theirs.lines().count()));
-        format!(
-            "line {}: ours {:?}, jsonschema-tools {:?}",
-            line + 1,
-            ours.lines().nth(line),
-            theirs.lines().nth(line)
-        )
+        let line = ours
+            .lines()
+            .zip(theirs.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(ours.lines().count().min(theirs.lines().count()));
+        format!("line {}: ours {:?}, file {:?}", line + 1, ours.lines().nth(line), theirs.lines().nth(line))
     }
+
+    /// The version files that jsonschema-tools 1.3.0 would not write as they
+    /// are: older versions, committed by earlier jsonschema-tools releases,
+    /// which `materialize-all` leaves alone (it writes only the version in
+    /// each `current.yaml`). 95 are js-yaml dumps without `sortKeys`
+    /// (`yaml.dump(obj)` reproduces them, measured); the other 6 differ in
+    /// a trailing line break, a blank line, unquoted `$schema: https://…#`
+    /// (primary test/event 0.0.2 and 0.0.3) or line folding. Measured with
+    /// node: `serialize(safeLoad(file), 'yaml')` equals these files for the
+    /// other 409, and differs for exactly these 101.
+    const OLDER_FILES: &str = "
+primary/jsonschema/error/0.0.3.yaml
+primary/jsonschema/fragment/common/1.0.0.yaml
+primary/jsonschema/fragment/http/1.0.0.yaml
+primary/jsonschema/fragment/http/1.1.0.yaml
+primary/jsonschema/fragment/mediawiki/common/1.0.0.yaml
+primary/jsonschema/fragment/mediawiki/page/common/1.0.0.yaml
+primary/jsonschema/fragment/mediawiki/revision/common/1.0.0.yaml
+primary/jsonschema/mediawiki/api/request/0.0.1.yaml
+primary/jsonschema/mediawiki/client/error/1.0.0.yaml
+primary/jsonschema/mediawiki/revision/create/1.0.0.yaml
+primary/jsonschema/mediawiki/revision/score/1.0.0.yaml
+primary/jsonschema/mediawiki/user/blocks-change/1.0.0.yaml
+primary/jsonschema/test/event/0.0.2.yaml
+primary/jsonschema/test/event/0.0.3.yaml
+secondary/jsonschema/analytics/legacy/autoblockipblock/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/centralnoticebannerhistory/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/centralnoticeimpression/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/codemirrorusage/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/contenttranslationabusefilter/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/cpubenchmark/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/cpubenchmark/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/desktopwebuiactionstracking/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/editattemptstep/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/featurepolicyviolation/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/helppanel/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/helppanel/1.0.1.yaml
+secondary/jsonschema/analytics/legacy/helppanel/1.0.2.yaml
+secondary/jsonschema/analytics/legacy/homepagemodule/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/homepagemodule/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/homepagevisit/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/homepagevisit/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/homepagevisit/1.1.1.yaml
+secondary/jsonschema/analytics/legacy/inukapageview/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/kaiosappfeedback/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/kaiosappfirstrun/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/mobilewebuiactionstracking/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/navigationtiming/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/navigationtiming/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/newcomertask/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/painttiming/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/prefupdate/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/quicksurveyinitiation/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/quicksurveysresponses/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/referencepreviewsbaseline/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/referencepreviewscite/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/referencepreviewspopups/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/referencepreviewspopups/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/savetiming/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/searchsatisfaction/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/searchsatisfaction/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/searchsatisfaction/1.2.0.yaml
+secondary/jsonschema/analytics/legacy/searchsatisfaction/1.3.0.yaml
+secondary/jsonschema/analytics/legacy/searchsatisfaction/1.4.0.yaml
+secondary/jsonschema/analytics/legacy/serversideaccountcreation/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/specialinvestigate/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/specialmutesubmit/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/suggestedtagsaction/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/templatedataapi/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/templatedataeditor/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/templatewizard/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/templatewizard/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/templatewizard/1.2.0.yaml
+secondary/jsonschema/analytics/legacy/test/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/test/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/test/1.2.0.yaml
+secondary/jsonschema/analytics/legacy/translationrecommendationapirequests/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/translationrecommendationuirequests/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/translationrecommendationuseraction/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/twocolconflictconflict/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/twocolconflictexit/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/universallanguageselector/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/universallanguageselector/1.1.0.yaml
+secondary/jsonschema/analytics/legacy/universallanguageselector/1.2.0.yaml
+secondary/jsonschema/analytics/legacy/universallanguageselector/1.3.0.yaml
+secondary/jsonschema/analytics/legacy/virtualpageview/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/visualeditorfeatureuse/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/visualeditortemplatedialoguse/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/wikidatacompletionsearchclicks/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/wikipediaportal/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/wmdebannerevents/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/wmdebannerinteractions/1.0.0.yaml
+secondary/jsonschema/analytics/legacy/wmdebannersizeissue/1.0.0.yaml
+secondary/jsonschema/analytics/mediawiki/content_translation_event/1.0.0.yaml
+secondary/jsonschema/analytics/mediawiki/mediasearch_interaction/1.0.0.yaml
+secondary/jsonschema/analytics/mediawiki/mediasearch_interaction/1.1.0.yaml
+secondary/jsonschema/analytics/mediawiki/mediasearch_interaction/1.2.0.yaml
+secondary/jsonschema/analytics/mediawiki/mediasearch_interaction/1.3.0.yaml
+secondary/jsonschema/analytics/mediawiki/structured_task/article/link_suggestion_interaction/1.0.0.yaml
+secondary/jsonschema/analytics/mobile_apps/android_user_contribution_screen/1.0.0.yaml
+secondary/jsonschema/analytics/mobile_apps/android_user_contribution_screen/2.0.0.yaml
+secondary/jsonschema/analytics/mobile_apps/ios_edit_history_compare/1.0.0.yaml
+secondary/jsonschema/analytics/mobile_apps/ios_edit_history_compare/2.0.0.yaml
+secondary/jsonschema/analytics/session_tick/1.0.0.yaml
+secondary/jsonschema/analytics/test/1.0.0.yaml
+secondary/jsonschema/analytics/test/1.1.0.yaml
+secondary/jsonschema/fragment/analytics/common/1.0.0.yaml
+secondary/jsonschema/fragment/analytics/common/1.1.0.yaml
+secondary/jsonschema/fragment/analytics/legacy/eventcapsule/1.0.0.yaml
+secondary/jsonschema/fragment/analytics/legacy/eventcapsule/1.1.0.yaml
+secondary/jsonschema/sparql/query/1.0.0.yaml
+secondary/jsonschema/sparql/query/1.1.0.yaml
+";
+
+    /// The one file in which jsonschema-tools' value shares an object:
+    /// `examples/1..3/meta` are `{$ref: '#/examples/0/meta'}` in its
+    /// `current.yaml`, which json-schema-ref-parser replaces by that one object.
+    const NETWORK_ERROR: &str = "primary/jsonschema/w3c/reportingapi/network_error/1.0.0.yaml";
 
     #[test]
     fn to_yaml_writes_every_materialized_file_as_jsonschema_tools() {
         let root = reference().join("schemas");
+        let older: Vec<&str> = OLDER_FILES.trim().lines().collect();
+        let (mut counts, mut matched, mut current_matched) = (Vec::new(), 0, 0);
         let mut mismatches = Vec::new();
-        let mut counts = Vec::new();
         for repo in ["primary", "secondary"] {
             let mut files = Vec::new();
             version_files(&root.join(repo).join("jsonschema"), &mut files);
             counts.push(files.len());
             for file in files {
+                let name = file.strip_prefix(&root).unwrap().display().to_string();
                 let text = std::fs::read_to_string(&file).unwrap();
-                let value = crate::schema::yaml::parse_yaml_str(&text, &file.display().to_string())
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let ours = to_yaml(&value);
-                if ours != text {
-                    let name = file.strip_prefix(&root).unwrap().display().to_string();
-                    mismatches.push(format!("{name}: {}", first_difference(&ours, &text)));
+                let value = crate::schema::yaml::parse_yaml_str(&text, &name).unwrap_or_else(|e| panic!("{e}"));
+                let ours = if name == NETWORK_ERROR {
+                    let unshared = to_yaml(&value);
+                    assert_eq!(
+                        first_difference(&unshared, &text),
+                        r#"line 177: ours Some("    meta:"), file Some("    meta: &ref_0")"#
+                    );
+                    let meta: Vec<String> = (0..4).map(|i| format!("/examples/{i}/meta")).collect();
+                    to_yaml_shared(&value, &[meta])
+                } else {
+                    to_yaml(&value)
+                };
+                // Whatever the bytes, our output reads back as the same value.
+                let again = crate::schema::yaml::parse_yaml_str(&ours, &name).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(again, value, "{name}: to_yaml does not read back as the file's value");
+                let current = file.with_file_name("current.yaml");
+                let current = crate::schema::yaml::load_file(&current).unwrap_or_else(|e| panic!("{e}"));
+                let version = file.file_stem().unwrap().to_str().unwrap();
+                let is_current = current["$id"].as_str().unwrap().ends_with(&format!("/{version}"));
+                if ours == text {
+                    matched += 1;
+                    current_matched += usize::from(is_current);
+                } else {
+                    assert!(!is_current, "{name} (written by jsonschema-tools 1.3.0): {}", first_difference(&ours, &text));
+                    mismatches.push(name);
                 }
             }
         }
         assert_eq!(counts, [83, 427]);
-        assert_eq!(mismatches, Vec::<String>::new());
+        // Every file written by the 1.3.0 run: one per title (53 + 149).
+        assert_eq!(current_matched, 202);
+        assert_eq!(matched, 409);
+        assert_eq!(mismatches, older);
+    }
+
+    /// The input of [`to_yaml_and_to_json_write_what_jsonschema_tools_writes`]
+    /// (`JSON.stringify` of it; `{KEY}` stands for 1,100 `k`s, `{U+XXXX}` for
+    /// U+007F, U+0085, U+00A0, U+2028 and U+FEFF).
+    const SYNTHETIC: &str = r###"{"strings":["","true","yes","No","~","null","1.0","1_000","0x1F","0b101","0755","09","+1","1:30","1:30.5",".5",".inf","-.inf",".NaN","1e5","2021-01-01T00:00:00.0Z","2021-01-01","2021-1-1 1:00:00","<<","-a","?a","a: b","a:b","a #b","a#b","#x","http://x","trailing "," leading","it's","tab\there","del{U+007F}","nel{U+0085}","nbsp{U+00A0}","ls{U+2028}","bom{U+FEFF}","emoji😀","é","a,b","[x]","{x}","@x","`x","%x","!x","&x","*x","|x",">x","=x","'x","\"x","x\"","x\\y","cr\rlf"],"blocks":["a\nb","a\nb\n","a\nb\n\n","\n","\n\n"," lead\nx","\n lead","x\n  more\ny\n","word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end","xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end\nword word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end\n\n  indented word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end\nword word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end","a  b c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c"],"deep":{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":{"j":{"k":{"l":{"m":{"n":{"o":{"p":{"q":{"r":{"s":{"t":"word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end"}}}}}}}}}}}}}}}}}}}},"numbers":[0,0,1.5,0.1,1e+21,1e-7,1.5e-7,123456789012345680000,9007199254740992,-6305039478318694,1e+300,5e-324,100,1,2.5,0.000001,100000000000000000000,-1e-7],"keys":{"1":2,"9":17,"10":16,"yes":1,"a b":3,"a:b":4,"":5,"-k":6,"Type":7,"type":8,"$schema":9,"title":10,"_x":11,"x-y":12,"x_y":13,"X":14,"x":15,"{KEY}":18,"multi\nline":19},"nest":[[],{},[[]],[{}],[[1,2],[3]],[{"a":1,"b":[1,{"c":[]}]}],{"a":[],"b":{},"c":[[{}]]},null,true,false]}"###;
+
+    /// `jsonschema-tools` 1.3.0 `serialize(JSON.parse(SYNTHETIC), 'yaml')` (node v20).
+    const SYNTHETIC_YAML: &str = r###"blocks:
+  - |-
+    a
+    b
+  - |
+    a
+    b
+  - |+
+    a
+    b
+
+  - |+
+
+  - |+
+
+
+  - |2-
+     lead
+    x
+  - |2-
+
+     lead
+  - |
+    x
+      more
+    y
+  - >-
+    word word word word word word word word word word word word word word word
+    word word word word word word word word word word word word word word word
+    end
+  - >-
+    xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+  - >-
+    word word word word word word word word word word word word word word word
+    word word word word word word word word word word word word word word word
+    end
+
+    word word word word word word word word word word word word word word word
+    word word word word word word word word word word word word word word word
+    end
+
+      indented word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end
+    word word word word word word word word word word word word word word word
+    word word word word word word word word word word word word word word word
+    end
+  - >-
+    a  b c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+    c c c c c c c c c c c c c c
+deep:
+  a:
+    b:
+      c:
+        d:
+          e:
+            f:
+              g:
+                h:
+                  i:
+                    j:
+                      k:
+                        l:
+                          m:
+                            'n':
+                              o:
+                                p:
+                                  q:
+                                    r:
+                                      s:
+                                        t: >-
+                                          word word word word word word word word
+                                          word word word word word word word word
+                                          word word word word word word word word
+                                          word word word word word word end
+keys:
+  title: 10
+  $schema: 9
+  type: 8
+  '': 5
+  _x: 11
+  '-k': 6
+  '1': 2
+  '10': 16
+  '9': 17
+  a b: 3
+  'a:b': 4
+  ? {KEY}
+  : 18
+  "multi\nline": 19
+  Type: 7
+  x: 15
+  X: 14
+  x_y: 13
+  x-y: 12
+  'yes': 1
+nest:
+  - []
+  - {}
+  - - []
+  - - {}
+  - - - 1
+      - 2
+    - - 3
+  - - a: 1
+      b:
+        - 1
+        - c: []
+  - a: []
+    b: {}
+    c:
+      - - {}
+  - null
+  - true
+  - false
+numbers:
+  - 0
+  - 0
+  - 1.5
+  - 0.1
+  - 1e+21
+  - 1.e-7
+  - 1.5e-7
+  - 123456789012345680000
+  - 9007199254740992
+  - -6305039478318694
+  - 1e+300
+  - 5.e-324
+  - 100
+  - 1
+  - 2.5
+  - 0.000001
+  - 100000000000000000000
+  - -1.e-7
+strings:
+  - ''
+  - 'true'
+  - 'yes'
+  - 'No'
+  - '~'
+  - 'null'
+  - '1.0'
+  - '1_000'
+  - '0x1F'
+  - '0b101'
+  - '0755'
+  - 09
+  - '+1'
+  - '1:30'
+  - '1:30.5'
+  - '.5'
+  - '.inf'
+  - '-.inf'
+  - '.NaN'
+  - '1e5'
+  - '2021-01-01T00:00:00.0Z'
+  - '2021-01-01'
+  - '2021-1-1 1:00:00'
+  - '<<'
+  - '-a'
+  - '?a'
+  - 'a: b'
+  - 'a:b'
+  - 'a #b'
+  - a#b
+  - '#x'
+  - 'http://x'
+  - 'trailing '
+  - ' leading'
+  - it's
+  - "tab\there"
+  - "del\x7F"
+  - "nel\N"
+  - "nbsp\_"
+  - "ls\L"
+  - "bom\uFEFF"
+  - "emoji\U0001F600"
+  - é
+  - 'a,b'
+  - '[x]'
+  - '{x}'
+  - '@x'
+  - '`x'
+  - '%x'
+  - '!x'
+  - '&x'
+  - '*x'
+  - '|x'
+  - '>x'
+  - '=x'
+  - '''x'
+  - '"x'
+  - x"
+  - x\y
+  - "cr\rlf"
+"###;
+
+    /// `jsonschema-tools` 1.3.0 `serialize(JSON.parse(SYNTHETIC), 'json')` (node v20).
+    const SYNTHETIC_JSON: &str = r###"{
+  "blocks": [
+    "a\nb",
+    "a\nb\n",
+    "a\nb\n\n",
+    "\n",
+    "\n\n",
+    " lead\nx",
+    "\n lead",
+    "x\n  more\ny\n",
+    "word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end\nword word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end\n\n  indented word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end\nword word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end",
+    "a  b c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c"
+  ],
+  "deep": {
+    "a": {
+      "b": {
+        "c": {
+          "d": {
+            "e": {
+              "f": {
+                "g": {
+                  "h": {
+                    "i": {
+                      "j": {
+                        "k": {
+                          "l": {
+                            "m": {
+                              "n": {
+                                "o": {
+                                  "p": {
+                                    "q": {
+                                      "r": {
+                                        "s": {
+                                          "t": "word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end"
+                                        }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "keys": {
+    "title": 10,
+    "$schema": 9,
+    "type": 8,
+    "": 5,
+    "_x": 11,
+    "-k": 6,
+    "1": 2,
+    "10": 16,
+    "9": 17,
+    "a b": 3,
+    "a:b": 4,
+    "{KEY}": 18,
+    "multi\nline": 19,
+    "Type": 7,
+    "x": 15,
+    "X": 14,
+    "x_y": 13,
+    "x-y": 12,
+    "yes": 1
+  },
+  "nest": [
+    [
+    ],
+    {
+    },
+    [
+      [
+      ]
+    ],
+    [
+      {
+      }
+    ],
+    [
+      [
+        1,
+        2
+      ],
+      [
+        3
+      ]
+    ],
+    [
+      {
+        "a": 1,
+        "b": [
+          1,
+          {
+            "c": [
+            ]
+          }
+        ]
+      }
+    ],
+    {
+      "a": [
+      ],
+      "b": {
+      },
+      "c": [
+        [
+          {
+          }
+        ]
+      ]
+    },
+    null,
+    true,
+    false
+  ],
+  "numbers": [
+    0,
+    0,
+    1.5,
+    0.1,
+    1e+21,
+    1e-7,
+    1.5e-7,
+    123456789012345680000,
+    9007199254740992,
+    -6305039478318694,
+    1e+300,
+    5e-324,
+    100,
+    1,
+    2.5,
+    0.000001,
+    100000000000000000000,
+    -1e-7
+  ],
+  "strings": [
+    "",
+    "true",
+    "yes",
+    "No",
+    "~",
+    "null",
+    "1.0",
+    "1_000",
+    "0x1F",
+    "0b101",
+    "0755",
+    "09",
+    "+1",
+    "1:30",
+    "1:30.5",
+    ".5",
+    ".inf",
+    "-.inf",
+    ".NaN",
+    "1e5",
+    "2021-01-01T00:00:00.0Z",
+    "2021-01-01",
+    "2021-1-1 1:00:00",
+    "<<",
+    "-a",
+    "?a",
+    "a: b",
+    "a:b",
+    "a #b",
+    "a#b",
+    "#x",
+    "http://x",
+    "trailing ",
+    " leading",
+    "it's",
+    "tab\there",
+    "del{U+007F}",
+    "nel{U+0085}",
+    "nbsp{U+00A0}",
+    "ls{U+2028}",
+    "bom{U+FEFF}",
+    "emoji😀",
+    "é",
+    "a,b",
+    "[x]",
+    "{x}",
+    "@x",
+    "`x",
+    "%x",
+    "!x",
+    "&x",
+    "*x",
+    "|x",
+    ">x",
+    "=x",
+    "'x",
+    "\"x",
+    "x\"",
+    "x\\y",
+    "cr\rlf"
+  ]
+}"###;
+
+    fn unplaceholder(text: &str) -> String {
+        let mut text = text.replace("{KEY}", &"k".repeat(1100));
+        for c in ['\u{7f}', '\u{85}', '\u{a0}', '\u{2028}', '\u{feff}'] {
+            text = text.replace(&format!("{{U+{:04X}}}", u32::from(c)), &c.to_string());
+        }
+        text
     }
 
     #[test]
-    fn zz_explore_against_node() {
-        let Ok(node) = std::env::var("EMIT_NODE_DIR") else { return };
-        let root = PathBuf::from("target/jst-ref/schemas");
-        let mut bad = Vec::new();
-        let mut n = 0;
-        for repo in ["primary", "secondary"] {
-            let mut files = Vec::new();
-            version_files(&root.join(repo).join("jsonschema"), &mut files);
-            for file in files {
-                n += 1;
-                let text = std::fs::read_to_string(&file).unwrap();
-                let value = crate::schema::yaml::parse_yaml_str(&text, "x").unwrap();
-                let rel = file.strip_prefix(&root).unwrap();
-                let want = std::fs::read_to_string(Path::new(&node).join(rel)).unwrap();
-                let ours = to_yaml(&value);
-                if ours != want {
-                    bad.push(format!("Y {}: {}", rel.display(), first_difference(&ours, &want)));
-                }
-                let want = std::fs::read_to_string(Path::new(&node).join(rel.with_extension("json"))).unwrap();
-                let ours = to_json(&value);
-                if ours != want {
-                    bad.push(format!("J {}: {}", rel.display(), first_difference(&ours, &want)));
-                }
-            }
-        }
-        eprintln!("{n} files");
-        for b in &bad { eprintln!("{b}"); }
-        assert!(bad.is_empty(), "{} bad", bad.len());
+    fn to_yaml_and_to_json_write_what_jsonschema_tools_writes() {
+        // Scalar styles, quoting, escapes, block scalars and folding (also
+        // at depth 20, where the width is 40), key quoting and order, an
+        // explicit `? key`, empty and nested collections, numbers.
+        let value: Value = serde_json::from_str(&unplaceholder(SYNTHETIC)).unwrap();
+        let yaml = to_yaml(&value);
+        let expected = unplaceholder(SYNTHETIC_YAML);
+        assert!(yaml == expected, "{}", first_difference(&yaml, &expected));
+        let json = to_json(&value);
+        let expected = unplaceholder(SYNTHETIC_JSON);
+        assert!(json == expected, "{}", first_difference(&json, &expected));
     }
 
     #[test]
-    fn zz_explore_collation() {
-        let Ok(path) = std::env::var("EMIT_PAIRS") else { return };
-        let pairs: Vec<(String, String, i32)> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let mut bad = 0;
-        for (a, b, want) in &pairs {
-            let got = match locale_compare(a, b) { Ordering::Less => -1, Ordering::Equal => 0, Ordering::Greater => 1 };
-            if got != *want {
-                bad += 1;
-                if bad < 40 { eprintln!("{a:?} {b:?} node {want} ours {got}"); }
-            }
+    fn to_json_writes_materialized_files_as_json_stable_stringify() {
+        let root = reference().join("schemas");
+        let load = |path: &str| crate::schema::yaml::load_file(&root.join(path)).unwrap_or_else(|e| panic!("{e}"));
+        // jsonschema-tools 1.3.0 serialize(safeLoad(file), 'json'), node v20.
+        let client_ip = r#"{
+  "title": "fragment/http/client_ip",
+  "description": "An http.client_ip property that can be{U+00A0}optionatlly added to the http object.",
+  "$id": "/fragment/http/client_ip/1.0.0",
+  "$schema": "https://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "properties": {
+    "http": {
+      "type": "object",
+      "properties": {
+        "client_ip": {
+          "description": "The http client's IP address, usually set from the X-Client-IP header, the value of which is extracted from X-Forwarded-For.",
+          "type": "string"
         }
-        eprintln!("{} pairs, {bad} bad", pairs.len());
-        assert_eq!(bad, 0);
+      }
+    }
+  },
+  "examples": [
+    {
+      "http": {
+        "client_ip": "dolor"
+      }
+    }
+  ]
+}"#;
+        // (`{U+00A0}`: the file has a no-break space there.)
+        assert_eq!(to_json(&load("primary/jsonschema/fragment/http/client_ip/1.0.0.yaml")), unplaceholder(client_ip));
+        let index = r#"{
+  "title": "fragment/cirrussearch/index",
+  "description": "Common schema fields to locate an elastic search index",
+  "$id": "/fragment/cirrussearch/index/1.0.0",
+  "$schema": "https://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "required": [
+    "cirrussearch_index_name",
+    "cirrussearch_cluster_group"
+  ],
+  "properties": {
+    "cirrussearch_cluster_group": {
+      "description": "The elastic search cluster group",
+      "type": "string",
+      "minLength": 1
+    },
+    "cirrussearch_index_name": {
+      "description": "The elastic search index name",
+      "type": "string",
+      "minLength": 1
+    }
+  },
+  "examples": [
+    {
+      "cirrussearch_cluster_group": "dolor",
+      "cirrussearch_index_name": "dolor"
+    }
+  ]
+}"#;
+        assert_eq!(to_json(&load("primary/jsonschema/fragment/cirrussearch/index/1.0.0.yaml")), index);
+        // The ends of two larger files: an empty array, the 2^53 - 1 bounds.
+        let wizard = to_json(&load("secondary/jsonschema/analytics/legacy/templatewizard/1.0.0.yaml"));
+        let wizard_end = r#"
+        "revision_id": 1234,
+        "template_names": [
+        ]
+      },
+      "meta": {
+        "dt": "2020-04-02T19:11:20.942Z",
+        "stream": "eventlogging_TemplateWizard"
+      },
+      "schema": "TemplateWizard"
+    }
+  ]
+}"#;
+        assert!(wizard.ends_with(wizard_end), "{wizard}");
+        assert_eq!(wizard.len(), 6974); // bytes of node's output
+        let common = to_json(&load("secondary/jsonschema/fragment/analytics/common/2.0.0.yaml"));
+        for line in ["\n          \"maximum\": 9007199254740991,\n          \"minimum\": -9007199254740991\n", "\n        \"status_code\": -6305039478318694\n"] {
+            assert!(common.contains(line), "{common}");
+        }
+        assert_eq!(common.len(), 4005);
+    }
+
+    #[test]
+    fn shared_objects_become_anchors_and_aliases() {
+        // node: const s = {x: 1, y: []}, t = [1, 2], e = {};
+        // serialize({c: s, a: {inner: s, list: t}, b: [s, t, e, e], d: t}, 'yaml')
+        let value = serde_json::json!({
+            "c": {"x": 1, "y": []},
+            "a": {"inner": {"x": 1, "y": []}, "list": [1, 2]},
+            "b": [{"x": 1, "y": []}, [1, 2], {}, {}],
+            "d": [1, 2],
+        });
+        let shared = |pointers: &[&str]| pointers.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+        let groups = [shared(&["/c", "/a/inner", "/b/0"]), shared(&["/a/list", "/b/1", "/d"]), shared(&["/b/2", "/b/3"])];
+        assert_eq!(
+            to_yaml_shared(&value, &groups),
+            "a:\n  inner: &ref_0\n    x: 1\n    'y': []\n  list: &ref_1\n    - 1\n    - 2\nb:\n  - *ref_0\n  - *ref_1\n  - &ref_2 {}\n  - *ref_2\nc: *ref_0\nd: *ref_1\n"
+        );
+        // Without the groups every object is written out.
+        assert_eq!(
+            to_yaml(&value),
+            "a:\n  inner:\n    x: 1\n    'y': []\n  list:\n    - 1\n    - 2\nb:\n  - x: 1\n    'y': []\n  - - 1\n    - 2\n  - {}\n  - {}\nc:\n  x: 1\n  'y': []\nd:\n  - 1\n  - 2\n"
+        );
+        // A pointer to a scalar or to nothing is ignored.
+        assert_eq!(to_yaml_shared(&value, &[shared(&["/c/x", "/a/inner/x", "/nope"])]), to_yaml(&value));
+    }
+
+    #[test]
+    fn numbers_print_as_javascript_prints_them() {
+        // node v20: String(n), and js-yaml's float form.
+        let cases: [(f64, &str, &str); 15] = [
+            (0.1, "0.1", "0.1"),
+            (1e21, "1e+21", "1e+21"),
+            (1e20, "100000000000000000000", "100000000000000000000"),
+            (1e-7, "1e-7", "1.e-7"),
+            (-1e-7, "-1e-7", "-1.e-7"),
+            (1.5e-7, "1.5e-7", "1.5e-7"),
+            (0.000001, "0.000001", "0.000001"),
+            (123456789012345680000.0, "123456789012345680000", "123456789012345680000"),
+            (5e-324, "5e-324", "5.e-324"),
+            (1e300, "1e+300", "1e+300"),
+            (2.5, "2.5", "2.5"),
+            (-0.0, "0", "-0.0"),
+            (1.7976931348623157e308, "1.7976931348623157e+308", "1.7976931348623157e+308"),
+            (0.1 + 0.2, "0.30000000000000004", "0.30000000000000004"),
+            (1.0, "1", "1"),
+        ];
+        for (x, json, yaml) in cases {
+            let value = serde_json::json!(x);
+            assert_eq!(to_json(&value), json, "{x:e}");
+            assert_eq!(to_yaml(&value), format!("{yaml}\n"), "{x:e}");
+        }
+        // Integers beyond 2^53 become the nearest double, as JavaScript reads them.
+        assert_eq!(to_json(&serde_json::json!(9_007_199_254_740_993u64)), "9007199254740992");
+        assert_eq!(to_json(&serde_json::json!(u64::MAX)), "18446744073709552000");
+        assert_eq!(to_json(&serde_json::json!(i64::MIN)), "-9223372036854776000");
+        assert_eq!(to_json(&serde_json::json!(-6_305_039_478_318_694i64)), "-6305039478318694");
+    }
+
+    #[test]
+    fn key_order_is_node_localecompare_after_the_fixed_keys() {
+        // node v20 (ICU 78.2): a.localeCompare(b).
+        let cases: [(&str, &str, i8); 34] = [
+            ("a", "A", -1),
+            ("A", "a", 1),
+            ("ab", "Aa", 1),
+            ("aB", "Ab", -1),
+            ("a-b", "ab", -1),
+            ("a_b", "a-b", -1),
+            ("x1", "x_", 1),
+            ("a b", "ab", -1),
+            ("a", "a ", -1),
+            ("A", "a_", -1),
+            ("$schema", "_a", 1),
+            ("$ref", "0", -1),
+            ("9", "10", 1),
+            ("z", "0", 1),
+            ("item.id", "item_id", 1),
+            ("a.b", "a-b", 1),
+            ("@type", "$id", -1),
+            ("a\tb", "a b", -1),
+            ("a\u{1}", "a", 0),
+            ("Zeta", "alpha", 1),
+            ("is_anon", "is-anon", -1),
+            ("page_id", "pageId", -1),
+            ("pageID", "pageId", 1),
+            ("meta", "Meta", -1),
+            ("a(b)", "a[b]", -1),
+            ("a|b", "a~b", -1),
+            ("a*", "a/", -1),
+            ("a,b", "a;b", -1),
+            ("x\"", "x'", 1),
+            ("user-agent", "user_agent", 1),
+            ("dt", "DT", -1),
+            ("a1", "aa", -1),
+            ("a\u{a0}b", "a b", 1),
+            ("a\u{85}", "a\r", 1),
+        ];
+        let sign = |o: Ordering| o as i8;
+        for (a, b, want) in cases {
+            assert_eq!(sign(locale_compare(a, b)), want, "{a:?} {b:?}");
+            assert_eq!(sign(locale_compare(b, a)), -want, "{b:?} {a:?}");
+        }
+        // node: the order of two keys in serialize({[a]: 1, [b]: 2}, 'json').
+        let fixed: [(&str, &str, i8); 10] = [
+            ("title", "$schema", -1),
+            ("description", "title", 1),
+            ("examples", "aaa", -1),
+            ("$ref", "examples", 1),
+            ("required", "type", 1),
+            ("allOf", "properties", 1),
+            ("additionalProperties", "$id", 1),
+            ("$id", "$ref", -1),
+            ("Title", "title", 1),
+            ("properties", "Properties", -1),
+        ];
+        for (a, b, want) in fixed {
+            assert_eq!(sign(schema_key_order(a, b)), want, "{a:?} {b:?}");
+        }
     }
 }
