@@ -29,8 +29,18 @@ use serde_json::{Map, Number, Value};
 // Key order
 
 /// The keys jsonschema-tools puts first, in this order (`schemaKeySortOrder`).
-const FIXED_KEYS: [&str; 10] =
-    ["title", "description", "$id", "$schema", "type", "additionalProperties", "required", "properties", "allOf", "examples"];
+const FIXED_KEYS: [&str; 10] = [
+    "title",
+    "description",
+    "$id",
+    "$schema",
+    "type",
+    "additionalProperties",
+    "required",
+    "properties",
+    "allOf",
+    "examples",
+];
 
 /// Names that JavaScript's `in` finds on every object (`Object.prototype`'s
 /// properties): `k in schemaKeySortOrder` is true for them too.
@@ -62,14 +72,22 @@ const PROTOTYPE_KEYS: [&str; 12] = [
 /// before all others, among themselves by `localeCompare`.
 #[must_use]
 pub fn schema_key_order(a: &str, b: &str) -> Ordering {
-    fn rank(key: &str) -> Option<usize> {
-        FIXED_KEYS.iter().position(|k| *k == key).or_else(|| PROTOTYPE_KEYS.contains(&key).then_some(FIXED_KEYS.len()))
-    }
-    match (rank(a), rank(b)) {
+    ranked_order((key_rank(a), a), (key_rank(b), b))
+}
+
+/// A key's place in the fixed list (the prototype names share one place
+/// after it), or `None`.
+fn key_rank(key: &str) -> Option<usize> {
+    FIXED_KEYS.iter().position(|k| *k == key).or_else(|| PROTOTYPE_KEYS.contains(&key).then_some(FIXED_KEYS.len()))
+}
+
+/// [`schema_key_order`] of two keys whose [`key_rank`] is known.
+fn ranked_order(a: (Option<usize>, &str), b: (Option<usize>, &str)) -> Ordering {
+    match (a.0, b.0) {
         (Some(x), Some(y)) if x != y => x.cmp(&y),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
-        _ => locale_compare(a, b),
+        _ => locale_compare(a.1, b.1),
     }
 }
 
@@ -128,6 +146,9 @@ fn collation_element(c: char) -> Option<(u32, u8)> {
 /// (ICU puts `é` next to `e`), and no key in the repositories has one.
 #[must_use]
 pub fn locale_compare(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return ascii_locale_compare(a.as_bytes(), b.as_bytes());
+    }
     // Primary level.
     fn primary(s: &str) -> impl Iterator<Item = u32> + '_ {
         s.chars().filter_map(collation_element).map(|(p, _)| p)
@@ -142,12 +163,43 @@ pub fn locale_compare(a: &str, b: &str) -> Ordering {
     tertiary(a).cmp(&tertiary(b))
 }
 
+/// [`locale_compare`] of two ASCII strings, without decoding characters.
+fn ascii_locale_compare(a: &[u8], b: &[u8]) -> Ordering {
+    let weight = |c: u8| ASCII_PRIMARY[usize::from(c)];
+    let (mut i, mut j) = (0, 0);
+    // The first case difference, which decides when the primaries are equal.
+    let mut case = Ordering::Equal;
+    loop {
+        while i < a.len() && weight(a[i]) == 0 {
+            i += 1;
+        }
+        while j < b.len() && weight(b[j]) == 0 {
+            j += 1;
+        }
+        let (x, y) = match (a.get(i), b.get(j)) {
+            (None, None) => return case,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => (*x, *y),
+        };
+        match weight(x).cmp(&weight(y)) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+        if case == Ordering::Equal {
+            case = x.is_ascii_uppercase().cmp(&y.is_ascii_uppercase());
+        }
+        i += 1;
+        j += 1;
+    }
+}
+
 /// The keys of `map` in jsonschema-tools' order ([`schema_key_order`]); the
 /// sort is stable, as V8's `Array.prototype.sort` is.
 fn sorted_keys(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-    entries.sort_by(|x, y| schema_key_order(x.0, y.0));
-    entries
+    let mut entries: Vec<(Option<usize>, &String, &Value)> = map.iter().map(|(k, v)| (key_rank(k), k, v)).collect();
+    entries.sort_by(|x, y| ranked_order((x.0, x.1), (y.0, y.1)));
+    entries.into_iter().map(|(_, k, v)| (k, v)).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -162,7 +214,14 @@ fn js_number_string(x: f64) -> String {
         return "0".to_owned();
     }
     if !x.is_finite() {
-        return if x.is_nan() { "NaN" } else if x > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+        return if x.is_nan() {
+            "NaN"
+        } else if x > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned();
     }
     let mut out = String::new();
     if x < 0.0 {
@@ -535,11 +594,14 @@ fn resolves_implicitly(s: &str) -> bool {
         ))
         .expect("valid regex")
     });
-    matches!(s, "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE" | "<<")
-        || resolves_as_int(s)
-        || (FLOAT.is_match(s) && !s.ends_with('_'))
-        || DATE.is_match(s)
-        || TIMESTAMP.is_match(s)
+    if matches!(s, "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE" | "<<") {
+        return true;
+    }
+    // Every int, float and timestamp starts with a digit, a sign or a dot.
+    if !matches!(s.as_bytes().first(), Some(b'0'..=b'9' | b'+' | b'-' | b'.')) {
+        return false;
+    }
+    resolves_as_int(s) || (FLOAT.is_match(s) && !s.ends_with('_')) || DATE.is_match(s) || TIMESTAMP.is_match(s)
 }
 
 /// js-yaml 3's `resolveYamlInteger`: decimal, `0b`, `0x`, octal `0…`, with
@@ -1063,7 +1125,11 @@ secondary/jsonschema/sparql/query/1.1.0.yaml
                     matched += 1;
                     current_matched += usize::from(is_current);
                 } else {
-                    assert!(!is_current, "{name} (written by jsonschema-tools 1.3.0): {}", first_difference(&ours, &text));
+                    assert!(
+                        !is_current,
+                        "{name} (written by jsonschema-tools 1.3.0): {}",
+                        first_difference(&ours, &text)
+                    );
                     mismatches.push(name);
                 }
             }
@@ -1590,7 +1656,10 @@ strings:
         assert!(wizard.ends_with(wizard_end), "{wizard}");
         assert_eq!(wizard.len(), 6974); // bytes of node's output
         let common = to_json(&load("secondary/jsonschema/fragment/analytics/common/2.0.0.yaml"));
-        for line in ["\n          \"maximum\": 9007199254740991,\n          \"minimum\": -9007199254740991\n", "\n        \"status_code\": -6305039478318694\n"] {
+        for line in [
+            "\n          \"maximum\": 9007199254740991,\n          \"minimum\": -9007199254740991\n",
+            "\n        \"status_code\": -6305039478318694\n",
+        ] {
             assert!(common.contains(line), "{common}");
         }
         assert_eq!(common.len(), 4005);
@@ -1607,7 +1676,8 @@ strings:
             "d": [1, 2],
         });
         let shared = |pointers: &[&str]| pointers.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
-        let groups = [shared(&["/c", "/a/inner", "/b/0"]), shared(&["/a/list", "/b/1", "/d"]), shared(&["/b/2", "/b/3"])];
+        let groups =
+            [shared(&["/c", "/a/inner", "/b/0"]), shared(&["/a/list", "/b/1", "/d"]), shared(&["/b/2", "/b/3"])];
         assert_eq!(
             to_yaml_shared(&value, &groups),
             "a:\n  inner: &ref_0\n    x: 1\n    'y': []\n  list: &ref_1\n    - 1\n    - 2\nb:\n  - *ref_0\n  - *ref_1\n  - &ref_2 {}\n  - *ref_2\nc: *ref_0\nd: *ref_1\n"
