@@ -23,6 +23,7 @@
 pub mod compat;
 pub mod config;
 pub mod discover;
+pub mod example;
 pub mod materialize;
 pub mod robustness;
 pub mod structure;
