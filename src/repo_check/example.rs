@@ -49,13 +49,14 @@
 //!   `.replace(/([0-9])0+Z$/, '$1Z')`: that is why `2021-01-01T00:00:00.000Z`
 //!   becomes `2021-01-01T00:00:00.0Z` (the run `000Z` is a digit `0` and
 //!   `00Z`, replaced by `0Z`).
-//! - `integer`/`number`: bounds default to ±100000000; `multipleOf` (1 for
-//!   integers) rounds them inwards; an `exclusive*` that is truthy moves a
-//!   bound that still equals the keyword by one step; then an integer is
-//!   `floor(0.15 * (max/m - min/m + 1)) * m` above… (the rule above, in
-//!   units of `m`), a number `min + 0.15 * (max - min)`. So `[0, 2^53-1]`
-//!   gives 1351079888211148 and `[-(2^53-1), 2^53-1]` gives
-//!   -6305039478318694 (both as jsf's float arithmetic gives them).
+//! - `integer`/`number`: bounds default to ±100000000; `multipleOf` `m`
+//!   (1 for integers) rounds them inwards; a truthy `exclusive*` moves a
+//!   bound that still equals its keyword by `m`; an integer is then `m`
+//!   times the integer drawn from `[min/m, max/m]`, a number is
+//!   `min + 0.15 * (max - min)`. So `[0, 2^53-1]` gives 1351079888211148
+//!   and `[-(2^53-1), 2^53-1]` gives -6305039478318694 (the double
+//!   arithmetic is JavaScript's; a whole result above 2^53 is the integer
+//!   JavaScript prints for it, as js-yaml writes it).
 //! - `object` with `alwaysFakeOptionals`: every property is generated,
 //!   `maxProperties` keeps the required ones and then shuffled optional
 //!   ones; extra keys are added only while the count is below the minimum
@@ -399,7 +400,11 @@ fn number_value(x: f64) -> Option<Value> {
         return None;
     }
     if x.fract() == 0.0 && x.abs() < 9.2e18 {
-        return Some(Value::from(x as i64));
+        // Beyond 2^53 JavaScript prints the shortest digits that read back
+        // as the same double (2767011611056432600, not …640), and that text
+        // is what js-yaml writes: keep that integer. Rust prints a double
+        // the same way.
+        return format!("{x}").parse::<i64>().ok().map(Value::from);
     }
     Number::from_f64(x).map(Value::Number)
 }
@@ -1026,7 +1031,9 @@ impl Faker {
         }
         if let Some(Value::String(p)) = map.get("pattern") {
             let p = p.clone();
-            return self.typecast(Some("string"), &mut map, |f, _, _| Ok(Some(Value::String(f.randexp(&p)?)))).map(Some);
+            return self
+                .typecast(Some("string"), &mut map, |f, _, _| Ok(Some(Value::String(f.randexp(&p)?))))
+                .map(Some);
         }
         if matches!(map.get("enum"), Some(Value::Array(_))) {
             return self
@@ -1102,7 +1109,10 @@ impl Faker {
             "string" => self.string_type(&mut map).map(Some),
             "array" => self.array_type(&map).map(Some),
             "object" => self.object_type(&map),
-            other => Err(self.fails(format!("unknown primitive {}", serde_json::to_string_pretty(other).unwrap_or_default()))),
+            other => {
+                Err(self
+                    .fails(format!("unknown primitive {}", serde_json::to_string_pretty(other).unwrap_or_default())))
+            }
         }
     }
 
@@ -1160,7 +1170,8 @@ impl Faker {
         map: &mut Map<String, Value>,
         produce: impl FnOnce(&mut Self, &Map<String, Value>, Lengths) -> Result<Option<Value>, GenerateError>,
     ) -> Result<Value, GenerateError> {
-        let ty: Option<String> = ty.map(str::to_owned).or_else(|| map.get("type").and_then(Value::as_str).map(str::to_owned));
+        let ty: Option<String> =
+            ty.map(str::to_owned).or_else(|| map.get("type").and_then(Value::as_str).map(str::to_owned));
         let mut lengths = Lengths { min: 0.0, max: MAX_SAFE_INTEGER };
         match ty.as_deref() {
             Some("integer" | "number") => {
@@ -1262,19 +1273,20 @@ impl Faker {
             }
         }
         if (js_len(&s) as f64) > max {
-            s = js_prefix(&s, max as usize).ok_or_else(|| self.unsupported("cutting a string inside a surrogate pair"))?;
+            s = js_prefix(&s, max as usize)
+                .ok_or_else(|| self.unsupported("cutting a string inside a surrogate pair"))?;
         }
         match map.get("format").and_then(Value::as_str) {
             Some("date-time" | "datetime") => {
-                let iso = parse_iso_date(&s)
-                    .and_then(iso_string)
-                    .ok_or_else(|| self.unsupported(format!("new Date({s:?}) (read by the host's Date parser or time zone)")))?;
+                let iso = parse_iso_date(&s).and_then(iso_string).ok_or_else(|| {
+                    self.unsupported(format!("new Date({s:?}) (read by the host's Date parser or time zone)"))
+                })?;
                 Ok(strip_trailing_zeros(&iso))
             }
             Some("date") => {
-                let iso = parse_iso_date(&s)
-                    .and_then(iso_string)
-                    .ok_or_else(|| self.unsupported(format!("new Date({s:?}) (read by the host's Date parser or time zone)")))?;
+                let iso = parse_iso_date(&s).and_then(iso_string).ok_or_else(|| {
+                    self.unsupported(format!("new Date({s:?}) (read by the host's Date parser or time zone)"))
+                })?;
                 Ok(iso[..10].to_owned())
             }
             Some("time") => Err(self.unsupported("format time (read in the host's time zone)")),
@@ -1342,7 +1354,7 @@ impl Faker {
     fn string_type(&mut self, map: &mut Map<String, Value>) -> Result<Value, GenerateError> {
         self.typecast(Some("string"), map, |f, m, lengths| {
             if let Some(fmt) = m.get("format").filter(|v| truthy(v)) {
-                return f.generate_format(fmt, lengths).map(|s| Some(Value::String(s)));
+                return f.generate_format(fmt).map(|s| Some(Value::String(s)));
             }
             if let Some(p) = m.get("pattern").filter(|v| truthy(v)) {
                 let Value::String(p) = p else { return Err(f.fails("Expected a regexp or string")) };
@@ -1372,15 +1384,16 @@ impl Faker {
     }
 
     /// jsf's `generateFormat` with jsonschema-tools' two callbacks.
-    fn generate_format(&self, format: &Value, lengths: Lengths) -> Result<String, GenerateError> {
-        let _ = lengths;
+    fn generate_format(&self, format: &Value) -> Result<String, GenerateError> {
         let Value::String(name) = format else {
             return Err(self.fails(format!("unknown registry key {format}")));
         };
         match name.as_str() {
             "uri-reference" => Ok(URI_REFERENCE.into()),
             "date-time" => Ok(DATE_TIME.into()),
-            "datetime" | "date" | "time" => Err(self.unsupported(format!("format {name} (jsf draws it from the clock)"))),
+            "datetime" | "date" | "time" => {
+                Err(self.unsupported(format!("format {name} (jsf draws it from the clock)")))
+            }
             "ipv4" => {
                 let part = js_number_string(number(Some(0.0), Some(255.0), false)).unwrap_or_default();
                 Ok([part.as_str(); 4].join("."))
@@ -1402,7 +1415,10 @@ impl Faker {
                     }
                     Ok(s)
                 }
-                None => Err(self.fails(format!("unknown registry key {}", serde_json::to_string_pretty(format).unwrap_or_default()))),
+                None => Err(self.fails(format!(
+                    "unknown registry key {}",
+                    serde_json::to_string_pretty(format).unwrap_or_default()
+                ))),
             },
         }
     }
@@ -1447,7 +1463,8 @@ impl Faker {
         let mut out: Vec<Option<Value>> = Vec::new();
         let mut current = 0usize;
         while (current as f64) < length {
-            let r = self.with(Seg::Key("items".into()), |f| f.with(Seg::Index(current), |f| f.traverse(item_schema.clone())))?;
+            let r = self
+                .with(Seg::Key("items".into()), |f| f.with(Seg::Index(current), |f| f.traverse(item_schema.clone())))?;
             out.push(r);
             current += 1;
         }
@@ -1519,8 +1536,10 @@ impl Faker {
         }
 
         let max_properties = self.num_keyword(value, "maxProperties")?.filter(|&m| m != 0.0);
-        let max = max_properties.unwrap_or(all_len as f64 + if allows_additional { number(Some(1.0), Some(5.0), false) } else { 0.0 });
-        let mut min = self.num_keyword(value, "minProperties")?.filter(|&m| m != 0.0).unwrap_or(0.0).max(required.len() as f64);
+        let max = max_properties
+            .unwrap_or(all_len as f64 + if allows_additional { number(Some(1.0), Some(5.0), false) } else { 0.0 });
+        let mut min =
+            self.num_keyword(value, "minProperties")?.filter(|&m| m != 0.0).unwrap_or(0.0).max(required.len() as f64);
         if all_len == 1 && required.is_empty() {
             min = number(Some(1.0), Some(max), false).max(min);
         }
@@ -1528,7 +1547,8 @@ impl Faker {
         let chosen: Vec<String> = shuffle(&optional).into_iter().take(needed).collect();
         let extra: Vec<String> = optional.iter().filter(|k| chosen.contains(k)).cloned().collect();
         let max_n = if max.is_finite() && max > 0.0 { max as usize } else { 0 };
-        let mut keys: Vec<String> = required.iter().cloned().chain(shuffle(&extra).into_iter().take(max_n)).take(max_n).collect();
+        let mut keys: Vec<String> =
+            required.iter().cloned().chain(shuffle(&extra).into_iter().take(max_n)).take(max_n).collect();
 
         if let Some(deps) = value.get("dependencies").filter(|d| truthy(d)) {
             let Value::Object(deps) = deps else {
@@ -1554,7 +1574,8 @@ impl Faker {
         let mut props = Props::default();
         let mut compiled: Vec<(String, regex::Regex)> = Vec::new();
         for pk in &pattern_keys {
-            let re = regex::Regex::new(pk).map_err(|e| self.unsupported(format!("patternProperties key {pk:?}: {e}")))?;
+            let re =
+                regex::Regex::new(pk).map_err(|e| self.unsupported(format!("patternProperties key {pk:?}: {e}")))?;
             compiled.push((pk.clone(), re));
         }
         for key in &keys {
@@ -1699,7 +1720,9 @@ mod tests {
         assert_eq!(example(json!({"type": "string", "format": "uri"})), json!("http://hhhhh.ddhjhj"));
         // Cut at maxLength first ("2021-01-01"), then read back by Date (UTC).
         assert_eq!(
-            example(json!({"type": "object", "properties": {"s": {"type": "string", "format": "date-time", "maxLength": 10}}})),
+            example(
+                json!({"type": "object", "properties": {"s": {"type": "string", "format": "date-time", "maxLength": 10}}})
+            ),
             json!({"s": "2021-01-01T00:00:00.0Z"})
         );
         // Date lets the day overflow the month; trailing zeros of the
@@ -1722,7 +1745,10 @@ mod tests {
     fn numbers() {
         assert_eq!(example(json!({"type": "integer"})), json!(-70000000));
         assert_eq!(example(json!({"type": "number"})), json!(-70000000));
-        assert_eq!(example(json!({"type": "integer", "minimum": 0, "maximum": 9007199254740991_i64})), json!(1351079888211148_i64));
+        assert_eq!(
+            example(json!({"type": "integer", "minimum": 0, "maximum": 9007199254740991_i64})),
+            json!(1351079888211148_i64)
+        );
         assert_eq!(
             example(json!({"type": "integer", "minimum": -9007199254740991_i64, "maximum": 9007199254740991_i64})),
             json!(-6305039478318694_i64)
@@ -1731,8 +1757,19 @@ mod tests {
             example(json!({"type": "number", "minimum": -9007199254740991_i64, "maximum": 9007199254740991_i64})),
             json!(-6305039478318694_i64)
         );
-        assert_eq!(example(json!({"type": "number", "minimum": 0, "maximum": 9007199254740991_i64})), json!(1351079888211148.5));
-        assert_eq!(example(json!({"type": "integer", "minimum": 1, "maximum": 10, "exclusiveMinimum": true})), json!(3));
+        assert_eq!(
+            example(json!({"type": "number", "minimum": 0, "maximum": 9007199254740991_i64})),
+            json!(1351079888211148.5)
+        );
+        // A whole double above 2^53 is the integer JavaScript prints for it.
+        assert_eq!(
+            example(json!({"type": "integer", "minimum": 0, "maximum": 9223372036854775807_i64})),
+            json!(1383505805528216300_i64)
+        );
+        assert_eq!(
+            example(json!({"type": "integer", "minimum": 1, "maximum": 10, "exclusiveMinimum": true})),
+            json!(3)
+        );
         assert_eq!(example(json!({"type": "number", "minimum": 0, "maximum": 1, "multipleOf": 0.25})), json!(0));
         assert_eq!(example(json!({"type": "integer", "minimum": 0, "maximum": 100, "multipleOf": 7})), json!(14));
         // Under enforced bounds the negative enum value is filtered out.
@@ -1752,22 +1789,32 @@ mod tests {
         assert_eq!(example(json!({"enum": [null, "x"]})), json!(null));
         assert_eq!(example(json!({"const": 42})), json!(42));
         assert_eq!(example(json!({"type": "string", "default": "dflt"})), json!("dflt"));
-        assert_eq!(example(json!({"description": "x", "examples": ["e"]})), json!({"description": "x", "examples": ["e"]}));
+        assert_eq!(
+            example(json!({"description": "x", "examples": ["e"]})),
+            json!({"description": "x", "examples": ["e"]})
+        );
         assert_eq!(example(json!({"anyOf": [{"type": "string"}, {"type": "integer"}]})), json!("dolor"));
     }
 
     #[test]
     fn objects() {
         assert_eq!(example(json!({"type": "object"})), json!({}));
-        assert_eq!(example(json!({"type": "object", "additionalProperties": {"type": "string"}})), json!({"dolorb": "dolor"}));
+        assert_eq!(
+            example(json!({"type": "object", "additionalProperties": {"type": "string"}})),
+            json!({"dolorb": "dolor"})
+        );
         assert_eq!(example(json!({"type": "object", "additionalProperties": true})), json!({"dolorb": -70000000}));
         assert_eq!(
-            example(json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}, "required": ["a"]})),
+            example(
+                json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}, "required": ["a"]})
+            ),
             json!({"a": "dolor", "b": -70000000})
         );
         assert_eq!(example(json!({"type": "object", "properties": {"a": {"type": "object"}}})), json!({"a": {}}));
         assert_eq!(
-            example(json!({"type": "object", "properties": {"a": {"type": "object", "properties": {"x": {"type": "object"}}, "required": ["x"]}}})),
+            example(
+                json!({"type": "object", "properties": {"a": {"type": "object", "properties": {"x": {"type": "object"}}, "required": ["x"]}}})
+            ),
             json!({"a": {"x": {}}})
         );
         assert_eq!(example(json!({"type": "object", "required": ["zz"]})), json!({"zz": -70000000}));
@@ -1775,9 +1822,14 @@ mod tests {
             example(json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": false})),
             json!({"a": "dolor"})
         );
-        assert_eq!(example(json!({"type": "object", "patternProperties": {"^x_[a-z]{2}$": {"type": "boolean"}}})), json!({"x_dd": false}));
         assert_eq!(
-            example(json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}}, "maxProperties": 2})),
+            example(json!({"type": "object", "patternProperties": {"^x_[a-z]{2}$": {"type": "boolean"}}})),
+            json!({"x_dd": false})
+        );
+        assert_eq!(
+            example(
+                json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}}, "maxProperties": 2})
+            ),
             json!({"b": "dolor", "c": "dolor"})
         );
         assert_eq!(
@@ -1788,11 +1840,14 @@ mod tests {
             json!({"a": "dolor"})
         );
         assert_eq!(
-            example(json!({"allOf": [{"type": "object", "properties": {"a": {"type": "string"}}}, {"required": ["a"]}]})),
+            example(
+                json!({"allOf": [{"type": "object", "properties": {"a": {"type": "string"}}}, {"required": ["a"]}]})
+            ),
             json!({"a": "dolor"})
         );
         // node never returns: the second extra key is `dolorb` again.
-        let e = generate(&json!({"type": "object", "minProperties": 3, "additionalProperties": {"type": "string"}})).unwrap_err();
+        let e = generate(&json!({"type": "object", "minProperties": 3, "additionalProperties": {"type": "string"}}))
+            .unwrap_err();
         assert!(matches!(e.kind, GenerateErrorKind::Endless(_)), "{e}");
     }
 
@@ -1804,9 +1859,15 @@ mod tests {
             example(json!({"type": "array", "items": {"type": "string"}, "maxItems": 4})),
             json!(["dolor", "dolor", "dolor", "dolor"])
         );
-        assert_eq!(example(json!({"type": "array", "items": {"type": "string"}, "minItems": 3, "uniqueItems": true})), json!(["dolor"]));
+        assert_eq!(
+            example(json!({"type": "array", "items": {"type": "string"}, "minItems": 3, "uniqueItems": true})),
+            json!(["dolor"])
+        );
         assert_eq!(example(json!({"type": "array", "items": {"type": "object"}})), json!([{}]));
-        assert_eq!(example(json!({"type": "array", "items": [{"type": "string"}, {"type": "boolean"}]})), json!(["dolor", false]));
+        assert_eq!(
+            example(json!({"type": "array", "items": [{"type": "string"}, {"type": "boolean"}]})),
+            json!(["dolor", false])
+        );
         assert_eq!(example(json!({"type": "array"})), json!([]));
         let e = generate(&json!({"type": "array", "minItems": 2})).unwrap_err();
         assert_eq!(e.kind, GenerateErrorKind::Fails("missing items".into()));

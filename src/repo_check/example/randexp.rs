@@ -165,8 +165,15 @@ enum Token {
         options: Vec<Vec<Token>>,
     },
     Position,
-    Set { members: Vec<Member>, not: bool },
-    Repeat { min: f64, max: f64, value: Box<Token> },
+    Set {
+        members: Vec<Member>,
+        not: bool,
+    },
+    Repeat {
+        min: f64,
+        max: f64,
+        value: Box<Token>,
+    },
     Reference(u32),
     Char(u32),
 }
@@ -387,7 +394,10 @@ impl Parser<'_> {
                     let Some(&e) = s.get(i) else {
                         // `str[i++]` is undefined: `/\d/.test(undefined)` is
                         // false and `undefined.charCodeAt` throws.
-                        return Err(RandexpError::Unsupported(format!("pattern {:?} ends with a backslash", self.pattern)));
+                        return Err(RandexpError::Unsupported(format!(
+                            "pattern {:?} ends with a backslash",
+                            self.pattern
+                        )));
                     };
                     i += 1;
                     if e == u16::from(b'b') || e == u16::from(b'B') {
@@ -423,7 +433,10 @@ impl Parser<'_> {
                             Some(0x3a) => {}
                             other => {
                                 let shown = other.map_or("undefined".to_owned(), |u| String::from_utf16_lossy(&[u]));
-                                return Err(self.error(format!("Invalid group, character '{shown}' after '?' at column {}", i - 1)));
+                                return Err(self.error(format!(
+                                    "Invalid group, character '{shown}' after '?' at column {}",
+                                    i - 1
+                                )));
                             }
                         }
                         remember = false;
@@ -622,6 +635,9 @@ mod tests {
             randexp("[ab"),
             Err(RandexpError::Syntax("Invalid regular expression: /[ab/: Unterminated character class".into()))
         );
-        assert_eq!(randexp("(a"), Err(RandexpError::Syntax("Invalid regular expression: /(a/: Unterminated group".into())));
+        assert_eq!(
+            randexp("(a"),
+            Err(RandexpError::Syntax("Invalid regular expression: /(a/: Unterminated group".into()))
+        );
     }
 }
