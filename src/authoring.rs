@@ -305,8 +305,8 @@ fn plan_title(
         ));
         return;
     };
-    let schema = match materialize::materialize_for(value, resolver, config) {
-        Ok(schema) => schema,
+    let materialize::Materialized { value: schema, shared } = match materialize::materialize_for(value, resolver, config) {
+        Ok(m) => m,
         Err(problems) => {
             title
                 .problems
@@ -320,7 +320,8 @@ fn plan_title(
     let mut changes = Vec::new();
     for content_type in &config.content_types {
         let name = format!("{version_text}.{content_type}");
-        let contents = if content_type == "json" { emit::to_json(&schema) } else { emit::to_yaml(&schema) };
+        let contents =
+            if content_type == "json" { emit::to_json(&schema) } else { emit::to_yaml_shared(&schema, &shared) };
         let path = dir.join(&name);
         let relative = dir_rel.join(&name);
         match compare(&path, &relative, &contents, &schema, fence, git, options) {
@@ -822,9 +823,3 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// A version file's map in the key order jsonschema-tools writes (for
-/// callers that show a materialized schema without writing it).
-#[must_use]
-pub fn to_text(schema: &Value, content_type: &str) -> String {
-    if content_type == "json" { emit::to_json(schema) } else { emit::to_yaml(schema) }
-}

@@ -64,7 +64,38 @@ pub fn materialize(
     resolver: &SchemaResolver,
     bounds: Option<(f64, f64)>,
 ) -> Result<Value, Vec<Problem>> {
-    let dereferenced = dereference(schema, resolver)?;
+    materialize_shared(schema, resolver, bounds).map(|m| m.value)
+}
+
+/// A materialized schema and the nodes json-schema-ref-parser would leave as
+/// one JavaScript object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Materialized {
+    /// The schema.
+    pub value: Value,
+    /// Groups of JSON pointers into `value` whose nodes are one object in
+    /// jsonschema-tools' memory: a `$ref` internal to the document
+    /// (`#/examples/0/meta`) is dereferenced to the very object it points at,
+    /// so js-yaml writes it once as `&ref_N` and then `*ref_N`
+    /// ([`super::emit::to_yaml_shared`]). Only groups whose nodes all survive
+    /// the `allOf` merge unchanged are kept.
+    pub shared: Vec<Vec<String>>,
+}
+
+/// [`materialize`], also returning the shared nodes (see [`Materialized`]).
+///
+/// # Errors
+/// As [`materialize`].
+pub fn materialize_shared(
+    schema: &Value,
+    resolver: &SchemaResolver,
+    bounds: Option<(f64, f64)>,
+) -> Result<Materialized, Vec<Problem>> {
+    let (dereferenced, mut links) = dereference_linked(schema, resolver)?;
+    // json-schema-merge-allof builds new objects for what it merges: a node
+    // below an `allOf` (the root's included) is a copy afterwards, except
+    // the root's `examples`, which it takes as they are.
+    links.retain(|(target, at)| [target, at].iter().all(|p| survives_merge(&dereferenced, p)));
     let mut merged = merge_all_of(dereferenced).map_err(|p| vec![p])?;
     let had_examples = schema.get("examples").is_some();
     if !had_examples && let Value::Object(map) = &mut merged {
@@ -73,16 +104,58 @@ pub fn materialize(
     if let Some(bounds) = bounds {
         enforce_numeric_bounds(&mut merged, bounds);
     }
-    Ok(merged)
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for (target, at) in links {
+        match groups.iter_mut().find(|(t, _)| *t == target) {
+            Some((_, places)) => places.push(at),
+            None => groups.push((target.clone(), vec![target, at])),
+        }
+    }
+    let shared = groups
+        .into_iter()
+        .map(|(_, pointers)| pointers)
+        .filter(|pointers| {
+            let first = merged.pointer(&pointers[0]);
+            first.is_some_and(|v| v.is_object() || v.is_array())
+                && pointers.iter().all(|p| merged.pointer(p).is_some_and(|v| Some(v) == first))
+        })
+        .collect();
+    Ok(Materialized { value: merged, shared })
+}
+
+/// Whether the node at `pointer` stays the same object through the `allOf`
+/// merge: it is under the root's `examples`, or no node from the root down
+/// to it has an `allOf`.
+fn survives_merge(root: &Value, pointer: &str) -> bool {
+    if pointer == "/examples" || pointer.starts_with("/examples/") {
+        return true;
+    }
+    let mut node = root;
+    if node.get("allOf").is_some() {
+        return false;
+    }
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let next = match node {
+            Value::Object(map) => map.get(&segment),
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) if n.get("allOf").is_none() => node = n,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// jsonschema-tools' whole `materializeSchema` under a repository's
 /// `.jsonschema-tools.yaml`: [`materialize`] with its `enforcedNumericBounds`,
 /// then, when `shouldGenerateExample` is on and the result has no `examples`
 /// (`_.isEmpty`: absent, null, or an empty list, map or string), the example
-/// json-schema-faker generates ([`super::example::generate`]) as
-/// `examples: [<example>]`, its `$schema` (when it has one) set to the
-/// schema's `$id` (jsonschema-tools' `generateSchemaExample`). This is what
+/// json-schema-faker generates ([`super::example::generate`], which also sets
+/// its `$schema` to the schema's `$id`) as `examples: [<example>]`
+/// (jsonschema-tools' `generateSchemaExample`). This is what
 /// `epc materialize` writes and what check S8 compares.
 ///
 /// # Errors
@@ -92,22 +165,16 @@ pub fn materialize_for(
     schema: &Value,
     resolver: &SchemaResolver,
     config: &super::ToolsConfig,
-) -> Result<Value, Vec<Problem>> {
-    let mut out = materialize(schema, resolver, config.numeric_bounds)?;
-    if config.generate_example && examples_empty(out.get("examples")) {
-        let mut example = super::example::generate(&out).map_err(|e| {
+) -> Result<Materialized, Vec<Problem>> {
+    let mut out = materialize_shared(schema, resolver, config.numeric_bounds)?;
+    if config.generate_example && examples_empty(out.value.get("examples")) {
+        let example = super::example::generate(&out.value).map_err(|e| {
             vec![Problem {
                 pointer: "/examples".into(),
                 message: format!("cannot generate an example (shouldGenerateExample): {e}"),
             }]
         })?;
-        let id = out.get("$id").cloned().unwrap_or(Value::Null);
-        if let Value::Object(map) = &mut example
-            && map.contains_key("$schema")
-        {
-            map.insert("$schema".into(), id);
-        }
-        if let Value::Object(map) = &mut out {
+        if let Value::Object(map) = &mut out.value {
             map.insert("examples".into(), Value::Array(vec![example]));
         }
     }
@@ -140,6 +207,10 @@ struct Doc<'a> {
 struct Dereferencer<'a> {
     resolver: &'a SchemaResolver,
     problems: Vec<Problem>,
+    /// The root document's URI, and for each `$ref` internal to it that was
+    /// expanded: (the target's pointer, the `$ref`'s pointer).
+    root: SchemaUri,
+    links: Vec<(String, String)>,
 }
 
 /// Replaces every `$ref` of `schema` by its target (see the module docs).
@@ -147,6 +218,15 @@ struct Dereferencer<'a> {
 /// # Errors
 /// Every reference that cannot be resolved, with the pointer of its `$ref`.
 pub fn dereference(schema: &Value, resolver: &SchemaResolver) -> Result<Value, Vec<Problem>> {
+    dereference_linked(schema, resolver).map(|(value, _)| value)
+}
+
+/// [`dereference`], also returning the internal `$ref`s expanded: (the
+/// target's JSON pointer, the `$ref`'s), for [`Materialized::shared`].
+fn dereference_linked(
+    schema: &Value,
+    resolver: &SchemaResolver,
+) -> Result<(Value, Vec<(String, String)>), Vec<Problem>> {
     let id = schema.get("$id").and_then(Value::as_str).unwrap_or("");
     let uri = match SchemaUri::parse(id) {
         Ok(uri) => uri.document(),
@@ -157,11 +237,11 @@ pub fn dereference(schema: &Value, resolver: &SchemaResolver) -> Result<Value, V
             }]);
         }
     };
-    let mut d = Dereferencer { resolver, problems: Vec::new() };
+    let mut d = Dereferencer { resolver, problems: Vec::new(), root: uri.clone(), links: Vec::new() };
     let doc = Doc { uri, value: schema };
     let mut stack = Vec::new();
     let out = d.walk(schema, &doc, &mut String::new(), &mut stack);
-    if d.problems.is_empty() { Ok(out) } else { Err(d.problems) }
+    if d.problems.is_empty() { Ok((out, d.links)) } else { Err(d.problems) }
 }
 
 impl Dereferencer<'_> {
@@ -242,6 +322,11 @@ impl Dereferencer<'_> {
                 );
                 return None;
             };
+            // A `$ref` without siblings, internal to the root document, is that very object to ref-parser.
+            if doc.uri == self.root && stack.is_empty() {
+                let pointer = percent_decode(&fragment).unwrap_or_else(|| fragment.clone());
+                self.links.push((pointer, at.clone()));
+            }
             return self.expand(reference, key, selected, doc, at, stack);
         }
         let resolved = match self.resolver.resolve_ref(&doc.uri, reference) {
