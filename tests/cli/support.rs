@@ -669,3 +669,29 @@ pub fn wait_child(mut child: std::process::Child, within: Duration) -> (Option<i
     };
     (status.code(), out.join().unwrap_or_default(), err.join().unwrap_or_default())
 }
+
+/// `../shared/data/schemas-symlinked.tar.gz` unpacked once per test binary:
+/// the folder holding `primary` and `secondary` with real symlinks, as a git
+/// checkout with `core.symlinks=true` has them (the folders under
+/// `../shared/data/schemas` are the stub form: git's symlink stubs as plain
+/// files). Read-only: copy (with [`copy_tree`]) before changing anything.
+pub fn symlinked_schemas() -> PathBuf {
+    static UNPACKED: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    let dir = UNPACKED.get_or_init(|| {
+        let archive = require_shared("data/schemas-symlinked.tar.gz");
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let status = std::process::Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(dir.path())
+            .status()
+            .expect("run tar");
+        assert!(status.success(), "tar -xzf {}", archive.display());
+        dir
+    });
+    let schemas = dir.path().join("schemas");
+    let latest = schemas.join("primary/jsonschema/test/event/latest");
+    assert!(std::fs::symlink_metadata(&latest).expect("test/event/latest").file_type().is_symlink());
+    schemas
+}
