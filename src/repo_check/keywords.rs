@@ -141,7 +141,7 @@ pub fn walk(schema: &Value, ptr: &str, visit: &mut dyn FnMut(&Map<String, Value>
 
 /// R9: every key of every schema object is a draft-07 keyword or a known annotation.
 #[must_use]
-pub fn unknown_keywords(schema: &Value) -> Vec<Finding> {
+pub(crate) fn unknown_keywords(schema: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
     walk(schema, "", &mut |m, ptr| {
         for key in m.keys().filter(|k| !known(k)) {
@@ -157,7 +157,7 @@ pub fn unknown_keywords(schema: &Value) -> Vec<Finding> {
 
 /// R10: every `$schema` in a schema position is one of [`DRAFT_07_URIS`].
 #[must_use]
-pub fn draft_07(schema: &Value) -> Vec<Finding> {
+pub(crate) fn draft_07(schema: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
     walk(schema, "", &mut |m, ptr| {
         let Some(v) = m.get("$schema") else { return };
