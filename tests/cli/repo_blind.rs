@@ -311,3 +311,151 @@ fn s18_published_version_changed_since_rev() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("--since no-such-rev: not a commit in the git repository of"), "{stderr}");
 }
+
+/// The findings of default (strict) mode on the real primary (real-symlink
+/// form): `development/webrequest/1.0.0.yaml` has `$id: /webrequest/1.0.0`.
+pub(crate) const PRIMARY_STRICT_FINDINGS: [(&str, &str); 1] = [("S17", "jsonschema/development/webrequest/1.0.0.yaml")];
+
+/// The R9 findings of default mode on the real secondary (real-symlink form,
+/// primary local): each file under `jsonschema/` and the JSON pointers of its
+/// unknown keywords. Published versions with `mexLength`, `maxiumum`,
+/// `descriptions` and `descripotion`; a mis-indented folded `description`
+/// whose lines became keys (`ios_talk_page_interaction`); an example's `off`
+/// read as a keyword under a property named `on` (`ios_user_history`).
+pub(crate) const SECONDARY_R9: [(&str, &[&str]); 47] = [
+        ("analytics/mediawiki/client/metrics_event/1.0.0.yaml", &["/properties/name/mexLength"]),
+        ("analytics/mediawiki/client/metrics_event/1.1.0.yaml", &["/properties/name/mexLength"]),
+        ("analytics/mediawiki/client/metrics_event/1.1.1.yaml", &["/properties/name/mexLength"]),
+        ("analytics/mediawiki/client/metrics_event/1.2.0.yaml", &["/properties/name/mexLength"]),
+        ("analytics/mediawiki/client/metrics_event/2.0.0.yaml", &["/properties/name/mexLength"]),
+        ("analytics/mediawiki/client/metrics_event/2.1.0.yaml", &["/properties/name/mexLength"]),
+        ("analytics/mediawiki/content_translation_event/1.0.0.yaml", &["/properties/content_translation_session_position/maxiumum", "/properties/published_page_id/maxiumum", "/properties/published_revision_id/maxiumum"]),
+        ("analytics/mediawiki/content_translation_event/1.1.0.yaml", &["/properties/content_translation_session_position/maxiumum", "/properties/published_page_id/maxiumum", "/properties/published_revision_id/maxiumum"]),
+        ("analytics/mediawiki/content_translation_event/1.2.0.yaml", &["/properties/content_translation_session_position/maxiumum", "/properties/published_page_id/maxiumum", "/properties/published_revision_id/maxiumum"]),
+        ("analytics/mediawiki/content_translation_event/1.3.0.yaml", &["/properties/content_translation_session_position/maxiumum", "/properties/published_page_id/maxiumum", "/properties/published_revision_id/maxiumum"]),
+        ("analytics/mediawiki/content_translation_event/1.4.0.yaml", &["/properties/content_translation_session_position/maxiumum", "/properties/published_page_id/maxiumum", "/properties/published_revision_id/maxiumum"]),
+        ("analytics/mediawiki/content_translation_event/1.5.0.yaml", &["/properties/content_translation_session_position/maxiumum", "/properties/published_page_id/maxiumum", "/properties/published_revision_id/maxiumum"]),
+        ("analytics/mediawiki/content_translation_event/1.6.0.yaml", &["/properties/content_translation_session_position/maxiumum", "/properties/published_page_id/maxiumum", "/properties/published_revision_id/maxiumum"]),
+        ("analytics/mediawiki/content_translation_event/current.yaml", &["/allOf/2/properties/content_translation_session_position/maxiumum", "/allOf/2/properties/published_page_id/maxiumum", "/allOf/2/properties/published_revision_id/maxiumum"]),
+        ("analytics/mediawiki/product_metrics/web_ui_actions/1.0.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mediawiki/product_metrics/web_ui_actions/1.0.1.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mediawiki/product_metrics/wikilambda/api/1.0.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mediawiki/product_metrics/wikilambda/ui_actions/1.0.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mediawiki/talk_page_edit/1.0.0.yaml", &["/properties/revision_id/maxiumum"]),
+        ("analytics/mediawiki/talk_page_edit/1.1.0.yaml", &["/properties/revision_id/maxiumum"]),
+        ("analytics/mediawiki/talk_page_edit/1.2.0.yaml", &["/properties/revision_id/maxiumum"]),
+        ("analytics/mediawiki/talk_page_edit/current.yaml", &["/properties/revision_id/maxiumum"]),
+        ("analytics/mediawiki/wd_propertysuggester/server_side_property_request/1.0.0.yaml", &["/properties/request_duration_ms/descriptions"]),
+        ("analytics/mediawiki/wd_propertysuggester/server_side_property_request/current.yaml", &["/properties/request_duration_ms/descriptions"]),
+        ("analytics/mobile_apps/ios_talk_page_interaction/1.0.0.yaml", &["/properties/source/account", "/properties/source/article", "/properties/source/deep_link", "/properties/source/From where did user enter Talk Page, as described below", "/properties/source/in_app_web_view", "/properties/source/notifications_center", "/properties/source/search", "/properties/source/talk_page", "/properties/source/unknown"]),
+        ("analytics/mobile_apps/ios_talk_page_interaction/2.0.0.yaml", &["/properties/source/account", "/properties/source/article", "/properties/source/deep_link", "/properties/source/From where did user enter Talk Page, as described below", "/properties/source/in_app_web_view", "/properties/source/notifications_center", "/properties/source/search", "/properties/source/talk_page", "/properties/source/unknown"]),
+        ("analytics/mobile_apps/ios_talk_page_interaction/current.yaml", &["/allOf/1/properties/source/From where did user enter Talk Page, as described below", "/allOf/1/properties/source/talk_page", "/allOf/1/properties/source/article", "/allOf/1/properties/source/deep_link", "/allOf/1/properties/source/notifications_center", "/allOf/1/properties/source/account", "/allOf/1/properties/source/search", "/allOf/1/properties/source/in_app_web_view", "/allOf/1/properties/source/unknown"]),
+        ("analytics/mobile_apps/ios_user_history/1.0.0.yaml", &["/properties/feed_enabled_list/properties/fa/properties/on/off"]),
+        ("analytics/mobile_apps/ios_user_history/current.yaml", &["/allOf/1/properties/feed_enabled_list/properties/fa/properties/on/off"]),
+        ("analytics/mobile_apps/product_metrics/android_article_toc_interaction/1.0.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mobile_apps/product_metrics/android_article_toc_interaction/1.1.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mobile_apps/product_metrics/android_article_toc_interaction/1.1.1.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mobile_apps/product_metrics/android_find_in_page_interaction/1.0.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mobile_apps/product_metrics/android_find_in_page_interaction/1.1.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/mobile_apps/product_metrics/android_find_in_page_interaction/1.1.1.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/product_metrics/app/base/1.0.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/product_metrics/app/base/1.1.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/product_metrics/app/base/1.2.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/product_metrics/app/base/1.2.1.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/product_metrics/web/base/1.0.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/product_metrics/web/base/1.1.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/product_metrics/web/base/1.2.0.yaml", &["/properties/element_id/mexLength"]),
+        ("analytics/product_metrics/web/translation/1.0.0.yaml", &["/properties/element_id/mexLength", "/properties/translation/properties/is_mint_available/descripotion"]),
+        ("fragment/analytics/product_metrics/common/1.0.0.yaml", &["/properties/element_id/mexLength"]),
+        ("fragment/analytics/product_metrics/common/1.1.0.yaml", &["/properties/element_id/mexLength"]),
+        ("fragment/analytics/product_metrics/translation/1.0.0.yaml", &["/properties/translation/properties/is_mint_available/descripotion"]),
+        ("fragment/analytics/product_metrics/translation/current.yaml", &["/properties/translation/properties/is_mint_available/descripotion"]),
+];
+
+/// Every failure of a run as `(check, subject)`, sorted.
+fn failed_cases(run: &Run) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = run.failures.iter().map(|(c, s, _)| (c.clone(), s.clone())).collect();
+    v.sort();
+    v
+}
+
+/// The real repositories in both forms: the real-symlink form gives exactly
+/// the strict findings above; the stub form (`../shared/data/schemas`, git's
+/// symlink stubs as plain files) fails S12 once per version on top, in both
+/// modes, as jsonschema-tools 1.3.0 does (its compat run fails S12 only).
+/// The compat run on the real-symlink form passes (`repo_checks`).
+#[test]
+fn real_repositories_strict_findings_in_both_forms() {
+    let linked = symlinked_schemas();
+    let primary_linked = linked.join("primary");
+    let primary_stub = crate::support::require_shared("data/schemas/primary");
+    let secondary_stub = crate::support::require_shared("data/schemas/secondary");
+    let cases: [(&str, std::path::PathBuf, std::path::PathBuf, Vec<&str>, Vec<(String, String)>, usize); 2] = [
+        (
+            "primary",
+            primary_linked.clone(),
+            primary_stub.clone(),
+            vec![],
+            PRIMARY_STRICT_FINDINGS.iter().map(|(c, s)| ((*c).to_owned(), (*s).to_owned())).collect(),
+            83,
+        ),
+        (
+            "secondary",
+            linked.join("secondary"),
+            secondary_stub,
+            vec!["--schema-repo", primary_linked.to_str().unwrap()],
+            SECONDARY_R9.iter().map(|(s, _)| ("R9".to_owned(), format!("jsonschema/{s}"))).collect(),
+            427,
+        ),
+    ];
+    for (name, real, stub, extra, expected, versions) in cases {
+        let strict = check_repo(&real, &extra);
+        assert_eq!(strict.code, 1, "{name}");
+        let mut want = expected.clone();
+        want.sort();
+        assert_eq!(failed_cases(&strict), want, "{name}");
+        if name == "secondary" {
+            for (subject, pointers) in SECONDARY_R9 {
+                let file = format!("jsonschema/{subject}");
+                let (_, _, messages) = strict.failures.iter().find(|(_, s, _)| *s == file).unwrap();
+                let got: Vec<&str> = messages.iter().map(|m| m.split(": ").nth(1).unwrap()).collect();
+                assert_eq!(got, pointers, "{file}");
+            }
+            let metrics = "jsonschema/analytics/mediawiki/client/metrics_event/2.1.0.yaml";
+            let (_, _, m) = strict.failures.iter().find(|(_, s, _)| s == metrics).unwrap();
+            assert_eq!(
+                m,
+                &[format!(
+                    "{metrics}: /properties/name/mexLength: unknown keyword `mexLength` (did you mean `maxLength`?): \
+                     validators ignore it, so it constrains nothing"
+                )]
+            );
+        } else {
+            let (_, _, m) = &strict.failures[0];
+            assert_eq!(
+                m,
+                &["S17 jsonschema/development/webrequest/1.0.0.yaml#/$id: `/webrequest/1.0.0` resolves to \
+                   `jsonschema/webrequest/1.0.0`, not to this file: expected `/development/webrequest/1.0.0` (a \
+                   schema must be reachable at its own $id)"]
+            );
+        }
+        // The stub form: the same primary for `$ref`s (stub form too), S12 on every version.
+        let stub_extra: Vec<&str> =
+            if extra.is_empty() { vec![] } else { vec!["--schema-repo", primary_stub.to_str().unwrap()] };
+        for compat in [false, true] {
+            let mut args = stub_extra.clone();
+            if compat {
+                args.push("--jsonschema-tools-compat");
+            }
+            let run = check_repo(&stub, &args);
+            assert_eq!(run.code, 1, "{name} stub {args:?}");
+            let s12: Vec<&(String, String, Vec<String>)> = run.failures.iter().filter(|(c, _, _)| c == "S12").collect();
+            assert_eq!(s12.len(), versions, "{name} stub {args:?}");
+            assert!(s12.iter().all(|(_, _, m)| m.len() == 1 && m[0].contains("(a git symlink stub, as a checkout")));
+            let mut rest: Vec<(String, String)> =
+                failed_cases(&run).into_iter().filter(|(c, _)| c != "S12").collect();
+            rest.sort();
+            assert_eq!(rest, if compat { vec![] } else { want.clone() }, "{name} stub {args:?}");
+        }
+    }
+}
