@@ -107,7 +107,13 @@ pub fn walk(schema: &Value, ptr: &str, visit: &mut dyn FnMut(&Map<String, Value>
     visit(m, ptr);
     for (key, sub) in m {
         match key.as_str() {
-            "additionalProperties" | "additionalItems" | "contains" | "propertyNames" | "not" | "if" | "then"
+            "additionalProperties"
+            | "additionalItems"
+            | "contains"
+            | "propertyNames"
+            | "not"
+            | "if"
+            | "then"
             | "else" => walk(sub, &push(ptr, key), visit),
             "items" => match sub {
                 Value::Array(list) => {
@@ -207,8 +213,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

@@ -181,7 +181,8 @@ pub fn check(ctx: &Context) -> Vec<CaseResult> {
     };
     for file in ctx.files.iter().filter(|f| !f.is_current) {
         let subject = rel(&file.relative);
-        let id = file.loaded.as_ref().map_or_else(|_| id_of_path(&subject, &ctx.config.schema_base_path), |l| l.id.clone());
+        let id =
+            file.loaded.as_ref().map_or_else(|_| id_of_path(&subject, &ctx.config.schema_base_path), |l| l.id.clone());
         let change = since.changes.iter().find(|c| c.path == subject);
         seen.insert(subject.clone());
         case(subject, id, change);

@@ -520,14 +520,21 @@ impl Title<'_, '_> {
 fn id_resolves(ctx: &Context, info: &Info<'_>, rel: &str) -> CaseResult {
     let id = &info.loaded.id;
     if let Some(rule) = ctx.skipped_by(CheckId::S17, id) {
-        return CaseResult { check: CheckId::S17, subject: rel.to_owned(), status: CaseStatus::Skip, messages: vec![rule], line: None };
+        return CaseResult {
+            check: CheckId::S17,
+            subject: rel.to_owned(),
+            status: CaseStatus::Skip,
+            messages: vec![rule],
+            line: None,
+        };
     }
     let last = id.rsplit('/').next().unwrap_or(id);
     let version = match &info.file.name_version {
         Some(v) => v.to_string(),
         None => last.to_owned(),
     };
-    let expected = if info.file.dir.is_empty() { format!("/{version}") } else { format!("/{}/{version}", info.file.dir) };
+    let expected =
+        if info.file.dir.is_empty() { format!("/{version}") } else { format!("/{}/{version}", info.file.dir) };
     let m = if *id == expected {
         Vec::new()
     } else {

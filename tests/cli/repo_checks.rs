@@ -192,7 +192,10 @@ fn primary_passes_with_jsonschema_tools_counts() {
         assert_eq!(run.code, i32::from(args.is_empty()), "{args:?}");
         if args.is_empty() {
             assert_eq!(run.own(), []);
-            assert_eq!([run.counts("R9"), run.counts("R10"), run.counts("R11")], [(136, 0, 0), (136, 0, 0), (83, 0, 0)]);
+            assert_eq!(
+                [run.counts("R9"), run.counts("R10"), run.counts("R11")],
+                [(136, 0, 0), (136, 0, 0), (83, 0, 0)]
+            );
         }
         // schema-repos.md §4.3, "primary" column: passing / pending.
         let expected = [
@@ -354,7 +357,6 @@ fn enum_value_removed() {
         assert_eq!(run.own(), expected, "{args:?}");
     }
 }
-
 
 #[test]
 fn example_does_not_validate() {
