@@ -559,7 +559,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__validate)
-            opts="-j -q -h -V --schema-repo --schema-base-uri --schema --stream-config --offline --timeout --jobs --show-valid --repo --jsonschema-tools-compat --format --color --quiet --help --version"
+            opts="-j -q -h -V --schema-repo --schema-base-uri --schema --stream-config --offline --timeout --jobs --show-valid --repo --jsonschema-tools-compat --since --format --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -594,6 +594,10 @@ _epc() {
                     return 0
                     ;;
                 --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

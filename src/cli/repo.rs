@@ -8,6 +8,7 @@
 //! "status":"pass|fail|skip","messages":[…],"line"}`, then
 //! `{"type":"summary","checks":{"C1":{"pass","fail","skip"},…},"pass","fail","skip"}`.
 //! `--format junit`: one test suite per check, one test case per subject, skips as skipped.
+//! `--since REV` adds S18 (published version files changed since the git revision REV).
 
 use std::path::Path;
 
@@ -20,8 +21,15 @@ use crate::output::{Format, Printer, table};
 use epc::repo_check::{self, CaseResult, CaseStatus, CheckId, Mode, Report};
 use epc::schema::repository::{SchemaError, SchemaSources};
 
-pub(crate) fn run(repo: &Path, sources: SchemaSources, compat: bool, printer: &Printer) -> Result<ExitStatus> {
+pub(crate) fn run(
+    repo: &Path,
+    sources: SchemaSources,
+    compat: bool,
+    since: Option<&str>,
+    printer: &Printer,
+) -> Result<ExitStatus> {
     let mode = if compat { Mode::Compatible } else { Mode::Strict };
+    let since = since.map(|rev| repo_check::since::changed_since(repo, rev)).transpose()?;
     let hint = if sources.http.offline {
         "run once without --offline to fill the schema cache, or give a local checkout of that repository \
          with --schema-repo DIR"
@@ -29,7 +37,7 @@ pub(crate) fn run(repo: &Path, sources: SchemaSources, compat: bool, printer: &P
         "give a local checkout of that repository with --schema-repo DIR, or pass --offline to use the schema \
          cache of an earlier run"
     };
-    let report = repo_check::check_repository(repo, sources, mode).map_err(|e| match &e {
+    let report = repo_check::check_repository_since(repo, sources, mode, since).map_err(|e| match &e {
         SchemaError::BaseUnavailable { .. } => Hinted::error(e.to_string(), Some(hint.into())),
         _ => anyhow::Error::new(e),
     })?;

@@ -68,9 +68,14 @@ pub(crate) struct ValidateArgs {
     /// Check a whole schema repository as its CI does (jsonschema-tools' tests), instead of events.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["inputs", "schema", "stream_config"])]
     pub(crate) repo: Option<PathBuf>,
-    /// With --repo: jsonschema-tools 1.3.0's results, without epc's extra checks (narrowing, items snake_case).
+    /// With --repo: jsonschema-tools 1.3.0's results, without epc's extra checks (narrowing, items snake_case,
+    /// unknown keywords, draft, defaults, $id resolution).
     #[arg(long, requires = "repo")]
     pub(crate) jsonschema_tools_compat: bool,
+    /// With --repo (a git checkout): fail every published version file changed since git revision REV
+    /// (committed, staged or unstaged; `git diff REV`); added files are new versions and pass.
+    #[arg(long, value_name = "REV", requires = "repo", conflicts_with = "jsonschema_tools_compat")]
+    pub(crate) since: Option<String>,
 }
 
 /// Events handed to the workers at a time: bounds memory whatever the input size.
@@ -104,7 +109,7 @@ struct Counts {
 pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> {
     if let Some(repo) = &args.repo {
         let sources = super::schema_sources(&args.schema_repos, &args.schema_base_uris, args.offline, args.timeout)?;
-        return super::repo::run(repo, sources, args.jsonschema_tools_compat, printer);
+        return super::repo::run(repo, sources, args.jsonschema_tools_compat, args.since.as_deref(), printer);
     }
     if args.inputs.is_empty() && std::io::stdin().is_terminal() {
         return Err(Hinted::error(

@@ -6,7 +6,7 @@
 //! version or a file), each passed, failed (with messages naming the file, the
 //! JSON pointer, the check and its skip name) or skipped by
 //! `skipSchemaTestCases`. The checks are grouped as jsonschema-tools groups
-//! them: structure (S1–S16), robustness (R1–R8), compatibility (C1), plus X1
+//! them: structure (S1–S18), robustness (R1–R11), compatibility (C1), plus X1
 //! for files that cannot be loaded at all (which abort jsonschema-tools' run)
 //! and X2 for paths that are not read at all: a schema file (or a symlinked
 //! folder) whose real path is outside the repository, one that is not a
@@ -17,16 +17,24 @@
 //! [`Mode::Strict`] (epc's default) adds what jsonschema-tools misses:
 //! narrowing within a major version (an `enum`, `pattern`, `maximum`,
 //! `minimum`, `maxLength` decrease, or `required` added to an existing field
-//! or object) and snake_case inside array `items` and map values.
-//! [`Mode::Compatible`] gives jsonschema-tools' results.
+//! or object) and snake_case inside array `items` and map values; and the
+//! checks jsonschema-tools has no counterpart for (issue 12): unknown
+//! keywords (R9, [`keywords`]), a `$schema` other than draft-07 (R10), a
+//! `default` its own subschema rejects (R11), an `$id` that does not resolve
+//! to its own file (S17) and, with `--since REV`, a published version file
+//! changed since REV (S18, [`since`]). Each of these has a skip name for
+//! `skipSchemaTestCases`, so a repository can record published exceptions.
+//! [`Mode::Compatible`] gives jsonschema-tools' results and runs none of them.
 
 pub mod compat;
 pub mod config;
 pub mod discover;
 pub mod emit;
 pub mod example;
+pub mod keywords;
 pub mod materialize;
 pub mod robustness;
+pub mod since;
 pub mod structure;
 
 use std::fmt;
@@ -69,6 +77,10 @@ pub enum CheckId {
     S14,
     S15,
     S16,
+    /// Strict only: an `$id` resolves, through the schema base path, to the file that holds it.
+    S17,
+    /// Strict only, with `--since REV`: a published version file is unchanged since REV.
+    S18,
     R1,
     R2,
     R3,
@@ -77,6 +89,12 @@ pub enum CheckId {
     R6,
     R7,
     R8,
+    /// Strict only: every key in a schema position is a draft-07 keyword (or a known annotation).
+    R9,
+    /// Strict only: every `$schema` in a schema position names draft-07.
+    R10,
+    /// Strict only: every `default` validates against its own subschema.
+    R11,
     C1,
     /// A schema file that cannot be loaded (YAML error, no `title`, no `$id`).
     X1,
@@ -87,7 +105,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 32] = [
         Self::X1,
         Self::X2,
         Self::S1,
@@ -106,6 +124,8 @@ impl CheckId {
         Self::S14,
         Self::S15,
         Self::S16,
+        Self::S17,
+        Self::S18,
         Self::R1,
         Self::R2,
         Self::R3,
@@ -114,6 +134,9 @@ impl CheckId {
         Self::R6,
         Self::R7,
         Self::R8,
+        Self::R9,
+        Self::R10,
+        Self::R11,
         Self::C1,
     ];
 
@@ -137,6 +160,8 @@ impl CheckId {
             Self::S14 => "S14",
             Self::S15 => "S15",
             Self::S16 => "S16",
+            Self::S17 => "S17",
+            Self::S18 => "S18",
             Self::R1 => "R1",
             Self::R2 => "R2",
             Self::R3 => "R3",
@@ -145,6 +170,9 @@ impl CheckId {
             Self::R6 => "R6",
             Self::R7 => "R7",
             Self::R8 => "R8",
+            Self::R9 => "R9",
+            Self::R10 => "R10",
+            Self::R11 => "R11",
             Self::C1 => "C1",
             Self::X1 => "X1",
             Self::X2 => "X2",
@@ -153,6 +181,8 @@ impl CheckId {
 
     /// The name `skipSchemaTestCases` uses for the check; `None` for checks
     /// that cannot be skipped (structure and loading, as in jsonschema-tools).
+    /// epc's own checks (S17, S18, R9–R11) have names jsonschema-tools does
+    /// not know, so a repository can record its published exceptions.
     #[must_use]
     pub fn skip_name(self) -> Option<&'static str> {
         Some(match self {
@@ -164,6 +194,11 @@ impl CheckId {
             Self::R6 => "schema-examples-$schema-matches-schema-$id",
             Self::R7 => "schema-examples-are-valid",
             Self::R8 => "schema-enforced-numeric-bounds",
+            Self::R9 => "schema-known-keywords",
+            Self::R10 => "schema-draft-07",
+            Self::R11 => "schema-defaults-are-valid",
+            Self::S17 => "schema-id-resolves-to-file",
+            Self::S18 => "schema-published-version-unchanged",
             Self::C1 => "schema-version-compatibility",
             _ => return None,
         })
@@ -189,6 +224,8 @@ impl CheckId {
             Self::S14 => "version is in the title's directory",
             Self::S15 => "$id matches the path",
             Self::S16 => "content types are equal",
+            Self::S17 => "$id resolves to the file",
+            Self::S18 => "published version unchanged since --since",
             Self::R1 => "valid draft-07 JSON Schema",
             Self::R2 => "secure JSON Schema",
             Self::R3 => "snake_case property names",
@@ -197,6 +234,9 @@ impl CheckId {
             Self::R6 => "examples' $schema equals $id",
             Self::R7 => "examples validate",
             Self::R8 => "numeric bounds within enforcedNumericBounds",
+            Self::R9 => "known keywords only",
+            Self::R10 => "$schema is draft-07",
+            Self::R11 => "defaults validate",
             Self::C1 => "compatible with the previous version of the major",
             Self::X1 => "schema file loads (YAML, title, $id)",
             Self::X2 => "a regular file inside the repository",
@@ -297,6 +337,8 @@ pub struct Context {
     pub resolver: Arc<SchemaResolver>,
     /// Strict or jsonschema-tools-compatible.
     pub mode: Mode,
+    /// With `--since REV`: the version files git says changed since REV (S18).
+    pub since: Option<since::Changes>,
 }
 
 impl Context {
@@ -329,6 +371,22 @@ impl Context {
 /// [`SchemaError`] when the repository folder or its config cannot be read,
 /// and [`SchemaError::BaseUnavailable`].
 pub fn check_repository(root: &std::path::Path, sources: SchemaSources, mode: Mode) -> Result<Report, SchemaError> {
+    check_repository_since(root, sources, mode, None)
+}
+
+/// [`check_repository`], and with `since` (from [`since::changed_since`])
+/// also S18 in [`Mode::Strict`]: one case per published version file, failed
+/// when it changed since the revision. [`Mode::Compatible`] ignores `since`.
+///
+/// # Errors
+/// As [`check_repository`].
+pub fn check_repository_since(
+    root: &std::path::Path,
+    sources: SchemaSources,
+    mode: Mode,
+    since: Option<since::Changes>,
+) -> Result<Report, SchemaError> {
+    let since = if mode == Mode::Strict { since } else { None };
     let config = ToolsConfig::load(root)?;
     let repo = SchemaRepository::open(root)?;
     let fence = repo.fence().clone();
@@ -338,7 +396,7 @@ pub fn check_repository(root: &std::path::Path, sources: SchemaSources, mode: Mo
     let discovery = discover::discover(root, &config)?;
     let files = discovery.files;
     preflight(&files, &resolver)?;
-    let ctx = Context { root: root.to_owned(), fence, config, files, resolver: Arc::clone(&resolver), mode };
+    let ctx = Context { root: root.to_owned(), fence, config, files, resolver: Arc::clone(&resolver), mode, since };
     let mut report = Report { results: Vec::new(), notes: resolver.notes().to_vec() };
     for f in &ctx.files {
         if let Err(e) = &f.loaded {
@@ -353,6 +411,7 @@ pub fn check_repository(root: &std::path::Path, sources: SchemaSources, mode: Mo
     report.results.extend(structure::check(&ctx, &mut report.notes));
     report.results.extend(robustness::check(&ctx));
     report.results.extend(compat::check(&ctx));
+    report.results.extend(since::check(&ctx));
     report.results.sort_by(|a, b| (a.check, &a.subject).cmp(&(b.check, &b.subject)));
     Ok(report)
 }

@@ -22,7 +22,11 @@
 //!   `'fast'` formats (which accept month 13 or hour 25), fails to compile on
 //!   unknown formats, and reports only the first error.
 //!
-//! In [`Mode::Strict`] (the default), two of jsonschema-tools' gaps are closed:
+//! In [`Mode::Strict`] (the default), three more checks run: R9 (known
+//! keywords) and R10 (`$schema` is draft-07) on every file, current included
+//! (see [`super::keywords`]), and R11 (every `default` validates against its
+//! own subschema, since EventGate writes defaults into events) on versioned
+//! files. And two of jsonschema-tools' gaps are closed:
 //! R3 also checks property names inside array `items` and map values
 //! (`additionalProperties` schemas), and R4 fails an object whose
 //! `additionalProperties` is `true` or an untyped schema (map values must be
@@ -32,6 +36,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::discover::{Loaded, SchemaFile};
+use super::keywords;
 use super::{CaseResult, CaseStatus, CheckId, Context, Mode};
 use crate::validate::EventValidator;
 
@@ -81,18 +86,21 @@ fn check_file(ctx: &Context, file: &SchemaFile, snake: &regex::Regex) -> Vec<Cas
     if let Some(bounds) = ctx.config.numeric_bounds {
         run(CheckId::R8, versioned, &|| numeric_bounds(schema, bounds));
     }
+    run(CheckId::R9, strict, &|| keywords::unknown_keywords(schema));
+    run(CheckId::R10, strict, &|| keywords::draft_07(schema));
+    run(CheckId::R11, strict && versioned, &|| defaults_validate(schema));
     out
 }
 
-/// One problem: where in the schema, and what.
+/// One problem: where in the schema (a JSON pointer), and what.
 #[derive(Debug, Clone, PartialEq)]
-struct Finding {
-    pointer: String,
-    text: String,
+pub(crate) struct Finding {
+    pub(crate) pointer: String,
+    pub(crate) text: String,
 }
 
 impl Finding {
-    fn new(pointer: &str, text: impl Into<String>) -> Self {
+    pub(crate) fn new(pointer: &str, text: impl Into<String>) -> Self {
         Self { pointer: pointer.to_owned(), text: text.into() }
     }
 
@@ -449,6 +457,52 @@ fn examples_validate(ctx: &Context, file: &SchemaFile, loaded: &Loaded) -> Vec<F
             format!("example {i} does not validate against the schema: {}", reasons.join("; ")),
         ));
     }
+    out
+}
+
+/// R11: every `default` in a schema position ([`keywords::walk`]) validates
+/// against the subschema that holds it. The subschema is compiled on its own
+/// as epc's event validator compiles schemas (`src/validate.rs`: the
+/// `jsonschema` crate, draft-07, formats asserted), with the document's
+/// `definitions` beside it so that local `#/definitions/…` references
+/// resolve; a versioned file is dereferenced, so it has no other `$ref`. A
+/// subschema that does not compile is left to R1.
+fn defaults_validate(schema: &Value) -> Vec<Finding> {
+    let mut out = Vec::new();
+    keywords::walk(schema, "", &mut |m, ptr| {
+        let Some(default) = m.get("default") else { return };
+        let mut sub = m.clone();
+        sub.shift_remove("$id");
+        sub.shift_remove("$schema");
+        if let (false, Some(defs)) = (sub.contains_key("definitions"), schema.get("definitions")) {
+            sub.insert("definitions".to_owned(), defs.clone());
+        }
+        let Ok(validator) = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .should_validate_formats(true)
+            .build(&Value::Object(sub))
+        else {
+            return;
+        };
+        let reasons: Vec<String> = validator
+            .iter_errors(default)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                let at = if at.is_empty() { "(root)".to_owned() } else { at };
+                format!("{at}: {e}")
+            })
+            .collect();
+        if !reasons.is_empty() {
+            out.push(Finding::new(
+                &push(ptr, "default"),
+                format!(
+                    "`default` {} does not validate against its own schema (EventGate writes it into events): {}",
+                    show(default),
+                    reasons.join("; ")
+                ),
+            ));
+        }
+    });
     out
 }
 

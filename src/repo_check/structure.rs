@@ -1,4 +1,4 @@
-//! Structure checks S1–S16 (schema-repos.md §(a)): layout, symlinks, `$id`s,
+//! Structure checks S1–S17 (schema-repos.md §(a); S17 is epc's own): layout, symlinks, `$id`s,
 //! and current equal to the materialized latest version.
 //!
 //! Files are grouped by their `title`, as jsonschema-tools groups them. Per
@@ -11,7 +11,19 @@
 //!
 //! Symlinks: a real symlink, or a *symlink stub*, a small file whose whole
 //! content is the name of a sibling file (how Git checks out a symlink where
-//! symlinks are not supported), counts as a symlink with that target.
+//! symlinks are not supported, or with `core.symlinks=false`), is followed
+//! when reading (S9 and S10 accept a stub leading to the latest version, and
+//! `$ref`s resolve through stubs). S12 does not accept a stub, in either
+//! mode: jsonschema-tools 1.3.0 asks `lstat` for a symlink, and a deployed
+//! stub serves its text (`1.1.0.yaml`) at the version's extensionless URL
+//! instead of the schema. So a stub-form checkout (the unpacked copies under
+//! `../shared/data/schemas`, Windows, a CI with symlinks off) fails S12 once
+//! per version, in both modes, as it fails jsonschema-tools' tests; check the
+//! real-symlink form (a checkout with `core.symlinks=true`).
+//!
+//! S17 (strict only) refines S15: on a file whose `$id` passes S15, it asks
+//! that the `$id` resolve through the schema base path to the file itself
+//! ([`id_resolves`]); where S15 fails, no S17 case is made.
 //!
 //! S8 materializes `current.yaml` ([`super::materialize`]) and compares it
 //! with the latest version as values. Where jsonschema-tools generated a fake
@@ -28,7 +40,7 @@ use serde_json::Value;
 
 use super::discover::{Loaded, SchemaFile};
 use super::materialize::{self, short};
-use super::{CaseResult, CheckId, Context};
+use super::{CaseResult, CaseStatus, CheckId, Context, Mode};
 use crate::schema::SchemaVersion;
 use crate::schema::repository::{Fence, Refusal, SchemaError};
 
@@ -427,7 +439,8 @@ impl Title<'_, '_> {
                 };
                 out.push(CaseResult::from_messages(CheckId::S12, link_subject, m));
             }
-            // S13, S14, S15
+            // S13, S14, S15 (and S17, strict, where S15 passes)
+            let mut s17 = None;
             let (m13, m14, m15) = match info {
                 None => {
                     let none = || vec![format!("{subject}: does not exist (see S11)")];
@@ -457,6 +470,9 @@ impl Title<'_, '_> {
                     let id = &i.loaded.id;
                     let id_tail = id.get(1..).unwrap_or("");
                     let m15 = if under_base.contains(id_tail) {
+                        if ctx.mode == Mode::Strict {
+                            s17 = Some(id_resolves(ctx, i, &rel));
+                        }
                         Vec::new()
                     } else {
                         vec![format!(
@@ -470,6 +486,7 @@ impl Title<'_, '_> {
             out.push(CaseResult::from_messages(CheckId::S13, subject.clone(), m13));
             out.push(CaseResult::from_messages(CheckId::S14, subject.clone(), m14));
             out.push(CaseResult::from_messages(CheckId::S15, subject, m15));
+            out.extend(s17);
         }
         // S16: all materialized content types of the version are equal.
         let materialized: Vec<&&Info<'_>> = group.iter().filter(|i| !i.file.is_current).collect();
@@ -489,6 +506,50 @@ impl Title<'_, '_> {
         }
         out.push(CaseResult::from_messages(CheckId::S16, format!("{dir_rel}/{v}"), m));
     }
+}
+
+/// S17 (strict): the file's `$id`, resolved through the schema base path,
+/// is the file itself. jsonschema-tools (S15) only asks that the `$id` minus
+/// its leading `/` be a substring of the path, so primary's
+/// `development/webrequest/1.0.0.yaml` with `$id: /webrequest/1.0.0` passes
+/// there although `/webrequest/1.0.0` names `jsonschema/webrequest/1.0.0`, a
+/// file that does not exist. Expected: `/<directory>/<version>`, where the
+/// version is the file's name for a version file (`1.0.0.yaml` → `1.0.0`)
+/// and the last segment of the `$id` for the current file (which is
+/// materialized as that version). Skipped by `schema-id-resolves-to-file`.
+fn id_resolves(ctx: &Context, info: &Info<'_>, rel: &str) -> CaseResult {
+    let id = &info.loaded.id;
+    if let Some(rule) = ctx.skipped_by(CheckId::S17, id) {
+        return CaseResult {
+            check: CheckId::S17,
+            subject: rel.to_owned(),
+            status: CaseStatus::Skip,
+            messages: vec![rule],
+            line: None,
+        };
+    }
+    let last = id.rsplit('/').next().unwrap_or(id);
+    let version = match &info.file.name_version {
+        Some(v) => v.to_string(),
+        None => last.to_owned(),
+    };
+    let expected =
+        if info.file.dir.is_empty() { format!("/{version}") } else { format!("/{}/{version}", info.file.dir) };
+    let m = if *id == expected {
+        Vec::new()
+    } else {
+        let base = ctx.config.schema_base_path.trim_end_matches('/');
+        let resolved = if id.starts_with('/') {
+            format!("`{base}{id}`")
+        } else {
+            "no path under the schema base path (it is not path-absolute)".to_owned()
+        };
+        vec![format!(
+            "S17 {rel}#/$id: `{id}` resolves to {resolved}, not to this file: expected `{expected}` (a schema must \
+             be reachable at its own $id)"
+        )]
+    };
+    CaseResult::from_messages(CheckId::S17, rel, m)
 }
 
 /// S9/S10: `path` is a symlink (or stub) leading to the latest version's file.
@@ -515,7 +576,12 @@ fn version_link(fence: &Fence, path: &Path, shown: &str, expected: &str) -> Vec<
     match link_at(fence, path) {
         Link::Missing => vec![format!("S12 {shown}: does not exist; it must be a symlink to `{expected}`")],
         Link::Plain => vec![format!("S12 {shown}: is not a symlink; it must be a symlink to `{expected}`")],
-        Link::Symlink(target) | Link::Stub(target) => {
+        Link::Stub(target) => vec![format!(
+            "S12 {shown}: is a plain file holding `{target}` (a git symlink stub, as a checkout with \
+             core.symlinks=false writes it), not a symlink; deployed, it serves that text instead of the schema: \
+             it must be a symlink to `{expected}`"
+        )],
+        Link::Symlink(target) => {
             if target != expected {
                 vec![format!("S12 {shown}: points to `{target}`, expected `{expected}`")]
             } else {

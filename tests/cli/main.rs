@@ -9,6 +9,7 @@ mod fidelity;
 mod id;
 mod materialize;
 mod remote_schemas;
+mod repo_blind;
 mod repo_checks;
 mod repo_fence;
 mod repo_structure;

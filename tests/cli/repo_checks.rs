@@ -1,20 +1,24 @@
 //! `epc validate --repo`: robustness (R1–R8) and compatibility (C1) checks.
 //!
-//! The real repositories in `../shared/data/schemas/` pass with jsonschema-tools'
-//! counts (schema-repos.md §4.3); every deliberate break of §4.3 that is a
+//! The real repositories (real-symlink form, from
+//! `../shared/data/schemas-symlinked.tar.gz`) pass with jsonschema-tools'
+//! counts (schema-repos.md §4.3) in compat mode, and in default mode with
+//! exactly the findings of epc's own checks listed in `repo_blind` (the
+//! stub form is checked there); every deliberate break of §4.3 that is a
 //! robustness or compatibility failure is reproduced on a temporary copy of a
 //! small repository (primary's `test/event` and fragments, or secondary's
-//! `metrics_event`), with the versioned file written directly in place of
-//! "bump + materialize"; the `gap-*` rows fail by default and pass with
-//! `--jsonschema-tools-compat`; and case 18's six repositories give their
-//! expected outcomes. Tests skip with a notice when `../shared` is absent.
+//! `metrics_event`, real symlinks), with the versioned file written directly
+//! in place of "bump + materialize"; the `gap-*` rows fail by default and pass
+//! with `--jsonschema-tools-compat`; and case 18's six repositories give their
+//! expected outcomes. Tests fail (never skip) when `../shared` is absent.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::support::{copy_tree, epc, shared, stdout_json};
+use crate::repo_blind::SECONDARY_R9;
+use crate::support::{copy_tree, epc, shared, stdout_json, symlinked_schemas};
 
 /// The outcome of one run: its exit code and its result records.
 struct Run {
@@ -24,23 +28,34 @@ struct Run {
 }
 
 impl Run {
-    /// The failed robustness and compatibility cases (structure is another file's concern).
+    /// The failed robustness and compatibility cases of jsonschema-tools'
+    /// checks, R1–R8 and C1 (structure is another file's concern, and epc's
+    /// own R9–R11 are `repo_blind`'s, except on the real secondary: [`Self::own`]).
     fn rc_failures(&self) -> Vec<&Value> {
         self.results
             .iter()
-            .filter(|r| r["status"] == "fail" && r["check"].as_str().is_some_and(|c| c.starts_with('R') || c == "C1"))
+            .filter(|r| {
+                r["status"] == "fail"
+                    && r["check"].as_str().is_some_and(|c| {
+                        c == "C1" || c.strip_prefix('R').and_then(|n| n.parse::<u8>().ok()).is_some_and(|n| n <= 8)
+                    })
+            })
             .collect()
     }
 
     /// `(check, subject)` of each robustness or compatibility failure, sorted.
     fn failed(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = self
-            .rc_failures()
-            .iter()
-            .map(|r| (r["check"].as_str().unwrap().to_owned(), r["subject"].as_str().unwrap().to_owned()))
-            .collect();
-        v.sort();
-        v
+        sorted_pairs(self.rc_failures())
+    }
+
+    /// `(check, subject)` of each failure of epc's own robustness checks R9–R11, sorted.
+    fn own(&self) -> Vec<(String, String)> {
+        sorted_pairs(
+            self.results
+                .iter()
+                .filter(|r| r["status"] == "fail" && ["R9", "R10", "R11"].contains(&r["check"].as_str().unwrap()))
+                .collect(),
+        )
     }
 
     /// Every message of the failures of `check`, joined.
@@ -59,6 +74,15 @@ impl Run {
         let n = |k: &str| c[k].as_u64().unwrap_or(0);
         (n("pass"), n("fail"), n("skip"))
     }
+}
+
+fn sorted_pairs(cases: Vec<&Value>) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = cases
+        .iter()
+        .map(|r| (r["check"].as_str().unwrap().to_owned(), r["subject"].as_str().unwrap().to_owned()))
+        .collect();
+    v.sort();
+    v
 }
 
 /// `epc validate --repo DIR --format json ARGS…`.
@@ -81,16 +105,27 @@ fn small_repo(from: &Path, dirs: &[&str]) -> TempDir {
     tmp
 }
 
-/// A copy of primary's `test/event` and `fragment/` (None when `../shared` is absent).
+/// A copy of primary's `test/event` and `fragment/` (real symlinks; `Some` always).
 fn primary_copy() -> Option<TempDir> {
-    let primary = shared("data/schemas/primary")?;
-    Some(small_repo(&primary, &["test/event", "fragment"]))
+    Some(small_repo(&symlinked_schemas().join("primary"), &["test/event", "fragment"]))
 }
 
-/// A copy of secondary's `metrics_event` (its fragments are already inlined in the versioned files).
+/// A copy of secondary's `metrics_event` (real symlinks; its fragments are
+/// already inlined in the versioned files). Its published versions have
+/// `mexLength` (R9 in default mode): see [`metrics_event_r9`].
 fn metrics_event_copy() -> Option<TempDir> {
-    let secondary = shared("data/schemas/secondary")?;
-    Some(small_repo(&secondary, &["analytics/mediawiki/client/metrics_event"]))
+    Some(small_repo(&symlinked_schemas().join("secondary"), &["analytics/mediawiki/client/metrics_event"]))
+}
+
+/// The R9 findings of the real `metrics_event` versions, as `(check, subject)`.
+fn metrics_event_r9() -> Vec<(String, String)> {
+    let v: Vec<(String, String)> = SECONDARY_R9
+        .iter()
+        .filter(|(s, _)| s.starts_with("analytics/mediawiki/client/metrics_event/"))
+        .map(|(s, _)| pair("R9", &format!("jsonschema/{s}")))
+        .collect();
+    assert_eq!(v.len(), 6, "1.0.0 to 2.1.0");
+    v
 }
 
 fn replace_symlink(target: &str, link: &Path) {
@@ -149,10 +184,19 @@ fn pair(check: &str, subject: &str) -> (String, String) {
 
 #[test]
 fn primary_passes_with_jsonschema_tools_counts() {
-    let Some(primary) = shared("data/schemas/primary") else { return };
+    let primary = symlinked_schemas().join("primary");
     for args in [&[][..], &["--jsonschema-tools-compat"][..]] {
         let run = check_repo(&primary, args);
         assert_eq!(run.failed(), [], "{args:?}");
+        // Default mode: S17 on development/webrequest (repo_blind); compat passes.
+        assert_eq!(run.code, i32::from(args.is_empty()), "{args:?}");
+        if args.is_empty() {
+            assert_eq!(run.own(), []);
+            assert_eq!(
+                [run.counts("R9"), run.counts("R10"), run.counts("R11")],
+                [(136, 0, 0), (136, 0, 0), (83, 0, 0)]
+            );
+        }
         // schema-repos.md §4.3, "primary" column: passing / pending.
         let expected = [
             ("R1", 83, 0),
@@ -173,16 +217,25 @@ fn primary_passes_with_jsonschema_tools_counts() {
 
 #[test]
 fn secondary_passes_with_jsonschema_tools_counts() {
-    let (Some(secondary), Some(primary)) = (shared("data/schemas/secondary"), shared("data/schemas/primary")) else {
-        return;
-    };
+    let (secondary, primary) = (symlinked_schemas().join("secondary"), symlinked_schemas().join("primary"));
     let primary = primary.display().to_string();
     for args in [
         &["--schema-repo", primary.as_str()][..],
         &["--schema-repo", primary.as_str(), "--jsonschema-tools-compat"][..],
     ] {
         let run = check_repo(&secondary, args);
+        let strict = args.len() == 2;
+        // Default mode: exactly the R9 findings of repo_blind; compat passes.
+        let mut r9: Vec<(String, String)> =
+            SECONDARY_R9.iter().map(|(s, _)| pair("R9", &format!("jsonschema/{s}"))).collect();
+        r9.sort();
         assert_eq!(run.failed(), [], "{args:?}");
+        assert_eq!(run.own(), if strict { r9 } else { vec![] }, "{args:?}");
+        assert_eq!(run.code, i32::from(strict), "{args:?}");
+        if strict {
+            assert_eq!(run.counts("R9"), (529, 47, 0));
+            assert_eq!([run.counts("R10"), run.counts("R11")], [(576, 0, 0), (427, 0, 0)]);
+        }
         // schema-repos.md §4.3, "secondary-local" column: passing / pending.
         let expected = [
             ("R1", 427, 0),
@@ -299,6 +352,9 @@ fn enum_value_removed() {
         let m = run.messages("C1");
         assert!(m.contains("/properties/agent/properties/client_platform: the enum is not a superset"), "{m}");
         assert!(m.contains(r#"removed "ios""#), "{m}");
+        // Default mode also reports the published `mexLength` of 1.0.0–2.1.0 (fixed in 2.1.1).
+        let expected = if args.is_empty() { metrics_event_r9() } else { vec![] };
+        assert_eq!(run.own(), expected, "{args:?}");
     }
 }
 
@@ -446,6 +502,7 @@ fn gap_maxlength_changed() {
         "C1",
         "/properties/name/maxLength: `maxLength` decreased from 128 to 64",
     );
+    assert_eq!(check_repo(repo.path(), &[]).own(), metrics_event_r9());
 }
 
 #[test]

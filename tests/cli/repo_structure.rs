@@ -1,11 +1,13 @@
 //! `epc validate --repo`: the structure checks S1–S16 (schema-repos.md §(a))
 //! and X1. The real repositories in `../shared/data/schemas/` pass with the
-//! counts of jsonschema-tools (§4.3); each structure break of §4.3 is made on
-//! a temporary copy of a small repository (primary's `test/event`, its
-//! fragments and config, whose symlinks are stub files holding the target's
-//! name) or of `fixtures/schemas/primary` (real symlinks) and is caught by
-//! the right check, with the rest of the repository still checked. Tests that
-//! need `../shared` skip with a notice when it is absent.
+//! counts of jsonschema-tools (§4.3), in the real-symlink form (from
+//! `../shared/data/schemas-symlinked.tar.gz`; default mode adds S17 on
+//! primary's `development/webrequest`, and `repo_blind` checks the stub
+//! form, which fails S12); each structure break of §4.3 is made on a
+//! temporary copy of a small repository (primary's `test/event`, its
+//! fragments and config, real symlinks) or of `fixtures/schemas/primary`
+//! (real symlinks) and is caught by the right check, with the rest of the
+//! repository still checked. Tests fail (never skip) when `../shared` is absent.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,13 +15,14 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{copy_tree, epc, fixture, root, shared, stdout_json};
+use crate::support::{copy_tree, copy_with_real_symlinks, epc, fixture, root, shared, stdout_json, symlinked_schemas};
 use epc::repo_check::materialize;
 use epc::schema::repository::{SchemaRepository, SchemaResolver};
 
-/// A copy of primary's config, `jsonschema/test/event` and `jsonschema/fragment`.
+/// A copy of primary's config, `jsonschema/test/event` and `jsonschema/fragment`
+/// (real symlinks; `Some` always).
 fn small_primary() -> Option<TempDir> {
-    let primary = shared("data/schemas/primary")?;
+    let primary = symlinked_schemas().join("primary");
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(primary.join(".jsonschema-tools.yaml"), dir.path().join(".jsonschema-tools.yaml")).unwrap();
     let config = dir.path().join(".jsonschema-tools.yaml");
@@ -126,7 +129,8 @@ fn set_id(repo: &Path, id: &str) {
 
 /// What `jsonschema-tools materialize jsonschema/test/event/current.yaml` does:
 /// writes `<version>.yaml` (as JSON, which is YAML) and points `<version>`,
-/// `latest` and `latest.yaml` at it (stub files holding the name).
+/// `latest` and `latest.yaml` at it (symlinks; an existing one is replaced,
+/// never written through).
 fn materialize_current(repo: &Path, version: &str) {
     let dir = repo.join(EVENT);
     let current = epc::schema::yaml::load_file(&dir.join("current.yaml")).unwrap();
@@ -136,15 +140,14 @@ fn materialize_current(repo: &Path, version: &str) {
     let name = format!("{version}.yaml");
     std::fs::write(dir.join(&name), serde_json::to_string_pretty(&value).unwrap()).unwrap();
     for link in [version, "latest", "latest.yaml"] {
-        std::fs::write(dir.join(link), &name).unwrap();
+        let _ = std::fs::remove_file(dir.join(link));
+        std::os::unix::fs::symlink(&name, dir.join(link)).unwrap();
     }
 }
 
 #[test]
 fn real_repositories_have_no_structure_failures_with_jsonschema_tools_counts() {
-    let (Some(primary), Some(secondary)) = (shared("data/schemas/primary"), shared("data/schemas/secondary")) else {
-        return;
-    };
+    let (primary, secondary) = (symlinked_schemas().join("primary"), symlinked_schemas().join("secondary"));
     let titles = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10"];
     let versions = ["S11", "S12", "S13", "S14", "S15", "S16"];
     for (name, run, (n_titles, n_versions)) in [
@@ -153,7 +156,11 @@ fn real_repositories_have_no_structure_failures_with_jsonschema_tools_counts() {
     ] {
         let counts: Vec<String> = titles.iter().chain(&versions).map(|c| format!("{c}={}", run.passed(c))).collect();
         eprintln!("{name}: structure passes {}", counts.join(" "));
-        assert_eq!(run.structure_failures(), BTreeSet::new(), "{name}");
+        // Default mode: only S17, on primary's development/webrequest (`$id: /webrequest/1.0.0`).
+        let s17: &[(&str, &str)] =
+            if name == "primary" { &[("S17", "jsonschema/development/webrequest/1.0.0.yaml")] } else { &[] };
+        assert_eq!(run.structure_failures(), set(s17), "{name}");
+        assert_eq!(run.passed("S17"), n_versions - s17.len() as u64, "{name}");
         for c in titles {
             assert_eq!(run.passed(c), n_titles, "{name} {c}");
         }
@@ -272,7 +279,8 @@ fn latest_symlinks_missing_or_stale_fail_s9_and_s10() {
     assert!(m.contains("points to `0.0.3.yaml`, not to the latest version jsonschema/test/event/1.0.0.yaml"), "{m}");
 
     std::fs::write(dir.join("latest"), "1.0.0.yaml").unwrap();
-    std::fs::write(dir.join("latest.yaml"), "0.0.2.yaml").unwrap();
+    std::fs::remove_file(dir.join("latest.yaml")).unwrap();
+    std::os::unix::fs::symlink("0.0.2.yaml", dir.join("latest.yaml")).unwrap();
     let r = run(repo.path(), &[]);
     assert_eq!(r.structure_failures(), set(&[("S9", "test/event")]));
 }
@@ -309,7 +317,7 @@ fn extensionless_version_symlink_missing_or_wrong_fails_s12() {
     assert_eq!(r.structure_failures(), set(&[("S12", "jsonschema/test/event/1.0.0")]));
     assert!(r.messages("S12", "jsonschema/test/event/1.0.0").contains("does not exist"));
 
-    std::fs::write(dir.join("1.0.0"), "0.0.3.yaml").unwrap();
+    std::os::unix::fs::symlink("0.0.3.yaml", dir.join("1.0.0")).unwrap();
     let r = run(repo.path(), &[]);
     assert_eq!(r.structure_failures(), set(&[("S12", "jsonschema/test/event/1.0.0")]));
     assert!(r.messages("S12", "jsonschema/test/event/1.0.0").contains("expected `1.0.0.yaml`"));
@@ -348,8 +356,12 @@ fn unloadable_files_are_x1_findings_and_the_rest_is_checked() {
 
 #[test]
 fn case_12_fails_naming_ref_bad_only() {
-    let Some(case) = shared("cases/12-ref-resolution-base/repo") else { return };
-    let r = run(&case, &[]);
+    // Case 12 ships git's symlink stubs (which fail S12); checked as a checkout with symlinks has it.
+    let Some(stubs) = shared("cases/12-ref-resolution-base/repo") else { return };
+    let case = tempfile::tempdir().unwrap();
+    copy_with_real_symlinks(&stubs, case.path());
+    let case = case.path();
+    let r = run(case, &[]);
     assert_eq!(r.code, 1);
     let failures = r.failures("");
     assert!(!failures.is_empty());

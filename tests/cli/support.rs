@@ -669,3 +669,59 @@ pub fn wait_child(mut child: std::process::Child, within: Duration) -> (Option<i
     };
     (status.code(), out.join().unwrap_or_default(), err.join().unwrap_or_default())
 }
+
+/// `../shared/data/schemas-symlinked.tar.gz` unpacked once per test binary:
+/// the folder holding `primary` and `secondary` with real symlinks, as a git
+/// checkout with `core.symlinks=true` has them (the folders under
+/// `../shared/data/schemas` are the stub form: git's symlink stubs as plain
+/// files). Read-only: copy (with [`copy_tree`]) before changing anything.
+pub fn symlinked_schemas() -> PathBuf {
+    static UNPACKED: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    let dir = UNPACKED.get_or_init(|| {
+        let archive = require_shared("data/schemas-symlinked.tar.gz");
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let status = std::process::Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(dir.path())
+            .status()
+            .expect("run tar");
+        assert!(status.success(), "tar -xzf {}", archive.display());
+        dir
+    });
+    let schemas = dir.path().join("schemas");
+    let latest = schemas.join("primary/jsonschema/test/event/latest");
+    assert!(std::fs::symlink_metadata(&latest).expect("test/event/latest").file_type().is_symlink());
+    schemas
+}
+
+/// [`copy_tree`], turning git's symlink stubs back into symlinks: a file of
+/// at most 255 bytes named like a version (`1.0.0`) or `latest*`, whose whole
+/// content (a final newline allowed) is the name of a sibling file, becomes
+/// a symlink to that sibling (what a checkout with `core.symlinks=true` has).
+pub fn copy_with_real_symlinks(from: &Path, to: &Path) {
+    copy_tree(from, to);
+    fn walk(dir: &Path) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                walk(&path);
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let link_name = name.starts_with("latest") || name.chars().all(|c| c.is_ascii_digit() || c == '.');
+            if !meta.is_file() || meta.len() > 255 || !link_name {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let target = text.strip_suffix('\n').unwrap_or(&text).to_owned();
+            if !target.is_empty() && !target.contains('/') && path.with_file_name(&target).is_file() {
+                std::fs::remove_file(&path).unwrap();
+                std::os::unix::fs::symlink(&target, &path).unwrap();
+            }
+        }
+    }
+    walk(to);
+}

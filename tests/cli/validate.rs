@@ -526,7 +526,7 @@ fn repo_junit_into_a_closed_stdout_exits_2_without_a_broken_pipe_error() {
     use std::io::BufRead as _;
     use std::process::Stdio;
     // The real primary repository: a JUnit report larger than a pipe holds.
-    let Some(primary) = shared("data/schemas/primary") else { return };
+    let primary = crate::support::symlinked_schemas().join("primary");
     let (mut cmd, _home) = epc_process();
     cmd.args(["validate", "-q", "--format", "junit", "--repo"])
         .arg(&primary)
