@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::support::{copy_tree, epc, shared, stdout_json};
+use crate::support::{copy_tree, epc, schema_forms, shared, stdout_json};
 
 /// The outcome of one run: its exit code and its result records.
 struct Run {
@@ -149,9 +149,11 @@ fn pair(check: &str, subject: &str) -> (String, String) {
 
 #[test]
 fn primary_passes_with_jsonschema_tools_counts() {
-    let Some(primary) = shared("data/schemas/primary") else { return };
-    for args in [&[][..], &["--jsonschema-tools-compat"][..]] {
-        let run = check_repo(&primary, args);
+    let forms = schema_forms();
+    let runs = forms.iter().flat_map(|(form, schemas)| {
+        [&[][..], &["--jsonschema-tools-compat"][..]].map(|args| ((form, args), check_repo(&schemas.join("primary"), args)))
+    });
+    for (args, run) in runs {
         assert_eq!(run.failed(), [], "{args:?}");
         // schema-repos.md §4.3, "primary" column: passing / pending.
         let expected = [
@@ -173,39 +175,39 @@ fn primary_passes_with_jsonschema_tools_counts() {
 
 #[test]
 fn secondary_passes_with_jsonschema_tools_counts() {
-    let (Some(secondary), Some(primary)) = (shared("data/schemas/secondary"), shared("data/schemas/primary")) else {
-        return;
-    };
-    let primary = primary.display().to_string();
-    for args in [
-        &["--schema-repo", primary.as_str()][..],
-        &["--schema-repo", primary.as_str(), "--jsonschema-tools-compat"][..],
-    ] {
-        let run = check_repo(&secondary, args);
-        assert_eq!(run.failed(), [], "{args:?}");
-        // schema-repos.md §4.3, "secondary-local" column: passing / pending.
-        let expected = [
-            ("R1", 427, 0),
-            ("R2", 576, 0),
-            ("R3", 321, 255),
-            ("R4", 421, 6),
-            ("R5", 420, 7),
-            ("R6", 409, 0),
-            ("R7", 423, 0),
-            ("R8", 423, 4),
-            ("C1", 229, 22),
-        ];
-        for (check, pass, skip) in expected {
-            assert_eq!(run.counts(check), (pass, 0, skip), "{check} {args:?}");
+    for (form, schemas) in schema_forms() {
+        let (secondary, primary) = (schemas.join("secondary"), schemas.join("primary").display().to_string());
+        for args in [
+            &["--schema-repo", primary.as_str()][..],
+            &["--schema-repo", primary.as_str(), "--jsonschema-tools-compat"][..],
+        ] {
+            let run = check_repo(&secondary, args);
+            let args = (form, args);
+            assert_eq!(run.failed(), [], "{args:?}");
+            // schema-repos.md §4.3, "secondary-local" column: passing / pending.
+            let expected = [
+                ("R1", 427, 0),
+                ("R2", 576, 0),
+                ("R3", 321, 255),
+                ("R4", 421, 6),
+                ("R5", 420, 7),
+                ("R6", 409, 0),
+                ("R7", 423, 0),
+                ("R8", 423, 4),
+                ("C1", 229, 22),
+            ];
+            for (check, pass, skip) in expected {
+                assert_eq!(run.counts(check), (pass, 0, skip), "{check} {args:?}");
+            }
+            // A skip names the rule that skips it.
+            let skip = run
+                .results
+                .iter()
+                .find(|r| r["check"] == "R3" && r["status"] == "skip")
+                .expect("legacy schemas skip snake_case");
+            assert!(skip["messages"][0].as_str().unwrap().contains("/analytics/legacy/.*"), "{skip}");
+            assert_eq!(skip["skip_name"], "schema-snake-case-properties");
         }
-        // A skip names the rule that skips it.
-        let skip = run
-            .results
-            .iter()
-            .find(|r| r["check"] == "R3" && r["status"] == "skip")
-            .expect("legacy schemas skip snake_case");
-        assert!(skip["messages"][0].as_str().unwrap().contains("/analytics/legacy/.*"), "{skip}");
-        assert_eq!(skip["skip_name"], "schema-snake-case-properties");
     }
 }
 

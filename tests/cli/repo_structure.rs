@@ -1,11 +1,14 @@
 //! `epc validate --repo`: the structure checks S1–S16 (schema-repos.md §(a))
-//! and X1. The real repositories in `../shared/data/schemas/` pass with the
-//! counts of jsonschema-tools (§4.3); each structure break of §4.3 is made on
-//! a temporary copy of a small repository (primary's `test/event`, its
-//! fragments and config, whose symlinks are stub files holding the target's
-//! name) or of `fixtures/schemas/primary` (real symlinks) and is caught by
-//! the right check, with the rest of the repository still checked. Tests that
-//! need `../shared` skip with a notice when it is absent.
+//! and X1. The real repositories pass with the counts of jsonschema-tools
+//! (§4.3) in both forms: `../shared/data/schemas/` (symlinks stored as stub
+//! files holding the target's name) and `schemas-symlinked.tar.gz` unpacked
+//! (real symlinks). Each structure break of §4.3 is made on a temporary copy
+//! of a small repository (primary's `test/event`, its fragments and config),
+//! in both forms, or of `fixtures/schemas/primary` (real symlinks), and is
+//! caught by the right check, with the rest of the repository still checked.
+//! A break replaces a path (removes the symlink, writes a file) and never
+//! writes through a symlink into the version file it points at. Tests that
+//! need `../shared` fail when it is absent.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,13 +16,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{copy_tree, epc, fixture, root, shared, stdout_json};
+use crate::support::{copy_tree, epc, fixture, point_link, replace_file, root, schema_forms, shared, stdout_json};
 use epc::repo_check::materialize;
 use epc::schema::repository::{SchemaRepository, SchemaResolver};
 
-/// A copy of primary's config, `jsonschema/test/event` and `jsonschema/fragment`.
-fn small_primary() -> Option<TempDir> {
-    let primary = shared("data/schemas/primary")?;
+/// A copy of primary's config, `jsonschema/test/event` and `jsonschema/fragment`,
+/// from `primary` (either form: symlink stubs or real symlinks).
+fn small_copy(primary: &Path) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(primary.join(".jsonschema-tools.yaml"), dir.path().join(".jsonschema-tools.yaml")).unwrap();
     let config = dir.path().join(".jsonschema-tools.yaml");
@@ -30,7 +33,15 @@ fn small_primary() -> Option<TempDir> {
     for sub in ["jsonschema/test/event", "jsonschema/fragment"] {
         copy_tree(&primary.join(sub), &dir.path().join(sub));
     }
-    Some(dir)
+    dir
+}
+
+/// The small copy of primary in both forms: `("stubs", …)` from
+/// `../shared/data/schemas` (git's symlink stub files) and `("symlinks", …)`
+/// from `schemas-symlinked.tar.gz` (real symlinks). Each test breaks both
+/// alike, replacing a path rather than writing through a symlink.
+fn small_primaries() -> Vec<(&'static str, TempDir)> {
+    schema_forms().into_iter().map(|(form, schemas)| (form, small_copy(&schemas.join("primary")))).collect()
 }
 
 /// A copy of `fixtures/schemas/primary` (real symlinks).
@@ -108,7 +119,7 @@ fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.contains(from), "{} has no `{from}`", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    replace_file(path, text.replacen(from, to, 1));
 }
 
 /// Adds `new_field: string` to `test/event`'s current.yaml.
@@ -126,7 +137,8 @@ fn set_id(repo: &Path, id: &str) {
 
 /// What `jsonschema-tools materialize jsonschema/test/event/current.yaml` does:
 /// writes `<version>.yaml` (as JSON, which is YAML) and points `<version>`,
-/// `latest` and `latest.yaml` at it (stub files holding the name).
+/// `latest` and `latest.yaml` at it, in the repository's form (real symlinks
+/// where `latest` is one, else stub files holding the name).
 fn materialize_current(repo: &Path, version: &str) {
     let dir = repo.join(EVENT);
     let current = epc::schema::yaml::load_file(&dir.join("current.yaml")).unwrap();
@@ -134,23 +146,25 @@ fn materialize_current(repo: &Path, version: &str) {
     let bounds = (-9_007_199_254_740_991.0, 9_007_199_254_740_991.0);
     let value = materialize::materialize(&current, &resolver, Some(bounds)).unwrap();
     let name = format!("{version}.yaml");
-    std::fs::write(dir.join(&name), serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    replace_file(&dir.join(&name), serde_json::to_string_pretty(&value).unwrap());
+    let real = std::fs::symlink_metadata(dir.join("latest")).is_ok_and(|m| m.file_type().is_symlink());
     for link in [version, "latest", "latest.yaml"] {
-        std::fs::write(dir.join(link), &name).unwrap();
+        point_link(&dir.join(link), &name, real);
     }
 }
 
 #[test]
 fn real_repositories_have_no_structure_failures_with_jsonschema_tools_counts() {
-    let (Some(primary), Some(secondary)) = (shared("data/schemas/primary"), shared("data/schemas/secondary")) else {
-        return;
-    };
     let titles = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10"];
     let versions = ["S11", "S12", "S13", "S14", "S15", "S16"];
-    for (name, run, (n_titles, n_versions)) in [
-        ("primary", run(&primary, &[]), (53, 83)),
-        ("secondary", run(&secondary, &["--schema-repo", primary.to_str().unwrap()]), (149, 427)),
-    ] {
+    let runs = schema_forms().into_iter().flat_map(|(form, schemas)| {
+        let (primary, secondary) = (schemas.join("primary"), schemas.join("secondary"));
+        [
+            (format!("primary ({form})"), run(&primary, &[]), (53, 83)),
+            (format!("secondary ({form})"), run(&secondary, &["--schema-repo", primary.to_str().unwrap()]), (149, 427)),
+        ]
+    });
+    for (name, run, (n_titles, n_versions)) in runs {
         let counts: Vec<String> = titles.iter().chain(&versions).map(|c| format!("{c}={}", run.passed(c))).collect();
         eprintln!("{name}: structure passes {}", counts.join(" "));
         assert_eq!(run.structure_failures(), BTreeSet::new(), "{name}");
@@ -170,111 +184,125 @@ fn the_small_copy_and_the_fixture_repository_are_clean() {
     let r = run(fixture_repo.path(), &[]);
     assert_eq!(r.structure_failures(), BTreeSet::new());
     assert_eq!(r.passed("S8"), 2);
-    let Some(repo) = small_primary() else { return };
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.structure_failures(), BTreeSet::new());
-    assert_eq!(r.code, 0, "{:#}", r.json["summary"]);
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.structure_failures(), BTreeSet::new());
+        assert_eq!(r.code, 0, "{:#}", r.json["summary"]);
+    }
 }
 
 #[test]
 fn current_not_rematerialized_fails_s8_with_a_diff() {
-    let Some(repo) = small_primary() else { return };
-    add_field(repo.path());
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.code, 1);
-    assert_eq!(r.structure_failures(), set(&[("S8", "test/event")]));
-    let m = r.messages("S8", "test/event");
-    assert!(m.contains("jsonschema/test/event/current.yaml#/properties/new_field: only in the materialized"), "{m}");
-    assert!(m.contains("jsonschema/test/event/1.0.0.yaml"), "{m}");
-    assert!(!m.contains("[object Object]"));
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        add_field(repo.path());
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.code, 1);
+        assert_eq!(r.structure_failures(), set(&[("S8", "test/event")]));
+        let m = r.messages("S8", "test/event");
+        assert!(m.contains("jsonschema/test/event/current.yaml#/properties/new_field: only in the materialized"), "{m}");
+        assert!(m.contains("jsonschema/test/event/1.0.0.yaml"), "{m}");
+        assert!(!m.contains("[object Object]"));
+    }
 }
 
 #[test]
 fn version_bumped_not_materialized_fails_s7_s8_s12_s15() {
-    let Some(repo) = small_primary() else { return };
-    add_field(repo.path());
-    set_id(repo.path(), "/test/event/1.1.0");
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.code, 1);
-    assert_eq!(
-        r.structure_failures(),
-        set(&[
-            ("S7", "test/event"),
-            ("S8", "test/event"),
-            ("S12", "jsonschema/test/event/1.1.0"),
-            ("S15", "jsonschema/test/event/current.yaml"),
-        ])
-    );
-    assert!(r.messages("S7", "test/event").contains("expected jsonschema/test/event/1.1.0.yaml"));
-    assert!(r.messages("S8", "test/event").contains("versions read from $id do not match"));
-    assert!(r.messages("S15", "jsonschema/test/event/current.yaml").contains("#/$id: `/test/event/1.1.0`"));
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        add_field(repo.path());
+        set_id(repo.path(), "/test/event/1.1.0");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.code, 1);
+        assert_eq!(
+            r.structure_failures(),
+            set(&[
+                ("S7", "test/event"),
+                ("S8", "test/event"),
+                ("S12", "jsonschema/test/event/1.1.0"),
+                ("S15", "jsonschema/test/event/current.yaml"),
+            ])
+        );
+        assert!(r.messages("S7", "test/event").contains("expected jsonschema/test/event/1.1.0.yaml"));
+        assert!(r.messages("S8", "test/event").contains("versions read from $id do not match"));
+        assert!(r.messages("S15", "jsonschema/test/event/current.yaml").contains("#/$id: `/test/event/1.1.0`"));
+    }
 }
 
 #[test]
 fn bumped_and_materialized_is_clean() {
-    let Some(repo) = small_primary() else { return };
-    add_field(repo.path());
-    set_id(repo.path(), "/test/event/1.1.0");
-    materialize_current(repo.path(), "1.1.0");
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.structure_failures(), BTreeSet::new());
-    assert_eq!(r.status("S8", "test/event"), "pass");
-    assert_eq!(r.status("S12", "jsonschema/test/event/1.1.0"), "pass");
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        add_field(repo.path());
+        set_id(repo.path(), "/test/event/1.1.0");
+        materialize_current(repo.path(), "1.1.0");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.structure_failures(), BTreeSet::new());
+        assert_eq!(r.status("S8", "test/event"), "pass");
+        assert_eq!(r.status("S12", "jsonschema/test/event/1.1.0"), "pass");
+    }
 }
 
 #[test]
 fn id_not_matching_the_path_fails_s15_only() {
-    let Some(repo) = small_primary() else { return };
-    set_id(repo.path(), "/test/evnt/1.1.0");
-    materialize_current(repo.path(), "1.1.0");
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.code, 1);
-    assert_eq!(r.structure_failures(), set(&[("S15", "jsonschema/test/event/1.1.0.yaml")]));
-    let m = r.messages("S15", "jsonschema/test/event/1.1.0.yaml");
-    assert!(m.contains("`/test/evnt/1.1.0` does not match the file's path `test/event/1.1.0.yaml`"), "{m}");
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        set_id(repo.path(), "/test/evnt/1.1.0");
+        materialize_current(repo.path(), "1.1.0");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.code, 1);
+        assert_eq!(r.structure_failures(), set(&[("S15", "jsonschema/test/event/1.1.0.yaml")]));
+        let m = r.messages("S15", "jsonschema/test/event/1.1.0.yaml");
+        assert!(m.contains("`/test/evnt/1.1.0` does not match the file's path `test/event/1.1.0.yaml`"), "{m}");
+    }
 }
 
 #[test]
 fn title_not_matching_the_directory_fails_s2_and_s5_and_the_rest_is_still_checked() {
-    let Some(repo) = small_primary() else { return };
-    edit(&repo.path().join(EVENT).join("current.yaml"), "title: test/event", "title: test/evnt");
-    set_id(repo.path(), "/test/event/1.1.0");
-    materialize_current(repo.path(), "1.1.0");
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.code, 1);
-    let failures = r.structure_failures();
-    assert!(failures.contains(&("S2".into(), "test/evnt".into())), "{failures:?}");
-    assert!(failures.contains(&("S5".into(), "test/event".into())), "{failures:?}");
-    assert!(r.messages("S2", "test/evnt").contains("jsonschema/test/event/1.1.0.yaml#/title"));
-    // Only the two titles of that directory fail; jsonschema-tools would have run nothing else.
-    for (check, subject) in &failures {
-        assert!(subject.contains("test/event") || subject.contains("test/evnt"), "{check} {subject}");
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        edit(&repo.path().join(EVENT).join("current.yaml"), "title: test/event", "title: test/evnt");
+        set_id(repo.path(), "/test/event/1.1.0");
+        materialize_current(repo.path(), "1.1.0");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.code, 1);
+        let failures = r.structure_failures();
+        assert!(failures.contains(&("S2".into(), "test/evnt".into())), "{failures:?}");
+        assert!(failures.contains(&("S5".into(), "test/event".into())), "{failures:?}");
+        assert!(r.messages("S2", "test/evnt").contains("jsonschema/test/event/1.1.0.yaml#/title"));
+        // Only the two titles of that directory fail; jsonschema-tools would have run nothing else.
+        for (check, subject) in &failures {
+            assert!(subject.contains("test/event") || subject.contains("test/evnt"), "{check} {subject}");
+        }
+        assert_eq!(r.status("S8", "fragment/common"), "pass");
+        assert_eq!(r.status("S12", "jsonschema/test/event/1.0.0"), "pass");
+        assert_eq!(r.status("S12", "jsonschema/test/event/1.1.0"), "pass");
+        assert!(r.results().iter().any(|c| c["check"] == "S8" && c["subject"] == "test/evnt"));
     }
-    assert_eq!(r.status("S8", "fragment/common"), "pass");
-    assert_eq!(r.status("S12", "jsonschema/test/event/1.0.0"), "pass");
-    assert_eq!(r.status("S12", "jsonschema/test/event/1.1.0"), "pass");
-    assert!(r.results().iter().any(|c| c["check"] == "S8" && c["subject"] == "test/evnt"));
 }
 
 #[test]
 fn latest_symlinks_missing_or_stale_fail_s9_and_s10() {
-    let Some(repo) = small_primary() else { return };
-    let dir = repo.path().join(EVENT);
-    std::fs::remove_file(dir.join("latest")).unwrap();
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.structure_failures(), set(&[("S10", "test/event")]));
-    assert!(r.messages("S10", "test/event").contains("jsonschema/test/event/latest: does not exist"));
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        let dir = repo.path().join(EVENT);
+        std::fs::remove_file(dir.join("latest")).unwrap();
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.structure_failures(), set(&[("S10", "test/event")]));
+        assert!(r.messages("S10", "test/event").contains("jsonschema/test/event/latest: does not exist"));
 
-    std::fs::write(dir.join("latest"), "0.0.3.yaml").unwrap();
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.structure_failures(), set(&[("S10", "test/event")]));
-    let m = r.messages("S10", "test/event");
-    assert!(m.contains("points to `0.0.3.yaml`, not to the latest version jsonschema/test/event/1.0.0.yaml"), "{m}");
+        replace_file(&dir.join("latest"), "0.0.3.yaml");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.structure_failures(), set(&[("S10", "test/event")]));
+        let m = r.messages("S10", "test/event");
+        assert!(m.contains("points to `0.0.3.yaml`, not to the latest version jsonschema/test/event/1.0.0.yaml"), "{m}");
 
-    std::fs::write(dir.join("latest"), "1.0.0.yaml").unwrap();
-    std::fs::write(dir.join("latest.yaml"), "0.0.2.yaml").unwrap();
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.structure_failures(), set(&[("S9", "test/event")]));
+        replace_file(&dir.join("latest"), "1.0.0.yaml");
+        replace_file(&dir.join("latest.yaml"), "0.0.2.yaml");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.structure_failures(), set(&[("S9", "test/event")]));
+    }
 }
 
 #[test]
@@ -292,58 +320,63 @@ fn real_symlinks_stale_or_extensionless_current_are_caught() {
 
 #[test]
 fn extensionless_current_symlink_fails_s4() {
-    let Some(repo) = small_primary() else { return };
-    std::fs::write(repo.path().join(EVENT).join("current"), "current.yaml").unwrap();
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.code, 1);
-    assert_eq!(r.structure_failures(), set(&[("S4", "test/event")]));
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        replace_file(&repo.path().join(EVENT).join("current"), "current.yaml");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.code, 1);
+        assert_eq!(r.structure_failures(), set(&[("S4", "test/event")]));
+    }
 }
 
 #[test]
 fn extensionless_version_symlink_missing_or_wrong_fails_s12() {
-    let Some(repo) = small_primary() else { return };
-    let dir = repo.path().join(EVENT);
-    std::fs::remove_file(dir.join("1.0.0")).unwrap();
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.code, 1);
-    assert_eq!(r.structure_failures(), set(&[("S12", "jsonschema/test/event/1.0.0")]));
-    assert!(r.messages("S12", "jsonschema/test/event/1.0.0").contains("does not exist"));
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        let dir = repo.path().join(EVENT);
+        std::fs::remove_file(dir.join("1.0.0")).unwrap();
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.code, 1);
+        assert_eq!(r.structure_failures(), set(&[("S12", "jsonschema/test/event/1.0.0")]));
+        assert!(r.messages("S12", "jsonschema/test/event/1.0.0").contains("does not exist"));
 
-    std::fs::write(dir.join("1.0.0"), "0.0.3.yaml").unwrap();
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.structure_failures(), set(&[("S12", "jsonschema/test/event/1.0.0")]));
-    assert!(r.messages("S12", "jsonschema/test/event/1.0.0").contains("expected `1.0.0.yaml`"));
+        replace_file(&dir.join("1.0.0"), "0.0.3.yaml");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.structure_failures(), set(&[("S12", "jsonschema/test/event/1.0.0")]));
+        assert!(r.messages("S12", "jsonschema/test/event/1.0.0").contains("expected `1.0.0.yaml`"));
+    }
 }
 
 /// A broken file is an X1 finding; every other check still runs.
 #[test]
 fn unloadable_files_are_x1_findings_and_the_rest_is_checked() {
-    let Some(repo) = small_primary() else { return };
-    let dir = repo.path().join(EVENT);
-    std::fs::write(dir.join("0.0.2.yaml"), "title: test/event\n$id: /test/event/0.0.2\nproperties: [unclosed\n")
-        .unwrap();
-    edit(&dir.join("0.0.3.yaml"), "title: test/event\n", "");
-    edit(&dir.join("1.0.0.yaml"), "$id: /test/event/1.0.0\n", "");
-    let r = run(repo.path(), &[]);
-    assert_eq!(r.code, 1);
-    assert_eq!(
-        r.failures("X"),
-        set(&[
-            ("X1", "jsonschema/test/event/0.0.2.yaml"),
-            ("X1", "jsonschema/test/event/0.0.3.yaml"),
-            ("X1", "jsonschema/test/event/1.0.0.yaml"),
-        ])
-    );
-    let yaml_error = r.results().iter().find(|c| c["subject"] == "jsonschema/test/event/0.0.2.yaml").unwrap();
-    assert_eq!(yaml_error["line"], 3, "{yaml_error}");
-    assert!(r.messages("X1", "jsonschema/test/event/0.0.3.yaml").contains("no `title`"));
-    assert!(r.messages("X1", "jsonschema/test/event/1.0.0.yaml").contains("no `$id`"));
-    // The other titles are checked as usual, and so is test/event's current file.
-    assert_eq!(r.status("S8", "fragment/common"), "pass");
-    assert_eq!(r.status("S12", "jsonschema/fragment/common/1.0.0"), "pass");
-    assert!(r.passed("S1") >= 10, "{:#}", r.json["summary"]);
-    assert_eq!(r.status("S13", "jsonschema/test/event/current.yaml"), "pass");
-    assert!(r.failures("S").contains(&("S6".into(), "test/event".into())));
+    for (form, repo) in small_primaries() {
+        eprintln!("form: {form}");
+        let dir = repo.path().join(EVENT);
+        replace_file(&dir.join("0.0.2.yaml"), "title: test/event\n$id: /test/event/0.0.2\nproperties: [unclosed\n");
+        edit(&dir.join("0.0.3.yaml"), "title: test/event\n", "");
+        edit(&dir.join("1.0.0.yaml"), "$id: /test/event/1.0.0\n", "");
+        let r = run(repo.path(), &[]);
+        assert_eq!(r.code, 1);
+        assert_eq!(
+            r.failures("X"),
+            set(&[
+                ("X1", "jsonschema/test/event/0.0.2.yaml"),
+                ("X1", "jsonschema/test/event/0.0.3.yaml"),
+                ("X1", "jsonschema/test/event/1.0.0.yaml"),
+            ])
+        );
+        let yaml_error = r.results().iter().find(|c| c["subject"] == "jsonschema/test/event/0.0.2.yaml").unwrap();
+        assert_eq!(yaml_error["line"], 3, "{yaml_error}");
+        assert!(r.messages("X1", "jsonschema/test/event/0.0.3.yaml").contains("no `title`"));
+        assert!(r.messages("X1", "jsonschema/test/event/1.0.0.yaml").contains("no `$id`"));
+        // The other titles are checked as usual, and so is test/event's current file.
+        assert_eq!(r.status("S8", "fragment/common"), "pass");
+        assert_eq!(r.status("S12", "jsonschema/fragment/common/1.0.0"), "pass");
+        assert!(r.passed("S1") >= 10, "{:#}", r.json["summary"]);
+        assert_eq!(r.status("S13", "jsonschema/test/event/current.yaml"), "pass");
+        assert!(r.failures("S").contains(&("S6".into(), "test/event".into())));
+    }
 }
 
 #[test]
