@@ -231,7 +231,7 @@ impl jsonschema::Retrieve for Retriever {
             Some(path) => SchemaUri::parse(path)?,
             None => SchemaUri::parse(text)?,
         };
-        Ok(self.0.resolve(&schema_uri)?.value.clone())
+        Ok(Value::clone(&self.0.resolve(&schema_uri)?.value))
     }
 }
 
@@ -252,7 +252,7 @@ impl EventValidator {
     pub fn force_schema(&mut self, uri_or_file: &str) -> Result<(), ValidateError> {
         let path = std::path::Path::new(uri_or_file);
         let document = if path.is_file() {
-            Arc::new(SchemaDocument::from_file(path)?)
+            Arc::new(self.resolver.load_file(path)?)
         } else {
             self.resolver.resolve(&SchemaUri::parse(uri_or_file).map_err(SchemaError::from)?)?
         };
@@ -420,7 +420,7 @@ impl EventValidator {
         }
         let fast = fast_options.build(&document.value).ok();
         let title = document.value.get("title").and_then(Value::as_str).map(str::to_owned);
-        let root = Arc::new(document.value.clone());
+        let root = Arc::clone(&document.value);
         let defaults = defaults::Defaults::from_schema(&self.resolver, &id, &root);
         let field = |path: &str| defaults::declares(&self.resolver, &id, &root, path) == defaults::Declared::Field;
         let legacy = title.as_deref().is_some_and(|t| t.starts_with("analytics/legacy/"));

@@ -13,13 +13,14 @@
 //! symlinked folder leading outside the repository is an X2 finding too.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::CheckId;
 use super::config::ToolsConfig;
 use crate::schema::SchemaVersion;
-use crate::schema::repository::{Fence, Refusal, SchemaError};
+use crate::schema::repository::{DocumentCache, Fence, Refusal, SchemaError};
 
 /// Why a schema file cannot be checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,8 +57,9 @@ pub struct Discovery {
 /// A loaded schema file's identity.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// The parsed document.
-    pub value: Value,
+    /// The parsed document, shared with the run's [`DocumentCache`] (and so
+    /// with the `$ref` resolution that reads the same file).
+    pub value: Arc<Value>,
     /// Its `title`.
     pub title: String,
     /// Its `$id`.
@@ -103,13 +105,24 @@ pub fn version_of_id(id: &str) -> Option<SchemaVersion> {
 }
 
 /// Finds and loads every schema file (see the module documentation), sorted
-/// by path, reading only through the repository's [`Fence`].
+/// by path, reading only through the repository's [`Fence`], with a cache of
+/// its own ([`discover_with`] shares one).
 ///
 /// # Errors
 /// [`SchemaError::Io`] when a folder cannot be listed or the repository
 /// cannot be resolved; [`SchemaError::Refused`] when the schema base path
 /// leads outside the repository.
 pub fn discover(root: &Path, config: &ToolsConfig) -> Result<Discovery, SchemaError> {
+    discover_with(root, config, &DocumentCache::new())
+}
+
+/// [`discover`], reading and parsing through `documents` (the run's
+/// [`DocumentCache`], which the resolver shares: a file that a `$ref` needs
+/// later is not parsed again, nor one reached here by two names).
+///
+/// # Errors
+/// As [`discover`].
+pub fn discover_with(root: &Path, config: &ToolsConfig, documents: &DocumentCache) -> Result<Discovery, SchemaError> {
     let fence = Fence::new(root)?;
     let base = root.join(&config.schema_base_path);
     let real_base = base.canonicalize().map_err(|error| SchemaError::Io { path: base.clone(), error })?;
@@ -160,7 +173,7 @@ pub fn discover(root: &Path, config: &ToolsConfig) -> Result<Discovery, SchemaEr
             let relative = path.strip_prefix(root).unwrap_or(&path).to_owned();
             let dir_rel = path.parent().and_then(|p| p.strip_prefix(&base).ok()).unwrap_or(Path::new(""));
             let dir_text = dir_rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            let loaded = load(&fence, &path, &relative);
+            let loaded = load(documents, &fence, &path, &relative);
             if let Ok(l) = &loaded
                 && config.ignore.iter().any(|r| r.is_match(&l.id))
             {
@@ -174,10 +187,10 @@ pub fn discover(root: &Path, config: &ToolsConfig) -> Result<Discovery, SchemaEr
     Ok(Discovery { files: out, fenced })
 }
 
-fn load(fence: &Fence, path: &Path, relative: &Path) -> Result<Loaded, LoadError> {
+fn load(documents: &DocumentCache, fence: &Fence, path: &Path, relative: &Path) -> Result<Loaded, LoadError> {
     let shown = relative.display();
     let x1 = |message: String, line: Option<u64>| LoadError { check: CheckId::X1, message, line };
-    let value = fence.load_document(path).map_err(|e| match e {
+    let value = documents.load(fence, path).map_err(|e| match e {
         SchemaError::Refused { refusal, .. } => {
             LoadError { check: CheckId::X2, message: format!("{shown}: {refusal}; not read"), line: None }
         }

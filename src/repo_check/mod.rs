@@ -393,7 +393,7 @@ pub fn check_repository_since(
     let mut repos = vec![repo];
     repos.extend(sources.repositories);
     let resolver = Arc::new(SchemaResolver::with_http(repos, &sources.base_uris, Some(sources.http))?);
-    let discovery = discover::discover(root, &config)?;
+    let discovery = discover::discover_with(root, &config, resolver.documents())?;
     let files = discovery.files;
     preflight(&files, &resolver)?;
     let ctx = Context { root: root.to_owned(), fence, config, files, resolver: Arc::clone(&resolver), mode, since };

@@ -360,7 +360,7 @@ impl Title<'_, '_> {
             return m;
         }
         let Ok(mut mine) = materialized else { return m };
-        let mut theirs = latest.loaded.value.clone();
+        let mut theirs = Value::clone(&latest.loaded.value);
         let no_examples = current.loaded.value.get("examples").is_none_or(|e| e.as_array().is_some_and(Vec::is_empty));
         if no_examples && ctx.config.generate_example {
             if theirs.get("examples").and_then(Value::as_array).is_some_and(|e| !e.is_empty()) {

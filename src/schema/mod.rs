@@ -458,6 +458,70 @@ pub(crate) fn shared(path: &str) -> Option<std::path::PathBuf> {
     Some(full)
 }
 
+/// `../shared/data/schemas-symlinked.tar.gz` unpacked once per test binary
+/// into a temporary folder (read-only: copy what a test changes): the folder
+/// holding `primary` and `secondary` with real symlinks, as a git checkout
+/// has them (`../shared/data/schemas` holds git's stub files instead).
+/// Panics when `../shared` is absent or `tar` fails.
+#[cfg(test)]
+pub(crate) fn symlinked_schemas() -> &'static std::path::Path {
+    static UNPACKED: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = UNPACKED.get_or_init(|| {
+        let archive = shared("data/schemas-symlinked.tar.gz").expect("shared() panics when absent");
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let status = std::process::Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(dir.path())
+            .status()
+            .expect("tar runs");
+        assert!(status.success(), "tar -xzf {}", archive.display());
+        dir
+    });
+    let schemas = dir.path().join("schemas");
+    let latest = schemas.join("primary/jsonschema/test/event/latest");
+    assert!(std::fs::symlink_metadata(&latest).is_ok_and(|m| m.file_type().is_symlink()), "{}", latest.display());
+    Box::leak(schemas.into_boxed_path())
+}
+
+/// A writable copy of the folder `from` in which every symlink stub (a file
+/// of at most 255 bytes whose whole content is the name of a sibling file,
+/// as git writes a symlink where symlinks are off) is a real symlink to that
+/// sibling, as a git checkout has it. Real symlinks are copied as symlinks.
+#[cfg(test)]
+pub(crate) fn with_real_symlinks(from: &std::path::Path) -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let (src, dst) = (entry.path(), to.join(entry.file_name()));
+            let kind = entry.file_type().unwrap();
+            if kind.is_symlink() {
+                std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+            } else if kind.is_dir() {
+                copy(&src, &dst);
+            } else {
+                let bytes = std::fs::read(&src).unwrap();
+                let name = std::str::from_utf8(&bytes).ok().filter(|n| {
+                    bytes.len() <= 255
+                        && !n.is_empty()
+                        && !n.contains(['/', '\\', '\n', ' ', ':'])
+                        && from.join(n).is_file()
+                        && from.join(n) != src
+                });
+                match name {
+                    Some(name) => std::os::unix::fs::symlink(name, &dst).unwrap(),
+                    None => std::fs::write(&dst, &bytes).unwrap(),
+                }
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(from, dir.path());
+    dir
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -188,10 +189,17 @@ impl Fence {
     /// [`SchemaError::Refused`]; [`SchemaError::Io`] when it cannot be
     /// opened or read, or is not UTF-8.
     pub fn read_limited(&self, path: &Path, limit: u64) -> Result<String, SchemaError> {
-        use std::io::Read as _;
         let real = self.check(path, limit)?;
+        self.read_checked(path, &real, limit)
+    }
+
+    /// Reads `real`, the canonical path [`Fence::check`] gave for `path`
+    /// (named in errors): the opened file must still be a regular file of at
+    /// most `limit` bytes.
+    fn read_checked(&self, path: &Path, real: &Path, limit: u64) -> Result<String, SchemaError> {
+        use std::io::Read as _;
         let refused = |refusal| SchemaError::Refused { path: path.to_owned(), refusal };
-        let file = open_nonblocking(&real).map_err(io_error(path))?;
+        let file = open_nonblocking(real).map_err(io_error(path))?;
         regular(&file.metadata().map_err(io_error(path))?, limit).map_err(refused)?;
         let mut bytes = Vec::new();
         file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error(path))?;
@@ -213,6 +221,72 @@ impl Fence {
     pub fn load_document(&self, path: &Path) -> Result<Value, SchemaError> {
         let text = self.read_to_string(path)?;
         Ok(yaml::parse_str(&text, yaml::Format::for_path(path), &path.display().to_string())?)
+    }
+}
+
+/// The parsed documents of local schema repositories, each file read and
+/// parsed once per run: keyed by the file's canonical real path, so that the
+/// names that lead to one file (`latest`, `1.0.0`, `latest.yaml`, symlinks
+/// or symlink stubs followed, and `1.0.0.yaml` itself) share one parse.
+/// Every read goes through the [`Fence`] of the repository it is asked for
+/// (inside the root, a regular file, at most [`MAX_FILE_LEN`] bytes): the
+/// fence is checked on every lookup, hit or miss, so a cached document is
+/// never handed out through a repository that may not read it.
+///
+/// Shared by discovery ([`crate::repo_check::discover`]), the checks and the
+/// [`SchemaResolver`] (its [`SchemaResolver::documents`]); shareable across
+/// threads. Failures are not cached (each caller gets its own error, naming
+/// the path it asked for). A document is YAML, or JSON when its real path
+/// ends in `.json` ([`yaml::Format::for_path`]).
+#[derive(Debug, Default)]
+pub struct DocumentCache {
+    documents: RwLock<HashMap<PathBuf, Arc<Value>>>,
+    parsed: AtomicUsize,
+    hits: AtomicUsize,
+}
+
+/// How a [`DocumentCache`] was used: files read and parsed, and lookups
+/// answered from the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheStats {
+    /// Files read and parsed (each distinct real path once, unless it failed).
+    pub parsed: usize,
+    /// Lookups answered without reading.
+    pub hits: usize,
+}
+
+impl DocumentCache {
+    /// An empty cache.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The document at `path` (a file of the repository `fence` guards):
+    /// from the cache when its real path was parsed before, else read
+    /// through the fence and parsed.
+    ///
+    /// # Errors
+    /// [`SchemaError::Refused`] and [`SchemaError::Io`] as
+    /// [`Fence::read_to_string`]; [`SchemaError::Document`] for a malformed
+    /// document (naming `path`, with the line).
+    pub fn load(&self, fence: &Fence, path: &Path) -> Result<Arc<Value>, SchemaError> {
+        let real = fence.check(path, MAX_FILE_LEN)?;
+        if let Some(hit) = self.documents.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&real) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(Arc::clone(hit));
+        }
+        let text = fence.read_checked(path, &real, MAX_FILE_LEN)?;
+        let value = yaml::parse_str(&text, yaml::Format::for_path(&real), &path.display().to_string())?;
+        self.parsed.fetch_add(1, Ordering::Relaxed);
+        let mut documents = self.documents.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(Arc::clone(documents.entry(real).or_insert_with(|| Arc::new(value))))
+    }
+
+    /// Files parsed and cache hits so far.
+    #[must_use]
+    pub fn stats(&self) -> CacheStats {
+        CacheStats { parsed: self.parsed.load(Ordering::Relaxed), hits: self.hits.load(Ordering::Relaxed) }
     }
 }
 
@@ -876,8 +950,9 @@ impl Origin {
 pub struct SchemaDocument {
     /// The document URI it was loaded for (no fragment).
     pub uri: SchemaUri,
-    /// The parsed document.
-    pub value: Value,
+    /// The parsed document, shared with the [`DocumentCache`] (one parse
+    /// per file, whatever name it was resolved by).
+    pub value: Arc<Value>,
     /// Where it came from.
     pub origin: Origin,
 }
@@ -904,16 +979,11 @@ impl SchemaDocument {
     /// # Errors
     /// [`SchemaError::Document`] naming the file, with the line when known.
     pub fn from_file(path: &Path) -> Result<Self, SchemaError> {
-        let value = yaml::load_file(path)?;
+        let value = Arc::new(yaml::load_file(path)?);
         let id = value.get("$id").and_then(Value::as_str).and_then(|id| SchemaUri::parse(id).ok());
         let uri = match id {
             Some(id) => id.document(),
-            None => {
-                let absolute = std::path::absolute(path).map_err(io_error(path))?;
-                let url = url::Url::from_file_path(&absolute)
-                    .map_err(|()| SchemaError::UnsupportedScheme { uri: absolute.display().to_string() })?;
-                SchemaUri::parse(url.as_str())?
-            }
+            None => file_uri(path)?,
         };
         Ok(Self { uri, value, origin: Origin::Given { path: path.to_owned() } })
     }
@@ -923,6 +993,14 @@ impl SchemaDocument {
     pub fn id(&self) -> Option<&str> {
         self.value.get("$id").and_then(Value::as_str)
     }
+}
+
+/// The `file:` URL of a path, as a schema URI.
+fn file_uri(path: &Path) -> Result<SchemaUri, SchemaError> {
+    let absolute = std::path::absolute(path).map_err(io_error(path))?;
+    let url = url::Url::from_file_path(&absolute)
+        .map_err(|()| SchemaError::UnsupportedScheme { uri: absolute.display().to_string() })?;
+    Ok(SchemaUri::parse(url.as_str())?)
 }
 
 /// A resolved `$ref`: the target URI and its document.
@@ -979,6 +1057,7 @@ pub struct SchemaResolver {
     http: Option<HttpFetcher>,
     notes: Vec<String>,
     cache: RwLock<HashMap<SchemaUri, Arc<SchemaDocument>>>,
+    documents: Arc<DocumentCache>,
 }
 
 impl SchemaResolver {
@@ -1013,7 +1092,13 @@ impl SchemaResolver {
         http: Option<HttpOptions>,
     ) -> Result<Self, SchemaError> {
         let http = http.map(HttpFetcher::new);
-        let mut resolver = Self { bases: Vec::new(), http, notes: Vec::new(), cache: RwLock::default() };
+        let mut resolver = Self {
+            bases: Vec::new(),
+            http,
+            notes: Vec::new(),
+            cache: RwLock::default(),
+            documents: Arc::new(DocumentCache::new()),
+        };
         let configured: Vec<(PathBuf, Vec<String>)> =
             repositories.iter().map(|r| (r.root.clone(), r.config.schema_base_uris.clone())).collect();
         for repo in repositories {
@@ -1076,6 +1161,36 @@ impl SchemaResolver {
             BaseUri::Remote(base) => Some(base),
             BaseUri::Local(_) => None,
         })
+    }
+
+    /// The parsed files of the local bases (each read once; see
+    /// [`DocumentCache`]): share it with whatever else reads those files.
+    #[must_use]
+    pub fn documents(&self) -> &Arc<DocumentCache> {
+        &self.documents
+    }
+
+    /// A schema file named directly (`--schema FILE`, or a repository check's
+    /// own file), as [`SchemaDocument::from_file`] loads it, except that a
+    /// file whose real path is inside a local base's repository is read
+    /// through that repository's [`Fence`] and the shared [`DocumentCache`]
+    /// (so a file the run has already parsed is not parsed again).
+    ///
+    /// # Errors
+    /// As [`SchemaDocument::from_file`], and [`SchemaError::Refused`] for a
+    /// file of a repository that its fence does not read.
+    pub fn load_file(&self, path: &Path) -> Result<SchemaDocument, SchemaError> {
+        let Some(repo) = path.canonicalize().ok().and_then(|real| self.local_bases().find(|r| real.starts_with(&r.root)))
+        else {
+            return SchemaDocument::from_file(path);
+        };
+        let value = self.documents.load(&repo.fence, path)?;
+        let id = value.get("$id").and_then(Value::as_str).and_then(|id| SchemaUri::parse(id).ok());
+        let uri = match id {
+            Some(id) => id.document(),
+            None => file_uri(path)?,
+        };
+        Ok(SchemaDocument { uri, value, origin: Origin::Given { path: path.to_owned() } })
     }
 
     /// Things the caller may want to warn about (configured base URIs not used).
@@ -1155,7 +1270,7 @@ impl SchemaResolver {
                     .find(|r| path.starts_with(&r.root))
                     .ok_or_else(|| SchemaError::OutsideRepositories { uri: uri.to_string() })?;
                 let located = Located { path: path.clone(), real_path: path };
-                read_document(uri, repo, located)
+                read_document(&self.documents, uri, repo, located)
             }
             Some(_) => Err(SchemaError::UnsupportedScheme { uri: uri.to_string() }),
         }
@@ -1164,7 +1279,7 @@ impl SchemaResolver {
     fn find_local(&self, uri: &SchemaUri, path: &str) -> Result<Option<SchemaDocument>, SchemaError> {
         for repo in self.local_bases() {
             if let Some(located) = repo.locate(path)? {
-                return read_document(uri, repo, located).map(Some);
+                return read_document(&self.documents, uri, repo, located).map(Some);
             }
         }
         Ok(None)
@@ -1219,7 +1334,7 @@ impl SchemaResolver {
             match base {
                 BaseUri::Local(repo) => {
                     if let Some(located) = repo.locate(path)? {
-                        return read_document(uri, repo, located);
+                        return read_document(&self.documents, uri, repo, located);
                     }
                 }
                 BaseUri::Remote(remote) => {
@@ -1357,15 +1472,18 @@ fn base_from_uri(uri: &str, root: Option<&Path>) -> Result<BaseUri, SchemaError>
 fn remote_document(uri: &SchemaUri, fetched: &remote::Fetched) -> SchemaDocument {
     SchemaDocument {
         uri: uri.clone(),
-        value: fetched.value.clone(),
+        value: Arc::new(fetched.value.clone()),
         origin: Origin::Remote { url: fetched.url.clone() },
     }
 }
 
-fn read_document(uri: &SchemaUri, repo: &SchemaRepository, located: Located) -> Result<SchemaDocument, SchemaError> {
-    let text = repo.fence.read_to_string(&located.real_path)?;
-    let format = yaml::Format::for_path(&located.real_path);
-    let value = yaml::parse_str(&text, format, &located.real_path.display().to_string())?;
+fn read_document(
+    documents: &DocumentCache,
+    uri: &SchemaUri,
+    repo: &SchemaRepository,
+    located: Located,
+) -> Result<SchemaDocument, SchemaError> {
+    let value = documents.load(&repo.fence, &located.real_path)?;
     Ok(SchemaDocument { uri: uri.clone(), value, origin: Origin::File { repository: repo.root.clone(), located } })
 }
 
@@ -1394,6 +1512,39 @@ mod tests {
         let repos = repos.iter().map(|p| SchemaRepository::open(p).unwrap()).collect();
         let base_uris: Vec<String> = base_uris.iter().map(|s| (*s).to_owned()).collect();
         SchemaResolver::new(repos, &base_uris, allow_remote).unwrap()
+    }
+
+    #[test]
+    fn every_name_of_a_file_shares_one_parse_and_the_fence_still_applies() {
+        let outside = folder(&[("jsonschema/t/9.0.0.yaml", "title: t\n$id: /t/9.0.0\n")]);
+        let dir = folder(&[
+            ("jsonschema/t/1.0.0.yaml", "title: t\n$id: /t/1.0.0\n"),
+            ("jsonschema/t/latest.yaml", "1.0.0.yaml"),
+        ]);
+        let base = dir.path().join("jsonschema/t");
+        symlink("1.0.0.yaml", base.join("1.0.0")).unwrap();
+        symlink("1.0.0", base.join("latest")).unwrap();
+        symlink(outside.path().join("jsonschema/t/9.0.0.yaml"), base.join("9.0.0.yaml")).unwrap();
+        let r = resolver(&[dir.path()], &[], false);
+        let docs: Vec<_> = ["/t/1.0.0", "/t/latest", "/t/latest.yaml", "/t/1.0.0.yaml"]
+            .iter()
+            .map(|u| r.resolve(&uri(u)).unwrap())
+            .collect();
+        assert!(docs.iter().all(|d| Arc::ptr_eq(&d.value, &docs[0].value)));
+        let fence = Fence::new(dir.path()).unwrap();
+        let direct = r.documents().load(&fence, &base.join("1.0.0.yaml")).unwrap();
+        assert!(Arc::ptr_eq(&direct, &docs[0].value));
+        let given = r.load_file(&base.join("latest")).unwrap();
+        assert!(Arc::ptr_eq(&given.value, &docs[0].value));
+        assert_eq!(given.uri.as_str(), "/t/1.0.0");
+        assert_eq!(r.documents().stats(), CacheStats { parsed: 1, hits: 5 });
+        // Cached under the outside repository's fence, still refused through this one.
+        let other = Fence::new(outside.path()).unwrap();
+        r.documents().load(&other, &outside.path().join("jsonschema/t/9.0.0.yaml")).unwrap();
+        let err = r.documents().load(&fence, &base.join("9.0.0.yaml")).unwrap_err();
+        assert!(matches!(err, SchemaError::Refused { refusal: Refusal::Outside { .. }, .. }), "{err}");
+        assert!(r.load_file(&base.join("9.0.0.yaml")).is_ok(), "a file named directly outside every base is read as given");
+        assert_eq!(r.documents().stats().parsed, 2);
     }
 
     #[test]
@@ -1753,9 +1904,24 @@ mod case_12 {
         assert!(matches!(err, SchemaError::NotFound { ref uri, .. } if uri == "/analytics/ref_bad/1.0.0"), "{err}");
     }
 
+    /// The case in both forms: as shipped (the extensionless `1.0.0` a
+    /// symlink stub) and copied with real symlinks, as a git checkout has it.
+    fn case_forms() -> Vec<(&'static str, PathBuf, Option<tempfile::TempDir>)> {
+        let dir = shared(CASE).expect("shared() panics when absent");
+        let linked = crate::schema::with_real_symlinks(&dir);
+        let stub = linked.path().join("repo/jsonschema/fragment/common/1.0.0");
+        assert!(fs::symlink_metadata(&stub).unwrap().file_type().is_symlink(), "{}", stub.display());
+        vec![("stubs", dir, None), ("symlinks", linked.path().to_owned(), Some(linked))]
+    }
+
     #[test]
     fn path_absolute_refs_resolve_under_the_schema_base() {
-        let Some(dir) = shared(CASE) else { return };
+        for (form, dir, _keep) in case_forms() {
+            path_absolute_refs_resolve_in(form, &dir);
+        }
+    }
+
+    fn path_absolute_refs_resolve_in(form: &str, dir: &Path) {
         let r = case_resolver(&dir.join("repo"));
         let current = r.resolve(&uri("/analytics/ref_ok/current")).unwrap();
         assert!(current.origin.path().ends_with("analytics/ref_ok/current.yaml"));
@@ -1769,12 +1935,17 @@ mod case_12 {
         assert_eq!(selected["required"], json!(["stream"]));
         let dt = r.resolve_ref(&id, current.value["properties"]["dt"]["$ref"].as_str().unwrap()).unwrap();
         assert_eq!(dt.document.select(dt.target.fragment()).unwrap()["format"], json!("date-time"));
-        // The extensionless `1.0.0` (a symlink, stored here as a stub) names the same file.
+        // The extensionless `1.0.0` (a real symlink, or a stub file holding the name) names the same file.
         let stub = dir.join("repo/jsonschema/fragment/common/1.0.0");
-        assert_eq!(
-            stub_target(&Fence::new(&dir).unwrap(), &stub).unwrap().unwrap(),
-            stub.with_extension("0.yaml").canonicalize().unwrap()
-        );
+        let followed = if fs::symlink_metadata(&stub).unwrap().file_type().is_symlink() {
+            stub.canonicalize().unwrap()
+        } else {
+            stub_target(&Fence::new(dir).unwrap(), &stub).unwrap().unwrap()
+        };
+        assert_eq!(followed, stub.with_extension("0.yaml").canonicalize().unwrap(), "{form}");
+        let repo = SchemaRepository::open(dir.join("repo")).unwrap();
+        let located = repo.locate("/fragment/common/1.0.0").unwrap().unwrap();
+        assert_eq!(located.real_path, followed, "{form}");
         // Never against the file-system root: with no repository nothing is found, and a
         // file that exists at the host root is not found through the repository.
         let none = SchemaResolver::new(Vec::new(), &[], false).unwrap();
@@ -1863,9 +2034,23 @@ mod real_data {
         SchemaUri::parse(s).unwrap()
     }
 
+    /// `latest` and event URIs resolve alike in both forms: `../shared/data/schemas`
+    /// (symlink stubs) and `schemas-symlinked.tar.gz` unpacked (real symlinks).
     #[test]
     fn event_schema_uris_and_latest_resolve() {
-        let Some((primary, secondary)) = repos() else { return };
+        let Some(stubs) = repos() else { return };
+        let linked = crate::schema::symlinked_schemas();
+        let real = (
+            SchemaRepository::open(linked.join("primary")).unwrap(),
+            SchemaRepository::open(linked.join("secondary")).unwrap(),
+        );
+        assert!(fs::symlink_metadata(real.0.base().join("test/event/latest")).unwrap().file_type().is_symlink());
+        for (primary, secondary) in [stubs, real] {
+            latest_resolves_in(&primary, &secondary);
+        }
+    }
+
+    fn latest_resolves_in(primary: &SchemaRepository, secondary: &SchemaRepository) {
         assert_eq!(primary.config().content_types, ["yaml"]);
         assert_eq!(
             secondary.config().schema_base_uris[1],
@@ -1925,7 +2110,7 @@ mod real_data {
                 }
                 let doc = r.resolve(&uri(id)).unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(doc.origin.path(), f.path.canonicalize().unwrap(), "{id}");
-                assert_eq!(doc.value, value);
+                assert_eq!(*doc.value, value);
             }
             counts.push(files.len());
         }

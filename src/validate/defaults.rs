@@ -216,7 +216,7 @@ impl Walk<'_> {
         let base = document.id().and_then(|id| SchemaUri::parse(id).ok()).unwrap_or_else(|| resolved.target.document());
         let at = At {
             base,
-            doc: Arc::new(document.value.clone()),
+            doc: Arc::clone(&document.value),
             pointer: resolved.target.fragment().unwrap_or_default().to_owned(),
         };
         at.value().is_some().then_some(at)
