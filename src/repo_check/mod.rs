@@ -408,7 +408,7 @@ pub fn check_repository_since(
     for f in discovery.fenced {
         report.results.push(CaseResult::fail(CheckId::X2, f.relative.display().to_string(), vec![f.message]));
     }
-    report.results.extend(structure::check(&ctx, &mut report.notes));
+    report.results.extend(structure::check(&ctx));
     report.results.extend(robustness::check(&ctx));
     report.results.extend(compat::check(&ctx));
     report.results.extend(since::check(&ctx));

@@ -25,10 +25,11 @@
 //! that the `$id` resolve through the schema base path to the file itself
 //! ([`id_resolves`]); where S15 fails, no S17 case is made.
 //!
-//! S8 materializes `current.yaml` ([`super::materialize`]) and compares it
-//! with the latest version as values. Where jsonschema-tools generated a fake
-//! example (`shouldGenerateExample` and `current.yaml` without `examples`),
-//! both sides are compared without `examples`, and the report says so once.
+//! S8 materializes `current.yaml` as jsonschema-tools' `materializeSchema`
+//! does ([`super::materialize::materialize_for`], with the example
+//! json-schema-faker generates when `shouldGenerateExample` is on and it has
+//! none) and compares it with the latest version as values, examples
+//! included, generated or authored.
 //! Each message starts with the check and names the file (relative to the
 //! repository root) and, where there is one, the JSON pointer (`file#/pointer`).
 
@@ -36,7 +37,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 
 use super::discover::{Loaded, SchemaFile};
 use super::materialize::{self, short};
@@ -137,9 +137,9 @@ fn real_path(fence: &Fence, path: &Path) -> Result<PathBuf, Option<Refusal>> {
     Ok(real)
 }
 
-/// Runs S1–S16; notes for the report (documented deviations applied) go to `notes`.
+/// Runs S1–S17.
 #[must_use]
-pub fn check(ctx: &Context, notes: &mut Vec<String>) -> Vec<CaseResult> {
+pub fn check(ctx: &Context) -> Vec<CaseResult> {
     let mut titles: BTreeMap<&str, Vec<Info<'_>>> = BTreeMap::new();
     for file in &ctx.files {
         if let Ok(loaded) = &file.loaded {
@@ -147,19 +147,8 @@ pub fn check(ctx: &Context, notes: &mut Vec<String>) -> Vec<CaseResult> {
         }
     }
     let mut out = Vec::new();
-    let mut generated = Vec::new();
     for (title, infos) in &titles {
-        Title { ctx, title, infos }.check(&mut out, &mut generated);
-    }
-    if !generated.is_empty() {
-        notes.push(format!(
-            "S8: {} title(s) have no `examples` in {} and `shouldGenerateExample` is on, so their latest version \
-             carries an example jsonschema-tools generated with json-schema-faker; epc does not reproduce that \
-             generator and compares those titles without `examples` ({})",
-            generated.len(),
-            ctx.config.current_name,
-            generated.join(", ")
-        ));
+        Title { ctx, title, infos }.check(&mut out);
     }
     out
 }
@@ -171,7 +160,7 @@ struct Title<'c, 'a> {
 }
 
 impl Title<'_, '_> {
-    fn check(&self, out: &mut Vec<CaseResult>, generated: &mut Vec<String>) {
+    fn check(&self, out: &mut Vec<CaseResult>) {
         let ctx = self.ctx;
         let title = self.title;
         let first = &self.infos[0];
@@ -270,18 +259,20 @@ impl Title<'_, '_> {
                         };
                         vec![format!(
                             "S7 {expected}: {state}: {} ($id version {}) must be materialized as the greatest \
-                             {ct0} version of `{title}`",
+                             {ct0} version of `{title}` (`epc materialize {}`)",
                             c.rel(),
-                            version_text(c.version())
+                            version_text(c.version()),
+                            c.rel()
                         )]
                     }
                     Some(l) if l.rel() != expected => vec![format!(
                         "S7 {}: the greatest {ct0} version is {}, expected {expected} ({} has $id version {}): \
-                         materialize the current schema",
+                         materialize the current schema (`epc materialize {}`)",
                         dir_rel,
                         l.rel(),
                         c.rel(),
-                        version_text(c.version())
+                        version_text(c.version()),
+                        c.rel()
                     )],
                     Some(_) => Vec::new(),
                 }
@@ -290,7 +281,7 @@ impl Title<'_, '_> {
         out.push(pass_or(CheckId::S7, m));
 
         // S8: current equals the materialized latest version.
-        out.push(pass_or(CheckId::S8, self.s8(current, latest, &dir_rel, generated)));
+        out.push(pass_or(CheckId::S8, self.s8(current, latest, &dir_rel)));
 
         // S9, S10: latest symlinks.
         if ctx.config.symlink_latest {
@@ -327,14 +318,14 @@ impl Title<'_, '_> {
         current: Option<&Info<'_>>,
         latest: Option<&Info<'_>>,
         dir_rel: &str,
-        generated: &mut Vec<String>,
     ) -> Vec<String> {
         let ctx = self.ctx;
         let Some(current) = current else {
             return vec![format!("S8 {dir_rel}: no current file to materialize (see S5)")];
         };
         let crel = current.rel();
-        let materialized = materialize::materialize(&current.loaded.value, &ctx.resolver, ctx.config.numeric_bounds);
+        let materialized =
+            materialize::materialize_for(&current.loaded.value, &ctx.resolver, &ctx.config).map(|m| m.value);
         let mut m: Vec<String> = match &materialized {
             Err(problems) => problems
                 .iter()
@@ -359,26 +350,15 @@ impl Title<'_, '_> {
             );
             return m;
         }
-        let Ok(mut mine) = materialized else { return m };
-        let mut theirs = Value::clone(&latest.loaded.value);
-        let no_examples = current.loaded.value.get("examples").is_none_or(|e| e.as_array().is_some_and(Vec::is_empty));
-        if no_examples && ctx.config.generate_example {
-            if theirs.get("examples").and_then(Value::as_array).is_some_and(|e| !e.is_empty()) {
-                generated.push(self.title.to_owned());
-            }
-            for v in [&mut mine, &mut theirs] {
-                if let Value::Object(map) = v {
-                    map.shift_remove("examples");
-                }
-            }
-        }
-        let diffs = materialize::diff(&mine, &theirs);
+        let Ok(mine) = materialized else { return m };
+        let theirs = &latest.loaded.value;
+        let diffs = materialize::diff(&mine, theirs);
         if diffs.is_empty() {
             return m;
         }
         m.push(format!(
             "S8 {crel}: the materialized current schema does not equal the latest version {lrel} ({} difference(s); \
-             materialize the current schema again, or bump its $id and materialize)",
+             run `epc materialize {crel}` again, or give its $id a new version and materialize it)",
             diffs.len()
         ));
         for d in diffs.iter().take(MAX_DIFFS) {
