@@ -21,8 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'epc' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -34,8 +34,10 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate events against schema repositories (and stream config), as EventGate does')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Decorate events as a client does and send them to the intake (or print them with --dry-run)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a local EventGate-compatible intake that validates and stores events')
+            [CompletionResult]::new('materialize', 'materialize', [CompletionResultType]::ParameterValue, 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Print fresh standard identifiers (session, pageview or device)')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff): epc(1), or epc-SUBCOMMAND(1)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -45,8 +47,8 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only streams whose name or schema title contains TEXT (case-insensitive)')
             [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use the cached copy of the last successful fetch instead of the network')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
@@ -68,8 +70,8 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for --simulate (default: random, printed on stderr)')
             [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--all-profiles', '--all-profiles', [CompletionResultType]::ParameterName, 'One row per profile, and mark where the profiles disagree')
             [CompletionResult]::new('--no-cc', '--no-cc', [CompletionResultType]::ParameterName, 'Decide only the stream itself, not its cc streams')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use the cached copy of the last successful fetch instead of the network')
@@ -90,12 +92,11 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Threads validating NDJSON (default: all cores); output keeps the input order')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Threads validating NDJSON (default: all cores); output keeps the input order')
             [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'Check a whole schema repository as its CI does (jsonschema-tools'' tests), instead of events')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'With --repo (a git checkout): fail every published version file changed since git revision REV (committed, staged or unstaged; `git diff REV`); added files are new versions and pass')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Make no network request: remote schemas (and stream config) come from the cache only')
             [CompletionResult]::new('--show-valid', '--show-valid', [CompletionResultType]::ParameterName, 'List every event in the table, valid ones too (by default the table lists only the events that are not valid; the other formats always list every event)')
-            [CompletionResult]::new('--jsonschema-tools-compat', '--jsonschema-tools-compat', [CompletionResultType]::ParameterName, 'With --repo: jsonschema-tools 1.3.0''s results, without epc''s extra checks (narrowing, items snake_case, unknown keywords, draft, defaults, $id resolution)')
+            [CompletionResult]::new('--jsonschema-tools-compat', '--jsonschema-tools-compat', [CompletionResultType]::ParameterName, 'With --repo: jsonschema-tools 1.3.0''s results, without epc''s extra checks (narrowing, items snake_case)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -127,8 +128,8 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--failed-out', '--failed-out', [CompletionResultType]::ParameterName, 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson')
             [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--ignore-curation', '--ignore-curation', [CompletionResultType]::ParameterName, 'Send events that fail the stream''s curation rules anyway')
             [CompletionResult]::new('--ignore-sampling', '--ignore-sampling', [CompletionResultType]::ParameterName, 'Send copies to streams the identifiers are out-of-sample for')
             [CompletionResult]::new('--no-cc', '--no-cc', [CompletionResultType]::ParameterName, 'Send to the stream only, not to its cc streams')
@@ -159,10 +160,34 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--body-timeout', '--body-timeout', [CompletionResultType]::ParameterName, 'Seconds from a request''s head to the end of its body; then 408 and the connection is closed')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Seconds a keep-alive connection may wait for its next request')
             [CompletionResult]::new('--shutdown-timeout', '--shutdown-timeout', [CompletionResultType]::ParameterName, 'Seconds that requests in flight get to finish after Ctrl-C or SIGTERM; then epc serve exits')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Make no network request: remote schemas (and stream config) come from the cache only')
             [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Sync every write to disk before answering (slower; default: written to the OS)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'epc;materialize' {
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'The schema repository (default: the folder, or the nearest parent, with `.jsonschema-tools.yaml` or `jsonschema/`, of the first CURRENT or the current directory)')
+            [CompletionResult]::new('--schema-repo', '--schema-repo', [CompletionResultType]::ParameterName, 'A further schema repository folder to resolve `$ref`s against; repeatable, after --repo')
+            [CompletionResult]::new('--schema-base-uri', '--schema-base-uri', [CompletionResultType]::ParameterName, 'A further base URI to resolve `$ref`s against (a folder, file: or http(s) URL); repeatable')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request for a remote schema, in seconds')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Materialize every current file of the repository, in `$ref` dependency order')
+            [CompletionResult]::new('--modified', '--modified', [CompletionResultType]::ParameterName, 'Materialize the current files git reports as changed (staged, unstaged and untracked)')
+            [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'With --modified: only the staged current files (what the pre-commit hook uses)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Say what would be written, and write nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be written, and write nothing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace version files whose schema would change even when git has them committed (for a version that is not released yet); with --install-hook, replace an existing hook')
+            [CompletionResult]::new('--git-add', '--git-add', [CompletionResultType]::ParameterName, 'Stage the files and symlinks written with `git add`')
+            [CompletionResult]::new('--install-hook', '--install-hook', [CompletionResultType]::ParameterName, 'Install a git pre-commit hook that runs `epc materialize --modified --staged --git-add`')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Make no network request: remote `$ref`s come from the schema cache only')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -174,8 +199,19 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
         'epc;id' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many to print')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many to print')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'epc;man' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -185,8 +221,8 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             break
         }
         'epc;completions' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`always` wins over NO_COLOR)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -201,8 +237,10 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate events against schema repositories (and stream config), as EventGate does')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Decorate events as a client does and send them to the intake (or print them with --dry-run)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a local EventGate-compatible intake that validates and stores events')
+            [CompletionResult]::new('materialize', 'materialize', [CompletionResultType]::ParameterValue, 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Print fresh standard identifiers (session, pageview or device)')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff): epc(1), or epc-SUBCOMMAND(1)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -221,7 +259,13 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
         'epc;help;serve' {
             break
         }
+        'epc;help;materialize' {
+            break
+        }
         'epc;help;id' {
+            break
+        }
+        'epc;help;man' {
             break
         }
         'epc;help;completions' {

@@ -18,8 +18,8 @@ set edit:completion:arg-completer[epc] = {|@words|
     }
     var completions = [
         &'epc'= {
-            cand --format 'Output format for results on stdout'
-            cand --color 'When to use colour'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand -h 'Print help (see more with ''--help'')'
@@ -31,8 +31,10 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
             cand send 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
             cand serve 'Run a local EventGate-compatible intake that validates and stores events'
+            cand materialize 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
-            cand completions 'Print a shell completion script'
+            cand man 'Print the manual page (roff): epc(1), or epc-SUBCOMMAND(1)'
+            cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'epc;streams'= {
@@ -41,8 +43,8 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --match 'Only streams whose name or schema title contains TEXT (case-insensitive)'
             cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'
             cand --timeout 'Timeout for each request, in seconds'
-            cand --format 'Output format for results on stdout'
-            cand --color 'When to use colour'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
             cand --offline 'Use the cached copy of the last successful fetch instead of the network'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
@@ -63,8 +65,8 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --seed 'Seed for --simulate (default: random, printed on stderr)'
             cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'
             cand --timeout 'Timeout for each request, in seconds'
-            cand --format 'Output format for results on stdout'
-            cand --color 'When to use colour'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
             cand --all-profiles 'One row per profile, and mark where the profiles disagree'
             cand --no-cc 'Decide only the stream itself, not its cc streams'
             cand --offline 'Use the cached copy of the last successful fetch instead of the network'
@@ -84,12 +86,11 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand -j 'Threads validating NDJSON (default: all cores); output keeps the input order'
             cand --jobs 'Threads validating NDJSON (default: all cores); output keeps the input order'
             cand --repo 'Check a whole schema repository as its CI does (jsonschema-tools'' tests), instead of events'
-            cand --since 'With --repo (a git checkout): fail every published version file changed since git revision REV (committed, staged or unstaged; `git diff REV`); added files are new versions and pass'
-            cand --format 'Output format for results on stdout'
-            cand --color 'When to use colour'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
             cand --offline 'Make no network request: remote schemas (and stream config) come from the cache only'
             cand --show-valid 'List every event in the table, valid ones too (by default the table lists only the events that are not valid; the other formats always list every event)'
-            cand --jsonschema-tools-compat 'With --repo: jsonschema-tools 1.3.0''s results, without epc''s extra checks (narrowing, items snake_case, unknown keywords, draft, defaults, $id resolution)'
+            cand --jsonschema-tools-compat 'With --repo: jsonschema-tools 1.3.0''s results, without epc''s extra checks (narrowing, items snake_case)'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand -h 'Print help (see more with ''--help'')'
@@ -120,8 +121,8 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --failed-out 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson'
             cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'
             cand --timeout 'Timeout for each request, in seconds'
-            cand --format 'Output format for results on stdout'
-            cand --color 'When to use colour'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
             cand --ignore-curation 'Send events that fail the stream''s curation rules anyway'
             cand --ignore-sampling 'Send copies to streams the identifiers are out-of-sample for'
             cand --no-cc 'Send to the stream only, not to its cc streams'
@@ -151,10 +152,33 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --body-timeout 'Seconds from a request''s head to the end of its body; then 408 and the connection is closed'
             cand --idle-timeout 'Seconds a keep-alive connection may wait for its next request'
             cand --shutdown-timeout 'Seconds that requests in flight get to finish after Ctrl-C or SIGTERM; then epc serve exits'
-            cand --format 'Output format for results on stdout'
-            cand --color 'When to use colour'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
             cand --offline 'Make no network request: remote schemas (and stream config) come from the cache only'
             cand --fsync 'Sync every write to disk before answering (slower; default: written to the OS)'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'epc;materialize'= {
+            cand --repo 'The schema repository (default: the folder, or the nearest parent, with `.jsonschema-tools.yaml` or `jsonschema/`, of the first CURRENT or the current directory)'
+            cand --schema-repo 'A further schema repository folder to resolve `$ref`s against; repeatable, after --repo'
+            cand --schema-base-uri 'A further base URI to resolve `$ref`s against (a folder, file: or http(s) URL); repeatable'
+            cand --timeout 'Timeout for each request for a remote schema, in seconds'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
+            cand --all 'Materialize every current file of the repository, in `$ref` dependency order'
+            cand --modified 'Materialize the current files git reports as changed (staged, unstaged and untracked)'
+            cand --staged 'With --modified: only the staged current files (what the pre-commit hook uses)'
+            cand -n 'Say what would be written, and write nothing'
+            cand --dry-run 'Say what would be written, and write nothing'
+            cand --force 'Replace version files whose schema would change even when git has them committed (for a version that is not released yet); with --install-hook, replace an existing hook'
+            cand --git-add 'Stage the files and symlinks written with `git add`'
+            cand --install-hook 'Install a git pre-commit hook that runs `epc materialize --modified --staged --git-add`'
+            cand --offline 'Make no network request: remote `$ref`s come from the schema cache only'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand -h 'Print help (see more with ''--help'')'
@@ -165,8 +189,18 @@ set edit:completion:arg-completer[epc] = {|@words|
         &'epc;id'= {
             cand -n 'How many to print'
             cand --count 'How many to print'
-            cand --format 'Output format for results on stdout'
-            cand --color 'When to use colour'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'epc;man'= {
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand -h 'Print help (see more with ''--help'')'
@@ -175,8 +209,8 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --version 'Print version'
         }
         &'epc;completions'= {
-            cand --format 'Output format for results on stdout'
-            cand --color 'When to use colour'
+            cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
+            cand --color 'When to use colour (`always` wins over NO_COLOR)'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand -h 'Print help (see more with ''--help'')'
@@ -190,8 +224,10 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
             cand send 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
             cand serve 'Run a local EventGate-compatible intake that validates and stores events'
+            cand materialize 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
-            cand completions 'Print a shell completion script'
+            cand man 'Print the manual page (roff): epc(1), or epc-SUBCOMMAND(1)'
+            cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'epc;help;streams'= {
@@ -204,7 +240,11 @@ set edit:completion:arg-completer[epc] = {|@words|
         }
         &'epc;help;serve'= {
         }
+        &'epc;help;materialize'= {
+        }
         &'epc;help;id'= {
+        }
+        &'epc;help;man'= {
         }
         &'epc;help;completions'= {
         }

@@ -24,11 +24,10 @@ function __fish_epc_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c epc -n "__fish_epc_needs_command" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c epc -n "__fish_epc_needs_command" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
-junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
-complete -c epc -n "__fish_epc_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_needs_command" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_needs_command" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
@@ -39,19 +38,20 @@ complete -c epc -n "__fish_epc_needs_command" -f -a "sample" -d 'Show sampling d
 complete -c epc -n "__fish_epc_needs_command" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
 complete -c epc -n "__fish_epc_needs_command" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
 complete -c epc -n "__fish_epc_needs_command" -f -a "serve" -d 'Run a local EventGate-compatible intake that validates and stores events'
+complete -c epc -n "__fish_epc_needs_command" -f -a "materialize" -d 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does'
 complete -c epc -n "__fish_epc_needs_command" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
-complete -c epc -n "__fish_epc_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c epc -n "__fish_epc_needs_command" -f -a "man" -d 'Print the manual page (roff): epc(1), or epc-SUBCOMMAND(1)'
+complete -c epc -n "__fish_epc_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c epc -n "__fish_epc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c epc -n "__fish_epc_using_subcommand streams" -l streams-file -d 'Read more stream names from a file (one per line, `-` for stdin)' -r
 complete -c epc -n "__fish_epc_using_subcommand streams" -l constraint -d 'Only streams whose settings match KEY=VALUE (EventStreamConfig semantics; nested keys as a[b]=c)' -r
 complete -c epc -n "__fish_epc_using_subcommand streams" -l match -d 'Only streams whose name or schema title contains TEXT (case-insensitive)' -r
 complete -c epc -n "__fish_epc_using_subcommand streams" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
 complete -c epc -n "__fish_epc_using_subcommand streams" -l timeout -d 'Timeout for each request, in seconds' -r
-complete -c epc -n "__fish_epc_using_subcommand streams" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c epc -n "__fish_epc_using_subcommand streams" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
-junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
-complete -c epc -n "__fish_epc_using_subcommand streams" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand streams" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand streams" -l offline -d 'Use the cached copy of the last successful fetch instead of the network'
@@ -69,11 +69,10 @@ complete -c epc -n "__fish_epc_using_subcommand sample" -l simulate -d 'Draw N r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l seed -d 'Seed for --simulate (default: random, printed on stderr)' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l timeout -d 'Timeout for each request, in seconds' -r
-complete -c epc -n "__fish_epc_using_subcommand sample" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c epc -n "__fish_epc_using_subcommand sample" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
-junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
-complete -c epc -n "__fish_epc_using_subcommand sample" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand sample" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand sample" -l all-profiles -d 'One row per profile, and mark where the profiles disagree'
@@ -89,17 +88,15 @@ complete -c epc -n "__fish_epc_using_subcommand validate" -l stream-config -d 'S
 complete -c epc -n "__fish_epc_using_subcommand validate" -l timeout -d 'Timeout for each request (remote schemas, stream config), in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -s j -l jobs -d 'Threads validating NDJSON (default: all cores); output keeps the input order' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -l repo -d 'Check a whole schema repository as its CI does (jsonschema-tools\' tests), instead of events' -r -F
-complete -c epc -n "__fish_epc_using_subcommand validate" -l since -d 'With --repo (a git checkout): fail every published version file changed since git revision REV (committed, staged or unstaged; `git diff REV`); added files are new versions and pass' -r
-complete -c epc -n "__fish_epc_using_subcommand validate" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c epc -n "__fish_epc_using_subcommand validate" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
-junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
-complete -c epc -n "__fish_epc_using_subcommand validate" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand validate" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand validate" -l offline -d 'Make no network request: remote schemas (and stream config) come from the cache only'
 complete -c epc -n "__fish_epc_using_subcommand validate" -l show-valid -d 'List every event in the table, valid ones too (by default the table lists only the events that are not valid; the other formats always list every event)'
-complete -c epc -n "__fish_epc_using_subcommand validate" -l jsonschema-tools-compat -d 'With --repo: jsonschema-tools 1.3.0\'s results, without epc\'s extra checks (narrowing, items snake_case, unknown keywords, draft, defaults, $id resolution)'
+complete -c epc -n "__fish_epc_using_subcommand validate" -l jsonschema-tools-compat -d 'With --repo: jsonschema-tools 1.3.0\'s results, without epc\'s extra checks (narrowing, items snake_case)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s V -l version -d 'Print version'
@@ -126,11 +123,10 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l retry-delay -d 'The fir
 complete -c epc -n "__fish_epc_using_subcommand send" -l failed-out -d 'Where events that were not accepted are written (NDJSON); default: ./epc-failed-<time>.ndjson' -r -F
 complete -c epc -n "__fish_epc_using_subcommand send" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
 complete -c epc -n "__fish_epc_using_subcommand send" -l timeout -d 'Timeout for each request, in seconds' -r
-complete -c epc -n "__fish_epc_using_subcommand send" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c epc -n "__fish_epc_using_subcommand send" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
-junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
-complete -c epc -n "__fish_epc_using_subcommand send" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand send" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand send" -l ignore-curation -d 'Send events that fail the stream\'s curation rules anyway'
@@ -157,11 +153,10 @@ complete -c epc -n "__fish_epc_using_subcommand serve" -l header-timeout -d 'Sec
 complete -c epc -n "__fish_epc_using_subcommand serve" -l body-timeout -d 'Seconds from a request\'s head to the end of its body; then 408 and the connection is closed' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l idle-timeout -d 'Seconds a keep-alive connection may wait for its next request' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l shutdown-timeout -d 'Seconds that requests in flight get to finish after Ctrl-C or SIGTERM; then epc serve exits' -r
-complete -c epc -n "__fish_epc_using_subcommand serve" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c epc -n "__fish_epc_using_subcommand serve" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
-junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
-complete -c epc -n "__fish_epc_using_subcommand serve" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand serve" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand serve" -l offline -d 'Make no network request: remote schemas (and stream config) come from the cache only'
@@ -169,32 +164,62 @@ complete -c epc -n "__fish_epc_using_subcommand serve" -l fsync -d 'Sync every w
 complete -c epc -n "__fish_epc_using_subcommand serve" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand id" -s n -l count -d 'How many to print' -r
-complete -c epc -n "__fish_epc_using_subcommand id" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l repo -d 'The schema repository (default: the folder, or the nearest parent, with `.jsonschema-tools.yaml` or `jsonschema/`, of the first CURRENT or the current directory)' -r -F
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l schema-repo -d 'A further schema repository folder to resolve `$ref`s against; repeatable, after --repo' -r -F
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l schema-base-uri -d 'A further base URI to resolve `$ref`s against (a folder, file: or http(s) URL); repeatable' -r
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l timeout -d 'Timeout for each request for a remote schema, in seconds' -r
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
-junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
-complete -c epc -n "__fish_epc_using_subcommand id" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l all -d 'Materialize every current file of the repository, in `$ref` dependency order'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l modified -d 'Materialize the current files git reports as changed (staged, unstaged and untracked)'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l staged -d 'With --modified: only the staged current files (what the pre-commit hook uses)'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -s n -l dry-run -d 'Say what would be written, and write nothing'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l force -d 'Replace version files whose schema would change even when git has them committed (for a version that is not released yet); with --install-hook, replace an existing hook'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l git-add -d 'Stage the files and symlinks written with `git add`'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l install-hook -d 'Install a git pre-commit hook that runs `epc materialize --modified --staged --git-add`'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l offline -d 'Make no network request: remote `$ref`s come from the schema cache only'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand id" -s n -l count -d 'How many to print' -r
+complete -c epc -n "__fish_epc_using_subcommand id" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand id" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand id" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand id" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand id" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand completions" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c epc -n "__fish_epc_using_subcommand man" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
-ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
-junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
-complete -c epc -n "__fish_epc_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand man" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand man" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand man" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand completions" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
+complete -c epc -n "__fish_epc_using_subcommand completions" -l color -d 'When to use colour (`always` wins over NO_COLOR)' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
 always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand completions" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "serve" -d 'Run a local EventGate-compatible intake that validates and stores events'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "serve" -d 'Run a local EventGate-compatible intake that validates and stores events'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "materialize" -d 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "man" -d 'Print the manual page (roff): epc(1), or epc-SUBCOMMAND(1)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

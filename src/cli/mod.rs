@@ -6,6 +6,7 @@
 pub(crate) mod completions;
 pub(crate) mod env;
 pub(crate) mod id;
+pub(crate) mod man;
 pub(crate) mod materialize;
 pub(crate) mod repo;
 pub(crate) mod sample;
@@ -29,8 +30,10 @@ use epc::source::{self, FetchOptions, Loaded, Origin, Source};
 
 /// epc: the Event Platform Client on the command line.
 ///
-/// Inspect Wikimedia stream config, check sampling decisions, and (soon)
-/// validate and send events, exactly as the Event Platform clients do.
+/// Inspect Wikimedia stream config, show sampling decisions, validate events
+/// and schema repositories, materialize schemas, send events and run a local
+/// intake, exactly as the Event Platform clients, jsonschema-tools and
+/// EventGate do.
 #[derive(Debug, Parser)]
 #[command(name = "epc", version, about, long_about = None, propagate_version = true, help_expected = true)]
 #[command(after_help = "Exit status: 0 ok, 1 findings (e.g. an invalid sample config), 2 could not run.")]
@@ -41,17 +44,20 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// The help heading of the options every subcommand takes.
+const GLOBAL: &str = "Global options";
+
 /// Options every subcommand takes.
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
-    /// Output format for results on stdout.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    /// Output format for results on stdout (`epc validate` also takes junit).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table, help_heading = GLOBAL)]
     pub(crate) format: Format,
-    /// When to use colour.
-    #[arg(long, global = true, value_enum, env = env::EPC_COLOR, default_value_t = ColorChoice::Auto)]
+    /// When to use colour (`always` wins over NO_COLOR).
+    #[arg(long, global = true, value_enum, env = env::EPC_COLOR, default_value_t = ColorChoice::Auto, help_heading = GLOBAL)]
     pub(crate) color: ColorChoice,
     /// Hide summaries, notes and hints on stderr (results and errors still show).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub(crate) quiet: bool,
 }
 
@@ -72,8 +78,9 @@ pub(crate) enum Command {
     Materialize(Box<materialize::MaterializeArgs>),
     /// Print fresh standard identifiers (session, pageview or device).
     Id(id::IdArgs),
-    /// Print a shell completion script.
-    #[command(hide = true)]
+    /// Print the manual page (roff): epc(1), or epc-SUBCOMMAND(1).
+    Man(man::ManArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
 }
 
@@ -269,7 +276,7 @@ impl std::error::Error for Hinted {}
 
 /// Runs the parsed command line.
 pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
-    if printer.format == Format::Junit && !matches!(cli.command, Command::Validate(_) | Command::Completions(_)) {
+    if printer.format == Format::Junit && !matches!(cli.command, Command::Validate(_) | Command::Completions(_) | Command::Man(_)) {
         return Err(Hinted::error(
             "--format junit is only for `epc validate`",
             Some("use table, json or ndjson".into()),
@@ -284,6 +291,7 @@ pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Materialize(args) => materialize::run(&args, printer),
         Command::Id(args) => id::run(&args, printer),
         Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
 

@@ -48,7 +48,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, Semaphore};
 
 use super::{ExitStatus, StreamConfigArgs, env};
-use crate::output::Printer;
+use crate::output::{Format, Printer};
 use connections::{Connections, Limits};
 use epc::constraint::Constraints;
 use epc::eventgate::{self, Answer, EventStatus, Intake, RequestHeaders};
@@ -564,6 +564,33 @@ impl AppState {
     }
 }
 
+/// The `--format ndjson` record of one event the intake decided on:
+/// `{"type":"event","outcome":"accepted|invalid|error","stream","schema","event","errors"?,"message"?}`
+/// (`outcome` is EventGate's status with `success` named `accepted`;
+/// `errors` are EventGate's validation errors, `message` the reason for an `error`).
+fn event_record(s: &EventStatus) -> Value {
+    let outcome = match s.status {
+        "success" => "accepted",
+        other => other,
+    };
+    let mut record = json!({
+        "type": "event",
+        "outcome": outcome,
+        "stream": s.stream,
+        "schema": s.event.get("$schema").and_then(Value::as_str),
+    });
+    if let Some(context) = &s.context {
+        if let Some(errors) = context.get("errors") {
+            record["errors"] = errors.clone();
+        }
+        if let Some(message) = context.get("errorsText").or_else(|| context.get("message")) {
+            record["message"] = message.clone();
+        }
+    }
+    record["event"] = s.event.clone();
+    record
+}
+
 /// The lines for one file (name, bytes) and, per line, its status's index and where it ends.
 type FileLines = (String, Vec<u8>, Vec<(usize, usize)>);
 
@@ -581,7 +608,21 @@ impl Store {
     /// A failure to record rejected events is only logged: they were not accepted.
     fn save(&self, statuses: &mut [EventStatus], printer: &Printer) {
         let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(printer.format, Format::Json | Format::Ndjson) {
+            for s in statuses.iter_mut() {
+                // Without --output-dir, stdout is the store: an event it can't take is not stored.
+                if let Err(e) = printer.json_line(&event_record(s))
+                    && s.status == "success"
+                    && self.dir.is_none()
+                {
+                    not_stored(s, &format!("cannot write to stdout: {e}"));
+                }
+            }
+        }
         let Some(dir) = &self.dir else {
+            if matches!(printer.format, Format::Json | Format::Ndjson) {
+                return;
+            }
             for s in statuses.iter_mut() {
                 let stream = s.stream.as_deref().unwrap_or("-");
                 let schema = s.event.get("$schema").and_then(Value::as_str).unwrap_or("-");

@@ -23,6 +23,8 @@ pub(crate) enum Format {
     /// One JSON record per line, each with a `type`, then a `summary` record.
     Ndjson,
     /// JUnit XML for CI (`epc validate` only): one test case per event.
+    /// Not listed among the possible values: only `epc validate` takes it.
+    #[value(hide = true)]
     Junit,
 }
 

@@ -35,3 +35,49 @@ fn completions_match_the_committed_scripts() {
 fn completions_unknown_shell_is_a_usage_error() {
     epc().args(["completions", "tcsh"]).assert().code(2);
 }
+
+/// The manual pages committed in `man/`: `epc.1` and `epc-<subcommand>.1`.
+const MAN_PAGES: [Option<&str>; 10] = [
+    None,
+    Some("streams"),
+    Some("sample"),
+    Some("validate"),
+    Some("send"),
+    Some("serve"),
+    Some("materialize"),
+    Some("id"),
+    Some("man"),
+    Some("completions"),
+];
+
+#[test]
+fn man_pages_match_the_committed_ones() {
+    let bless = std::env::var_os("EPC_BLESS").is_some_and(|v| v == "1");
+    let dir = root().join("man");
+    let mut stale = Vec::new();
+    for sub in MAN_PAGES {
+        let mut cmd = epc();
+        cmd.arg("man");
+        if let Some(s) = sub {
+            cmd.arg(s);
+        }
+        let generated = stdout_text(&cmd.assert().code(0));
+        let file = sub.map_or_else(|| "epc.1".to_owned(), |s| format!("epc-{s}.1"));
+        assert!(generated.starts_with(".ie \\n(.g .ds Aq \\(aq"), "{file}: not roff: {generated}");
+        assert!(generated.contains(&format!(".TH {}", file.trim_end_matches(".1"))), "{file}: {generated}");
+        let path = dir.join(&file);
+        if bless {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &generated).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.as_str()) {
+            stale.push(format!("man/{file}"));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale or missing manual pages: {}\nre-run with EPC_BLESS=1 (`EPC_BLESS=1 cargo test --test cli completions`) to regenerate them, then commit",
+        stale.join(", ")
+    );
+    let a = epc().args(["man", "nosuch"]).assert().code(2);
+    assert!(crate::support::stderr_text(&a).contains("`nosuch` is not a subcommand of epc"));
+}

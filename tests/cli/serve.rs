@@ -715,6 +715,40 @@ fn without_output_dir_each_event_is_a_line_on_stdout() {
     assert!(lines[1].starts_with("invalid  test.event /test/event/1.0.0 '.count'"), "{}", lines[1]);
 }
 
+#[test]
+fn format_ndjson_prints_one_record_per_event_with_its_outcome_for_jq() {
+    for (format, extra) in [("ndjson", false), ("json", false), ("ndjson", true)] {
+        let out = tempfile::tempdir().unwrap();
+        let mut args = vec!["--schema-repo".to_owned(), path_str(&fixture("schemas/primary")).to_owned()];
+        args.extend(["--format".to_owned(), format.to_owned()]);
+        if extra {
+            args.extend(["--output-dir".to_owned(), path_str(out.path()).to_owned()]);
+        }
+        let server = serve(args);
+        let r = post_json(&server.url, &json!([event("shown"), invalid_event("bad")]));
+        assert_eq!(r.status, 207, "{r:?}");
+        let stopped = server.stop();
+        assert!(stopped.status.success(), "{stopped:?}");
+        let records: Vec<Value> =
+            stopped.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+        assert_eq!(records.len(), 2, "{format}: {}", stopped.stdout);
+        assert_eq!(records[0]["type"], "event");
+        assert_eq!(records[0]["outcome"], "accepted");
+        assert_eq!(records[0]["stream"], "test.event");
+        assert_eq!(records[0]["schema"], "/test/event/1.0.0");
+        assert_eq!(records[0]["event"]["action"], "shown");
+        assert!(records[0]["event"]["meta"]["dt"].is_string(), "the stored event, meta.dt filled: {}", records[0]);
+        assert_eq!(records[1]["outcome"], "invalid");
+        assert!(records[1]["message"].as_str().is_some_and(|m| m.contains("'.count'")), "{}", records[1]);
+        assert!(records[1]["errors"].is_array(), "{}", records[1]);
+        assert!(!stopped.stderr.contains("\"type\":\"event\""), "logs stay on stderr, records on stdout");
+        if extra {
+            let stored = std::fs::read_to_string(out.path().join("test.event.ndjson")).unwrap();
+            assert_eq!(stored.lines().count(), 1, "--output-dir still stores: {stored}");
+        }
+    }
+}
+
 // Content-Encoding, reason phrases, CORS, problem bodies, enrichment and defaults.
 
 fn gzip(data: &[u8]) -> Vec<u8> {
