@@ -151,7 +151,8 @@ fn pair(check: &str, subject: &str) -> (String, String) {
 fn primary_passes_with_jsonschema_tools_counts() {
     let forms = schema_forms();
     let runs = forms.iter().flat_map(|(form, schemas)| {
-        [&[][..], &["--jsonschema-tools-compat"][..]].map(|args| ((form, args), check_repo(&schemas.join("primary"), args)))
+        [&[][..], &["--jsonschema-tools-compat"][..]]
+            .map(|args| ((form, args), check_repo(&schemas.join("primary"), args)))
     });
     for (args, run) in runs {
         assert_eq!(run.failed(), [], "{args:?}");

@@ -201,7 +201,10 @@ fn current_not_rematerialized_fails_s8_with_a_diff() {
         assert_eq!(r.code, 1);
         assert_eq!(r.structure_failures(), set(&[("S8", "test/event")]));
         let m = r.messages("S8", "test/event");
-        assert!(m.contains("jsonschema/test/event/current.yaml#/properties/new_field: only in the materialized"), "{m}");
+        assert!(
+            m.contains("jsonschema/test/event/current.yaml#/properties/new_field: only in the materialized"),
+            "{m}"
+        );
         assert!(m.contains("jsonschema/test/event/1.0.0.yaml"), "{m}");
         assert!(!m.contains("[object Object]"));
     }
@@ -296,7 +299,10 @@ fn latest_symlinks_missing_or_stale_fail_s9_and_s10() {
         let r = run(repo.path(), &[]);
         assert_eq!(r.structure_failures(), set(&[("S10", "test/event")]));
         let m = r.messages("S10", "test/event");
-        assert!(m.contains("points to `0.0.3.yaml`, not to the latest version jsonschema/test/event/1.0.0.yaml"), "{m}");
+        assert!(
+            m.contains("points to `0.0.3.yaml`, not to the latest version jsonschema/test/event/1.0.0.yaml"),
+            "{m}"
+        );
 
         replace_file(&dir.join("latest"), "1.0.0.yaml");
         replace_file(&dir.join("latest.yaml"), "0.0.2.yaml");
