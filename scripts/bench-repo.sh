@@ -12,6 +12,7 @@
 #   SHARED   the shared folder (default: ../shared beside the repository)
 #   TIMEOUT  seconds allowed for each run, and for npm install (default: 600)
 #   BUILD_TIMEOUT  seconds allowed for the release build (default: 1200)
+#   EPC      an epc binary to time instead of building target/release/epc
 #   NO_NODE  set to 1 to time epc only
 #   KEEP     set to 1 to keep the last run's outputs (their folder is printed)
 #
@@ -47,12 +48,16 @@ if [[ ! -f "$archive" ]]; then
 fi
 
 cd "$root"
-echo "building (release)..."
-if ! timeout "$build_limit" cargo build --release --locked --quiet --bin epc; then
-    echo "error: the release build failed or took over $build_limit s (BUILD_TIMEOUT)" >&2
-    exit 1
+if [[ -n "${EPC:-}" ]]; then
+    epc="$EPC"
+else
+    echo "building (release)..."
+    if ! timeout "$build_limit" cargo build --release --locked --quiet --bin epc; then
+        echo "error: the release build failed or took over $build_limit s (BUILD_TIMEOUT)" >&2
+        exit 1
+    fi
+    epc="$root/target/release/epc"
 fi
-epc="$root/target/release/epc"
 
 work="$root/target/bench-repo"
 rm -rf "$work"

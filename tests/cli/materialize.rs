@@ -253,3 +253,35 @@ fn a_path_that_is_not_a_current_file_is_a_usage_error_naming_it() {
     let out = epc().args(["materialize", "--all", "--repo", "/nonexistent/repo"]).assert().code(2);
     assert!(stderr_text(&out).contains("--repo /nonexistent/repo: not a folder"), "{}", stderr_text(&out));
 }
+
+#[test]
+fn s8_compares_generated_examples_in_both_modes() {
+    let input = unpack("schemas-symlinked.tar.gz");
+    let primary = input.path().join("schemas/primary");
+    let run = |args: &[&str]| {
+        let out = epc().args(["--format", "ndjson", "validate", "--repo", path_str(&primary)]).args(args).assert();
+        let code = out.get_output().status.code();
+        let s8: Vec<Value> = stdout_ndjson(&out)
+            .into_iter()
+            .filter(|r| r["check"] == "S8" && r["status"] == "fail")
+            .collect();
+        (code, s8)
+    };
+    // fragment/http's current.yaml has no examples: its 1.2.0 carries the one json-schema-faker generates.
+    assert_eq!(run(&["--jsonschema-tools-compat"]), (Some(0), vec![]));
+    let file = primary.join("jsonschema/fragment/http/1.2.0.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("      method: dolor\n"), "{text}");
+    std::fs::write(&file, text.replace("      method: dolor\n", "      method: GET\n")).unwrap();
+    for args in [&[][..], &["--jsonschema-tools-compat"][..]] {
+        let (code, s8) = run(args);
+        assert_eq!(code, Some(1), "{args:?}");
+        assert_eq!(s8.len(), 1, "{args:?}: {s8:?}");
+        assert_eq!(s8[0]["subject"], "fragment/http");
+        let messages: Vec<&str> = s8[0]["messages"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(
+            messages.contains(&"S8 jsonschema/fragment/http/current.yaml#/examples/0/http/method: materialized jsonschema/fragment/http/current.yaml has \"dolor\", jsonschema/fragment/http/1.2.0.yaml has \"GET\""),
+            "{messages:?}"
+        );
+    }
+}

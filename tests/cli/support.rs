@@ -624,31 +624,11 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// `../shared/data/schemas-symlinked.tar.gz` unpacked once per test binary
-/// (read-only: copy what a test changes): the folder holding `primary` and
-/// `secondary` with real symlinks, as a git checkout has them, where
-/// `../shared/data/schemas` holds git's stub files (a file whose content is
-/// the target's name). Panics when `../shared` is absent.
-pub fn symlinked_schemas() -> &'static Path {
-    static UNPACKED: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
-    let dir = UNPACKED.get_or_init(|| {
-        let archive = require_shared("data/schemas-symlinked.tar.gz");
-        let dir = tempfile::tempdir().unwrap();
-        let status =
-            std::process::Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(dir.path()).status().unwrap();
-        assert!(status.success(), "tar -xzf {}", archive.display());
-        let latest = dir.path().join("schemas/primary/jsonschema/test/event/latest");
-        assert!(std::fs::symlink_metadata(&latest).unwrap().file_type().is_symlink(), "{}", latest.display());
-        dir
-    });
-    Box::leak(dir.path().join("schemas").into_boxed_path())
-}
-
 /// Both forms of the real schema repositories, each a folder holding
 /// `primary` and `secondary`: `("stubs", ../shared/data/schemas)` and
 /// `("symlinks", the unpacked archive)` ([`symlinked_schemas`]). Read-only.
 pub fn schema_forms() -> [(&'static str, PathBuf); 2] {
-    [("stubs", require_shared("data/schemas")), ("symlinks", symlinked_schemas().to_owned())]
+    [("stubs", require_shared("data/schemas")), ("symlinks", symlinked_schemas())]
 }
 
 /// Replaces whatever is at `path` (a symlink, a symlink stub, a file) by a
