@@ -88,6 +88,7 @@ complete -c epc -n "__fish_epc_using_subcommand validate" -l stream-config -d 'S
 complete -c epc -n "__fish_epc_using_subcommand validate" -l timeout -d 'Timeout for each request (remote schemas, stream config), in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -s j -l jobs -d 'Threads validating NDJSON (default: all cores); output keeps the input order' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -l repo -d 'Check a whole schema repository as its CI does (jsonschema-tools\' tests), instead of events' -r -F
+complete -c epc -n "__fish_epc_using_subcommand validate" -l since -d 'With --repo (a git checkout): fail every published version file changed since git revision REV (committed, staged or unstaged; `git diff REV`); added files are new versions and pass' -r
 complete -c epc -n "__fish_epc_using_subcommand validate" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
 ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'"
@@ -96,7 +97,7 @@ always\t'Always colour tables and messages'
 never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand validate" -l offline -d 'Make no network request: remote schemas (and stream config) come from the cache only'
 complete -c epc -n "__fish_epc_using_subcommand validate" -l show-valid -d 'List every event in the table, valid ones too (by default the table lists only the events that are not valid; the other formats always list every event)'
-complete -c epc -n "__fish_epc_using_subcommand validate" -l jsonschema-tools-compat -d 'With --repo: jsonschema-tools 1.3.0\'s results, without epc\'s extra checks (narrowing, items snake_case)'
+complete -c epc -n "__fish_epc_using_subcommand validate" -l jsonschema-tools-compat -d 'With --repo: jsonschema-tools 1.3.0\'s results, without epc\'s extra checks (narrowing, items snake_case, unknown keywords, draft, defaults, $id resolution)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand validate" -s V -l version -d 'Print version'

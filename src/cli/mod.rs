@@ -276,7 +276,9 @@ impl std::error::Error for Hinted {}
 
 /// Runs the parsed command line.
 pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
-    if printer.format == Format::Junit && !matches!(cli.command, Command::Validate(_) | Command::Completions(_) | Command::Man(_)) {
+    if printer.format == Format::Junit
+        && !matches!(cli.command, Command::Validate(_) | Command::Completions(_) | Command::Man(_))
+    {
         return Err(Hinted::error(
             "--format junit is only for `epc validate`",
             Some("use table, json or ndjson".into()),

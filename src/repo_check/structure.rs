@@ -37,7 +37,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-
 use super::discover::{Loaded, SchemaFile};
 use super::materialize::{self, short};
 use super::{CaseResult, CaseStatus, CheckId, Context, Mode};
@@ -313,12 +312,7 @@ impl Title<'_, '_> {
         }
     }
 
-    fn s8(
-        &self,
-        current: Option<&Info<'_>>,
-        latest: Option<&Info<'_>>,
-        dir_rel: &str,
-    ) -> Vec<String> {
+    fn s8(&self, current: Option<&Info<'_>>, latest: Option<&Info<'_>>, dir_rel: &str) -> Vec<String> {
         let ctx = self.ctx;
         let Some(current) = current else {
             return vec![format!("S8 {dir_rel}: no current file to materialize (see S5)")];

@@ -1248,7 +1248,8 @@ impl SchemaResolver {
     /// written to `path`.
     pub fn preload(&self, uri: &SchemaUri, value: Value, path: PathBuf) {
         let document = uri.document();
-        let doc = Arc::new(SchemaDocument { uri: document.clone(), value: Arc::new(value), origin: Origin::Given { path } });
+        let doc =
+            Arc::new(SchemaDocument { uri: document.clone(), value: Arc::new(value), origin: Origin::Given { path } });
         self.cache.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(document, doc);
     }
 

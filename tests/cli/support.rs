@@ -624,38 +624,6 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Both forms of the real schema repositories, each a folder holding
-/// `primary` and `secondary`: `("stubs", ../shared/data/schemas)` and
-/// `("symlinks", the unpacked archive)` ([`symlinked_schemas`]). Read-only.
-pub fn schema_forms() -> [(&'static str, PathBuf); 2] {
-    [("stubs", require_shared("data/schemas")), ("symlinks", symlinked_schemas())]
-}
-
-/// Replaces whatever is at `path` (a symlink, a symlink stub, a file) by a
-/// regular file holding `contents`: never writes through a symlink into the
-/// file it points at.
-pub fn replace_file(path: &Path, contents: impl AsRef<[u8]>) {
-    if std::fs::symlink_metadata(path).is_ok() {
-        std::fs::remove_file(path).unwrap();
-    }
-    std::fs::write(path, contents).unwrap();
-}
-
-/// Points `link` at `target` (a sibling's name) in the repository's form:
-/// a real symlink when `real` (as a git checkout has them), else a stub file
-/// holding the name (as `../shared/data/schemas` has them). Whatever was at
-/// `link` is removed first.
-pub fn point_link(link: &Path, target: &str, real: bool) {
-    if std::fs::symlink_metadata(link).is_ok() {
-        std::fs::remove_file(link).unwrap();
-    }
-    if real {
-        std::os::unix::fs::symlink(target, link).unwrap();
-    } else {
-        std::fs::write(link, target).unwrap();
-    }
-}
-
 /// A path as `&str` (test paths are UTF-8).
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
