@@ -15,7 +15,7 @@ pub(crate) mod signals;
 pub(crate) mod streams;
 pub(crate) mod validate;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -165,6 +165,9 @@ pub(crate) fn schema_sources(
     offline: bool,
     timeout: f64,
 ) -> Result<SchemaSources> {
+    for repo in repos {
+        schema_repository_dir("--schema-repo", repo)?;
+    }
     let repositories = repos.iter().map(SchemaRepository::open).collect::<Result<Vec<_>, _>>()?;
     Ok(SchemaSources {
         repositories,
@@ -176,6 +179,31 @@ pub(crate) fn schema_sources(
             ..HttpOptions::default()
         },
     })
+}
+
+/// Checks that `dir`, given with `flag` (`--repo`, `--schema-repo`), is a
+/// schema repository: an existing folder with a `jsonschema/` folder or a
+/// `.jsonschema-tools.yaml` ([`SchemaRepository::is_repository`]). Any other
+/// folder would be read as a repository whose schemas sit at its top, and
+/// every schema would then be "not found".
+///
+/// # Errors
+/// A one-line [`Hinted`] error naming the flag and the folder (exit 2).
+pub(crate) fn schema_repository_dir(flag: &str, dir: &Path) -> Result<()> {
+    let shown = dir.display();
+    let hint = || Some("give the repository's top folder, the one holding `jsonschema/`".to_owned());
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Hinted::error(format!("{flag} {shown}: no such folder"), hint()))
+        }
+        Err(e) => Err(Hinted::error(format!("{flag} {shown}: {e}"), None)),
+        Ok(m) if !m.is_dir() => Err(Hinted::error(format!("{flag} {shown}: not a folder"), hint())),
+        Ok(_) if !SchemaRepository::is_repository(dir) => Err(Hinted::error(
+            format!("{flag} {shown}: not a schema repository (no jsonschema/ folder or .jsonschema-tools.yaml)"),
+            hint(),
+        )),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// The resolver for `sources`; says when the public Wikimedia repositories

@@ -57,8 +57,8 @@ use epc::validate::EventValidator;
 /// Arguments of `epc serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port; the address is printed on stderr).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8192")]
+    /// Address to listen on, HOST:PORT (a host name resolves; port 0 picks a free port; the address is printed on stderr).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8192", value_parser = parse_listen)]
     listen: SocketAddr,
     /// Schema repository folders (repeatable, searched in order).
     #[arg(long = "schema-repo", value_name = "DIR", env = env::EPC_SCHEMA_REPOS, value_delimiter = ':')]
@@ -323,6 +323,40 @@ async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Res
         ));
     }
     Ok(ended)
+}
+
+/// Parses `--listen`: an IP socket address (`127.0.0.1:8192`, `[::1]:8192`)
+/// or `HOST:PORT` with a host name, resolved once (`localhost` is always the
+/// IPv4 loopback, 127.0.0.1; other names take their first IPv4 address, else
+/// their first address).
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let example = "give HOST:PORT, e.g. 127.0.0.1:8192, localhost:8192 or [::1]:8192";
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!("`{text}` has no port; {example}"));
+    };
+    let port: u16 = port.parse().map_err(|_| format!("port `{port}` is not a number from 0 to 65535; {example}"))?;
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    if host.is_empty() {
+        return Err(format!("`{text}` has no host; {example}"));
+    }
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    let addrs: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .map_err(|e| format!("host `{host}` does not resolve ({e}); {example}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("host `{host}` has no address; {example}"))
 }
 
 /// A listening socket with a long backlog, so that a burst of connections waits

@@ -103,6 +103,7 @@ struct Counts {
 
 pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> {
     if let Some(repo) = &args.repo {
+        super::schema_repository_dir("--repo", repo)?;
         let sources = super::schema_sources(&args.schema_repos, &args.schema_base_uris, args.offline, args.timeout)?;
         return super::repo::run(repo, sources, args.jsonschema_tools_compat, printer);
     }
@@ -141,8 +142,10 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
     let bar = spinner.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {human_pos} events ({per_sec})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            crate::output::whole_per_sec(
+                indicatif::ProgressStyle::with_template("{spinner} {human_pos} events ({per_sec})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            ),
         );
         bar
     });
