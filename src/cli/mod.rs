@@ -238,6 +238,12 @@ fn cache_dir() -> Option<PathBuf> {
     }
 }
 
+/// `1 event`, `2 events`, `0 events`: a count and its noun, singular for exactly 1.
+pub(crate) fn count_of(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `3h 12m`, `45s`, `2d 4h`.
 pub(crate) fn human_age(age: Duration) -> String {
     let s = age.as_secs();
@@ -365,6 +371,13 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn counts_take_the_singular_for_one_only() {
+        assert_eq!(count_of(1u64, "event", "events"), "1 event");
+        assert_eq!(count_of(0u64, "event", "events"), "0 events");
+        assert_eq!(count_of(2u32, "input unreadable", "inputs unreadable"), "2 inputs unreadable");
     }
 
     #[test]

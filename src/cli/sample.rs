@@ -384,7 +384,10 @@ fn population(n: u64, ids: &[Identifier], printer: &Printer) -> Result<ExitStatu
         }
         t
     })?;
-    printer.note(format!("1 in {n}: {in_count} of {} identifiers in-sample", ids.len()));
+    printer.note(format!(
+        "1 in {n}: {in_count} of {} in-sample",
+        super::count_of(ids.len() as u64, "identifier", "identifiers")
+    ));
     Ok(ExitStatus::Success)
 }
 

@@ -304,7 +304,10 @@ async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Res
     let _ = accepting.await;
     let open = connections.open();
     if open > 0 {
-        printer.note(format!("epc serve: stopping; {open} connections still open"));
+        printer.note(format!(
+            "epc serve: stopping; {} still open",
+            super::count_of(open as u64, "connection", "connections")
+        ));
     }
     let drained = async {
         connections.drained().await;
@@ -563,7 +566,8 @@ async fn events(
             let mut statuses = st.decide(events, &request_headers, received);
             st.store.save(&mut statuses, &st.printer);
         });
-        state.printer.note(format!("POST /v1/events 202 {n} events hastily received"));
+        // The answer's message is EventGate's own text, kept as it is; the log line reads right.
+        state.printer.note(format!("POST /v1/events 202 {} hastily received", super::count_of(n as u64, "event", "events")));
         return reply(&Answer { status: 202, message: format!("{n} events hastily received."), body: None });
     }
     let st = Arc::clone(&state);

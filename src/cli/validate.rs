@@ -268,13 +268,13 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         format!(" ({} valid not listed: --show-valid lists every event)", counts.valid)
     };
     printer.note(format!(
-        "{} events: {} valid, {} invalid, {} unresolved, {} malformed{}{hidden}",
-        counts.events,
+        "{}: {} valid, {} invalid, {} unresolved, {} malformed{}{hidden}",
+        super::count_of(counts.events, "event", "events"),
         counts.valid,
         counts.invalid,
         counts.unresolved,
         counts.malformed,
-        if counts.input_errors > 0 { format!("; {} inputs unreadable", counts.input_errors) } else { String::new() }
+        if counts.input_errors > 0 { format!("; {}", super::count_of(counts.input_errors, "input unreadable", "inputs unreadable")) } else { String::new() }
     ));
     if let Some(at) = closed {
         printer.error(if at.is_empty() {
