@@ -619,4 +619,86 @@ mod tests {
         assert_eq!(c.suggest("mediawiki.client.sesion_tick"), Some("mediawiki.client.session_tick"));
         assert_eq!(c.suggest("zzzzzzzzzzzzzz"), None);
     }
+
+    /// The old O(n²) rule, kept here as the reference for the prefix index.
+    fn naive_children<'a>(c: &'a StreamConfigs, stream: &str) -> Vec<&'a str> {
+        c.iter()
+            .filter(|e| !e.is_regex())
+            .map(StreamConfig::key)
+            .filter(|k| {
+                k.len() > stream.len() + 1
+                    && k.starts_with(stream)
+                    && k.as_bytes()[stream.len()] == b'.'
+                    && !k[stream.len() + 1..].contains('.')
+            })
+            .collect()
+    }
+
+    fn naive_cc<'a>(c: &'a StreamConfigs, stream: &str) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut stack = naive_children(c, stream);
+        stack.reverse();
+        while let Some(s) = stack.pop() {
+            if out.contains(&s) {
+                continue;
+            }
+            out.push(s);
+            let mut kids = naive_children(c, s);
+            kids.reverse();
+            stack.extend(kids);
+        }
+        out
+    }
+
+    #[test]
+    fn cc_prefix_index_gives_exactly_the_naive_rule_on_tricky_names() {
+        let mut names: Vec<String> = [
+            "a", "a.b", "a.b.c", "ab", "a..b", "a.", "a..", ".a", ".", "..", "", "a.b.", "a.b..c", "ab.c", "a.bc",
+            "a.b.c.d", "é.ü", "é", "/a\\..*/", "/a/", "b.a", "a.b.c.d.e",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        // A generated tree whose keys come in no particular order (children before parents too).
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..400 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let depth = (x % 4) as usize;
+            let mut name = ["a", "ab", "a.", ""][(x >> 8) as usize % 4].to_owned();
+            for d in 0..depth {
+                name.push('.');
+                name.push_str(["b", "c", "", "a"][((x >> (16 + 2 * d)) % 4) as usize]);
+            }
+            names.push(name);
+        }
+        let mut map = serde_json::Map::new();
+        for n in &names {
+            map.insert(n.clone(), json!({}));
+        }
+        let c = configs(json!({"streams": map}));
+        let mut queried: Vec<&str> = names.iter().map(String::as_str).collect();
+        queried.extend(["zzz", "a.b.c.d.e.f", "é.ü.x"]);
+        let mut nonempty = 0;
+        for q in queried {
+            assert_eq!(c.cc_children(q), naive_children(&c, q), "children of {q:?}");
+            assert_eq!(c.cc_streams(q), naive_cc(&c, q), "cc streams of {q:?}");
+            nonempty += usize::from(!c.cc_streams(q).is_empty());
+        }
+        assert!(nonempty > 20, "the generated tree has cc streams ({nonempty})");
+        // `ab` and `ab.c` are not under `a`; `a.` (empty last segment) is no child.
+        assert_eq!(c.cc_children("a"), ["a.b", "a.bc", "a.a", "a.c"]);
+        assert!(c.cc_children("a.").contains(&"a..b"));
+        assert_eq!(c.cc_children(""), naive_children(&c, ""));
+        assert!(c.cc_children("").contains(&".a"));
+    }
+
+    #[test]
+    fn an_empty_bare_map_is_told_apart_from_an_empty_api_answer() {
+        assert!(!configs(json!({})).has_streams_member());
+        assert!(configs(json!({"streams": []})).has_streams_member());
+        assert!(configs(json!({"streams": {}})).has_streams_member());
+        assert!(!configs(json!({"a": {}})).has_streams_member());
+    }
 }
