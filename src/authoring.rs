@@ -299,18 +299,17 @@ fn plan_title(
 ) {
     let shown = s.relative.display().to_string();
     let Some(version) = title.version else {
-        title.problems.push(format!(
-            "{shown}#/$id: `{}` does not end in a version (X.Y.Z) to materialize as",
-            title.id
-        ));
+        title
+            .problems
+            .push(format!("{shown}#/$id: `{}` does not end in a version (X.Y.Z) to materialize as", title.id));
         return;
     };
     let mut schema = match materialize::materialize(value, resolver, config.numeric_bounds) {
         Ok(schema) => schema,
         Err(problems) => {
-            title
-                .problems
-                .extend(problems.into_iter().map(|p| format!("{shown}#{}: cannot be materialized: {}", p.pointer, p.message)));
+            title.problems.extend(
+                problems.into_iter().map(|p| format!("{shown}#{}: cannot be materialized: {}", p.pointer, p.message)),
+            );
             return;
         }
     };
@@ -471,7 +470,12 @@ fn compare(
             .take(3)
             .map(|d| {
                 let side = |v: &Option<Value>| v.as_ref().map_or_else(|| "(absent)".to_owned(), materialize::short);
-                format!("{}: {} → {}", if d.pointer.is_empty() { "/" } else { &d.pointer }, side(&d.left), side(&d.right))
+                format!(
+                    "{}: {} → {}",
+                    if d.pointer.is_empty() { "/" } else { &d.pointer },
+                    side(&d.left),
+                    side(&d.right)
+                )
             })
             .collect(),
         Err(e) => vec![format!("the file does not parse: {e}")],
@@ -559,12 +563,9 @@ fn select(
     let base = root.join(&config.schema_base_path);
     let real_base = base.canonicalize().map_err(|error| SchemaError::Io { path: base.clone(), error })?;
     let paths: Vec<PathBuf> = match selection {
-        Selection::All => discover::discover(root, config)?
-            .files
-            .into_iter()
-            .filter(|f| f.is_current)
-            .map(|f| f.path)
-            .collect(),
+        Selection::All => {
+            discover::discover(root, config)?.files.into_iter().filter(|f| f.is_current).map(|f| f.path).collect()
+        }
         Selection::Modified { staged_only } => {
             let git = Git::new(root);
             git.modified(*staged_only)?
@@ -650,7 +651,8 @@ fn dependency_order(selected: &[Selected]) -> Vec<Step> {
             let Ok(target) = base.join(r) else { continue };
             let mut document = target.document();
             // `/error/2.1.0.yaml` names the same version as `/error/2.1.0`.
-            if let Some(stem) = document.as_str().strip_suffix(".yaml").or_else(|| document.as_str().strip_suffix(".json"))
+            if let Some(stem) =
+                document.as_str().strip_suffix(".yaml").or_else(|| document.as_str().strip_suffix(".json"))
                 && let Ok(u) = SchemaUri::parse(stem)
             {
                 document = u;
@@ -676,11 +678,8 @@ fn dependency_order(selected: &[Selected]) -> Vec<Step> {
         }
     }
     for i in (0..selected.len()).filter(|&i| !done[i]) {
-        let waiting: Vec<String> = needs[i]
-            .iter()
-            .filter(|&&j| !done[j])
-            .map(|&j| selected[j].relative.display().to_string())
-            .collect();
+        let waiting: Vec<String> =
+            needs[i].iter().filter(|&&j| !done[j]).map(|&j| selected[j].relative.display().to_string()).collect();
         order.push(Step {
             index: i,
             problems: vec![format!(

@@ -653,8 +653,28 @@ mod tests {
     #[test]
     fn cc_prefix_index_gives_exactly_the_naive_rule_on_tricky_names() {
         let mut names: Vec<String> = [
-            "a", "a.b", "a.b.c", "ab", "a..b", "a.", "a..", ".a", ".", "..", "", "a.b.", "a.b..c", "ab.c", "a.bc",
-            "a.b.c.d", "é.ü", "é", "/a\\..*/", "/a/", "b.a", "a.b.c.d.e",
+            "a",
+            "a.b",
+            "a.b.c",
+            "ab",
+            "a..b",
+            "a.",
+            "a..",
+            ".a",
+            ".",
+            "..",
+            "",
+            "a.b.",
+            "a.b..c",
+            "ab.c",
+            "a.bc",
+            "a.b.c.d",
+            "é.ü",
+            "é",
+            "/a\\..*/",
+            "/a/",
+            "b.a",
+            "a.b.c.d.e",
         ]
         .iter()
         .map(|s| (*s).to_owned())

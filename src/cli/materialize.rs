@@ -113,11 +113,7 @@ pub(crate) fn run(args: &MaterializeArgs, printer: &Printer) -> Result<ExitStatu
         }
         other => anyhow::Error::new(other),
     })?;
-    let written = if args.dry_run {
-        Vec::new()
-    } else {
-        authoring::apply(&plan).map_err(anyhow::Error::new)?.written
-    };
+    let written = if args.dry_run { Vec::new() } else { authoring::apply(&plan).map_err(anyhow::Error::new)?.written };
     if args.git_add && !written.is_empty() {
         authoring::git_add(&plan.root, &written).map_err(anyhow::Error::new)?;
     }

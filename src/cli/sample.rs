@@ -118,18 +118,14 @@ fn suggest_profile(text: &str) -> Option<&'static str> {
     if wanted.is_empty() {
         return None;
     }
-    Profile::ALL
-        .iter()
-        .map(|p| p.as_str())
-        .find(|p| squash(p) == wanted)
-        .or_else(|| {
-            Profile::ALL
-                .iter()
-                .map(|p| (strsim::damerau_levenshtein(&wanted, &squash(p.as_str())), p.as_str()))
-                .filter(|(d, _)| *d <= 2)
-                .min_by_key(|(d, _)| *d)
-                .map(|(_, p)| p)
-        })
+    Profile::ALL.iter().map(|p| p.as_str()).find(|p| squash(p) == wanted).or_else(|| {
+        Profile::ALL
+            .iter()
+            .map(|p| (strsim::damerau_levenshtein(&wanted, &squash(p.as_str())), p.as_str()))
+            .filter(|(d, _)| *d <= 2)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, p)| p)
+    })
 }
 
 /// One stream to decide (or the bare rate), with its samplers per profile.
@@ -408,12 +404,10 @@ fn simulate(args: &SampleArgs, n: u64, targets: &[Target], printer: &Printer) ->
     let mut rng = SmallRng::seed_from_u64(seed);
     let bar = printer.progress_allowed().then(|| {
         let bar = indicatif::ProgressBar::new(n);
-        bar.set_style(
-            crate::output::whole_per_sec(
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} identifiers ({per_sec}, {eta} left)")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            ),
-        );
+        bar.set_style(crate::output::whole_per_sec(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} identifiers ({per_sec}, {eta} left)")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ));
         bar
     });
     let mut totals = vec![0u64; samplers.len()];

@@ -567,7 +567,9 @@ async fn events(
             st.store.save(&mut statuses, &st.printer);
         });
         // The answer's message is EventGate's own text, kept as it is; the log line reads right.
-        state.printer.note(format!("POST /v1/events 202 {} hastily received", super::count_of(n as u64, "event", "events")));
+        state
+            .printer
+            .note(format!("POST /v1/events 202 {} hastily received", super::count_of(n as u64, "event", "events")));
         return reply(&Answer { status: 202, message: format!("{n} events hastily received."), body: None });
     }
     let st = Arc::clone(&state);

@@ -72,9 +72,8 @@ fn empty_document(source: &str, printer: &Printer) -> Result<ExitStatus> {
     });
     printer.records("streams", Vec::new(), summary, |_| None)?;
     printer.warning(format!("{source} configures no streams: it has no `streams` object and no stream entries"));
-    printer.hint(
-        "give an action=streamconfigs answer (`{\"streams\": {…}}`) or a map of stream names to their settings",
-    );
+    printer
+        .hint("give an action=streamconfigs answer (`{\"streams\": {…}}`) or a map of stream names to their settings");
     Ok(ExitStatus::Findings)
 }
 
@@ -200,7 +199,8 @@ fn list(
         (!selected.is_empty()).then(|| table::render(&t))
     })?;
     if printer.format == Format::Table {
-        let invalid = if invalid_sample > 0 { format!("{invalid_sample} with an invalid sample, ") } else { String::new() };
+        let invalid =
+            if invalid_sample > 0 { format!("{invalid_sample} with an invalid sample, ") } else { String::new() };
         printer.note(format!(
             "{} of {} {} ({regex} regex-keyed, {sampled} sampled, {invalid}{problem_count} with config problems, \
              {warning_count} with warnings)",
@@ -337,5 +337,21 @@ fn flatten(prefix: &str, map: &Map<String, Value>, out: &mut Vec<(String, String
             Value::String(s) => out.push((key, s.clone())),
             other => out.push((key, other.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cc_cells_list_names_and_cut_long_lists_with_a_count() {
+        assert_eq!(cc_cell(&[]), "");
+        assert_eq!(cc_cell(&["a.b", "a.c"]), "a.b, a.c");
+        let long = "x".repeat(70);
+        assert_eq!(cc_cell(&[&long, "a.b"]), format!("{long}, … (+1 more)"));
+        let names: Vec<String> = (0..20).map(|i| format!("stream.child_{i:02}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(cc_cell(&names), "stream.child_00, stream.child_01, stream.child_02, stream.child_03, … (+16 more)");
     }
 }

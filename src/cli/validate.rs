@@ -141,12 +141,10 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
     let spinner = printer.progress_allowed() && (printer.format == Format::Table || !printer.stdout_is_terminal());
     let bar = spinner.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            crate::output::whole_per_sec(
-                indicatif::ProgressStyle::with_template("{spinner} {human_pos} events ({per_sec})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            ),
-        );
+        bar.set_style(crate::output::whole_per_sec(
+            indicatif::ProgressStyle::with_template("{spinner} {human_pos} events ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        ));
         bar
     });
     // Where the output stopped when stdout was closed (`| head`).
@@ -274,7 +272,11 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         counts.invalid,
         counts.unresolved,
         counts.malformed,
-        if counts.input_errors > 0 { format!("; {}", super::count_of(counts.input_errors, "input unreadable", "inputs unreadable")) } else { String::new() }
+        if counts.input_errors > 0 {
+            format!("; {}", super::count_of(counts.input_errors, "input unreadable", "inputs unreadable"))
+        } else {
+            String::new()
+        }
     ));
     if let Some(at) = closed {
         printer.error(if at.is_empty() {

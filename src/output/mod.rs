@@ -67,14 +67,7 @@ impl Printer {
             // always` wins over NO_COLOR (`auto` has already honoured it).
             crossterm::style::Colored::set_ansi_color_disabled(false);
         }
-        Self {
-            format,
-            quiet,
-            color_stdout,
-            color_stderr: decide(stderr_tty),
-            stdout_tty,
-            stderr_tty,
-        }
+        Self { format, quiet, color_stdout, color_stderr: decide(stderr_tty), stdout_tty, stderr_tty }
     }
 
     /// Whether stdout is a terminal (tables wrap and use box drawing there).

@@ -119,7 +119,12 @@ fn materialize_all_rebuilds_every_latest_version_as_jsonschema_tools_1_3_0_write
         let ours = input.path().join("schemas").join(name);
         let theirs = reference.path().join("schemas").join(name);
         let diff = differences(&ours, &theirs);
-        assert!(diff.is_empty(), "{name}: {} differences from jsonschema-tools 1.3.0:\n{}", diff.len(), diff.join("\n"));
+        assert!(
+            diff.is_empty(),
+            "{name}: {} differences from jsonschema-tools 1.3.0:\n{}",
+            diff.len(),
+            diff.join("\n")
+        );
     }
 
     // A second run changes nothing.
@@ -185,7 +190,9 @@ fn a_published_version_whose_schema_would_change_is_refused_and_a_draft_is_repla
     let out = epc().args(["materialize", "--repo", path_str(&primary), "--modified"]).assert().code(1);
     let err = stderr_text(&out);
     assert!(
-        err.contains("jsonschema/error/2.1.0.yaml: is published (in git's HEAD) and its schema would change (/description: "),
+        err.contains(
+            "jsonschema/error/2.1.0.yaml: is published (in git's HEAD) and its schema would change (/description: "
+        ),
         "{err}"
     );
     assert!(err.contains("give current.yaml's $id a new version, or pass --force"), "{err}");
