@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate events against schema repositories (and stream config), as EventGate does')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Decorate events as a client does and send them to the intake (or print them with --dry-run)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a local EventGate-compatible intake that validates and stores events')
+            [CompletionResult]::new('materialize', 'materialize', [CompletionResultType]::ParameterValue, 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Print fresh standard identifiers (session, pageview or device)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -65,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios')
             [CompletionResult]::new('--population', '--population', [CompletionResultType]::ParameterName, 'The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N')
             [CompletionResult]::new('--simulate', '--simulate', [CompletionResultType]::ParameterName, 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval')
-            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for --simulate (default: random, printed on stderr)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for --simulate, 0 to 2^53-1 (default: random, printed on stderr)')
             [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
@@ -146,7 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             break
         }
         'epc;serve' {
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port; the address is printed on stderr)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on, HOST:PORT (a host name resolves; port 0 picks a free port; the address is printed on stderr)')
             [CompletionResult]::new('--schema-repo', '--schema-repo', [CompletionResultType]::ParameterName, 'Schema repository folders (repeatable, searched in order)')
             [CompletionResult]::new('--schema-base-uri', '--schema-base-uri', [CompletionResultType]::ParameterName, 'Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org''s primary and secondary repositories')
             [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: each event''s stream must be configured with its schema''s title')
@@ -162,6 +163,30 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Make no network request: remote schemas (and stream config) come from the cache only')
             [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Sync every write to disk before answering (slower; default: written to the OS)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'epc;materialize' {
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'The schema repository (default: the folder, or the nearest parent, with `.jsonschema-tools.yaml` or `jsonschema/`, of the first CURRENT or the current directory)')
+            [CompletionResult]::new('--schema-repo', '--schema-repo', [CompletionResultType]::ParameterName, 'A further schema repository folder to resolve `$ref`s against; repeatable, after --repo')
+            [CompletionResult]::new('--schema-base-uri', '--schema-base-uri', [CompletionResultType]::ParameterName, 'A further base URI to resolve `$ref`s against (a folder, file: or http(s) URL); repeatable')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request for a remote schema, in seconds')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Materialize every current file of the repository, in `$ref` dependency order')
+            [CompletionResult]::new('--modified', '--modified', [CompletionResultType]::ParameterName, 'Materialize the current files git reports as changed (staged, unstaged and untracked)')
+            [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'With --modified: only the staged current files (what the pre-commit hook uses)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Say what would be written, and write nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be written, and write nothing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace version files whose schema would change even when git has them committed (for a version that is not released yet); with --install-hook, replace an existing hook')
+            [CompletionResult]::new('--git-add', '--git-add', [CompletionResultType]::ParameterName, 'Stage the files and symlinks written with `git add`')
+            [CompletionResult]::new('--install-hook', '--install-hook', [CompletionResultType]::ParameterName, 'Install a git pre-commit hook that runs `epc materialize --modified --staged --git-add`')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Make no network request: remote `$ref`s come from the schema cache only')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide summaries, notes and hints on stderr (results and errors still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -200,6 +225,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate events against schema repositories (and stream config), as EventGate does')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Decorate events as a client does and send them to the intake (or print them with --dry-run)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a local EventGate-compatible intake that validates and stores events')
+            [CompletionResult]::new('materialize', 'materialize', [CompletionResultType]::ParameterValue, 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Print fresh standard identifiers (session, pageview or device)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -218,6 +244,9 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             break
         }
         'epc;help;serve' {
+            break
+        }
+        'epc;help;materialize' {
             break
         }
         'epc;help;id' {

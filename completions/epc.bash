@@ -25,6 +25,9 @@ _epc() {
             epc,id)
                 cmd="epc__subcmd__id"
                 ;;
+            epc,materialize)
+                cmd="epc__subcmd__materialize"
+                ;;
             epc,sample)
                 cmd="epc__subcmd__sample"
                 ;;
@@ -49,6 +52,9 @@ _epc() {
             epc__subcmd__help,id)
                 cmd="epc__subcmd__help__subcmd__id"
                 ;;
+            epc__subcmd__help,materialize)
+                cmd="epc__subcmd__help__subcmd__materialize"
+                ;;
             epc__subcmd__help,sample)
                 cmd="epc__subcmd__help__subcmd__sample"
                 ;;
@@ -71,7 +77,7 @@ _epc() {
 
     case "${cmd}" in
         epc)
-            opts="-q -h -V --format --color --quiet --help --version streams sample validate send serve id completions help"
+            opts="-q -h -V --format --color --quiet --help --version streams sample validate send serve materialize id completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,7 +121,7 @@ _epc() {
             return 0
             ;;
         epc__subcmd__help)
-            opts="streams sample validate send serve id completions help"
+            opts="streams sample validate send serve materialize id completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -157,6 +163,20 @@ _epc() {
             return 0
             ;;
         epc__subcmd__help__subcmd__id)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        epc__subcmd__help__subcmd__materialize)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -252,6 +272,44 @@ _epc() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        epc__subcmd__materialize)
+            opts="-n -q -h -V --all --modified --staged --repo --dry-run --force --git-add --install-hook --schema-repo --schema-base-uri --offline --timeout --format --color --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema-repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema-base-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

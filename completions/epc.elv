@@ -31,6 +31,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
             cand send 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
             cand serve 'Run a local EventGate-compatible intake that validates and stores events'
+            cand materialize 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -60,7 +61,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --profile 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios'
             cand --population 'The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N'
             cand --simulate 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval'
-            cand --seed 'Seed for --simulate (default: random, printed on stderr)'
+            cand --seed 'Seed for --simulate, 0 to 2^53-1 (default: random, printed on stderr)'
             cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'
             cand --timeout 'Timeout for each request, in seconds'
             cand --format 'Output format for results on stdout'
@@ -138,7 +139,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --version 'Print version'
         }
         &'epc;serve'= {
-            cand --listen 'Address to listen on (port 0 picks a free port; the address is printed on stderr)'
+            cand --listen 'Address to listen on, HOST:PORT (a host name resolves; port 0 picks a free port; the address is printed on stderr)'
             cand --schema-repo 'Schema repository folders (repeatable, searched in order)'
             cand --schema-base-uri 'Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org''s primary and secondary repositories'
             cand --stream-config 'Stream config: each event''s stream must be configured with its schema''s title'
@@ -154,6 +155,29 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --color 'When to use colour'
             cand --offline 'Make no network request: remote schemas (and stream config) come from the cache only'
             cand --fsync 'Sync every write to disk before answering (slower; default: written to the OS)'
+            cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'epc;materialize'= {
+            cand --repo 'The schema repository (default: the folder, or the nearest parent, with `.jsonschema-tools.yaml` or `jsonschema/`, of the first CURRENT or the current directory)'
+            cand --schema-repo 'A further schema repository folder to resolve `$ref`s against; repeatable, after --repo'
+            cand --schema-base-uri 'A further base URI to resolve `$ref`s against (a folder, file: or http(s) URL); repeatable'
+            cand --timeout 'Timeout for each request for a remote schema, in seconds'
+            cand --format 'Output format for results on stdout'
+            cand --color 'When to use colour'
+            cand --all 'Materialize every current file of the repository, in `$ref` dependency order'
+            cand --modified 'Materialize the current files git reports as changed (staged, unstaged and untracked)'
+            cand --staged 'With --modified: only the staged current files (what the pre-commit hook uses)'
+            cand -n 'Say what would be written, and write nothing'
+            cand --dry-run 'Say what would be written, and write nothing'
+            cand --force 'Replace version files whose schema would change even when git has them committed (for a version that is not released yet); with --install-hook, replace an existing hook'
+            cand --git-add 'Stage the files and symlinks written with `git add`'
+            cand --install-hook 'Install a git pre-commit hook that runs `epc materialize --modified --staged --git-add`'
+            cand --offline 'Make no network request: remote `$ref`s come from the schema cache only'
             cand -q 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand --quiet 'Hide summaries, notes and hints on stderr (results and errors still show)'
             cand -h 'Print help (see more with ''--help'')'
@@ -189,6 +213,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand validate 'Validate events against schema repositories (and stream config), as EventGate does'
             cand send 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
             cand serve 'Run a local EventGate-compatible intake that validates and stores events'
+            cand materialize 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does'
             cand id 'Print fresh standard identifiers (session, pageview or device)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -202,6 +227,8 @@ set edit:completion:arg-completer[epc] = {|@words|
         &'epc;help;send'= {
         }
         &'epc;help;serve'= {
+        }
+        &'epc;help;materialize'= {
         }
         &'epc;help;id'= {
         }

@@ -39,6 +39,7 @@ complete -c epc -n "__fish_epc_needs_command" -f -a "sample" -d 'Show sampling d
 complete -c epc -n "__fish_epc_needs_command" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
 complete -c epc -n "__fish_epc_needs_command" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
 complete -c epc -n "__fish_epc_needs_command" -f -a "serve" -d 'Run a local EventGate-compatible intake that validates and stores events'
+complete -c epc -n "__fish_epc_needs_command" -f -a "materialize" -d 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does'
 complete -c epc -n "__fish_epc_needs_command" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
 complete -c epc -n "__fish_epc_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c epc -n "__fish_epc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -66,7 +67,7 @@ complete -c epc -n "__fish_epc_using_subcommand sample" -l ids -d 'Read identifi
 complete -c epc -n "__fish_epc_using_subcommand sample" -l profile -d 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l population -d 'The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l simulate -d 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval' -r
-complete -c epc -n "__fish_epc_using_subcommand sample" -l seed -d 'Seed for --simulate (default: random, printed on stderr)' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l seed -d 'Seed for --simulate, 0 to 2^53-1 (default: random, printed on stderr)' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l timeout -d 'Timeout for each request, in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
@@ -144,7 +145,7 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l offline -d 'Use the cac
 complete -c epc -n "__fish_epc_using_subcommand send" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand send" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port; the address is printed on stderr)' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l listen -d 'Address to listen on, HOST:PORT (a host name resolves; port 0 picks a free port; the address is printed on stderr)' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-repo -d 'Schema repository folders (repeatable, searched in order)' -r -F
 complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-base-uri -d 'Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org\'s primary and secondary repositories' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l stream-config -d 'Stream config: each event\'s stream must be configured with its schema\'s title' -r
@@ -168,6 +169,28 @@ complete -c epc -n "__fish_epc_using_subcommand serve" -l fsync -d 'Sync every w
 complete -c epc -n "__fish_epc_using_subcommand serve" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l repo -d 'The schema repository (default: the folder, or the nearest parent, with `.jsonschema-tools.yaml` or `jsonschema/`, of the first CURRENT or the current directory)' -r -F
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l schema-repo -d 'A further schema repository folder to resolve `$ref`s against; repeatable, after --repo' -r -F
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l schema-base-uri -d 'A further base URI to resolve `$ref`s against (a folder, file: or http(s) URL); repeatable' -r
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l timeout -d 'Timeout for each request for a remote schema, in seconds' -r
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: the results and a summary'
+ndjson\t'One JSON record per line, each with a `type`, then a `summary` record'
+junit\t'JUnit XML for CI (`epc validate` only): one test case per event'"
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`'
+always\t'Always colour tables and messages'
+never\t'Never colour'"
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l all -d 'Materialize every current file of the repository, in `$ref` dependency order'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l modified -d 'Materialize the current files git reports as changed (staged, unstaged and untracked)'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l staged -d 'With --modified: only the staged current files (what the pre-commit hook uses)'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -s n -l dry-run -d 'Say what would be written, and write nothing'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l force -d 'Replace version files whose schema would change even when git has them committed (for a version that is not released yet); with --install-hook, replace an existing hook'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l git-add -d 'Stage the files and symlinks written with `git add`'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l install-hook -d 'Install a git pre-commit hook that runs `epc materialize --modified --staged --git-add`'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -l offline -d 'Make no network request: remote `$ref`s come from the schema cache only'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c epc -n "__fish_epc_using_subcommand materialize" -s V -l version -d 'Print version'
 complete -c epc -n "__fish_epc_using_subcommand id" -s n -l count -d 'How many to print' -r
 complete -c epc -n "__fish_epc_using_subcommand id" -l format -d 'Output format for results on stdout' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: the results and a summary'
@@ -189,11 +212,12 @@ never\t'Never colour'"
 complete -c epc -n "__fish_epc_using_subcommand completions" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "serve" -d 'Run a local EventGate-compatible intake that validates and stores events'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "streams" -d 'List stream config, or show the full config of named streams'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "sample" -d 'Show sampling decisions for identifiers and a stream or rate'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "validate" -d 'Validate events against schema repositories (and stream config), as EventGate does'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "send" -d 'Decorate events as a client does and send them to the intake (or print them with --dry-run)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "serve" -d 'Run a local EventGate-compatible intake that validates and stores events'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "materialize" -d 'Write the version files and symlinks of edited `current.yaml` schemas, as jsonschema-tools does'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "id" -d 'Print fresh standard identifiers (session, pageview or device)'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c epc -n "__fish_epc_using_subcommand help; and not __fish_seen_subcommand_from streams sample validate send serve materialize id completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
