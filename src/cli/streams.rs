@@ -352,6 +352,6 @@ mod tests {
         assert_eq!(cc_cell(&[&long, "a.b"]), format!("{long}, … (+1 more)"));
         let names: Vec<String> = (0..20).map(|i| format!("stream.child_{i:02}")).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        assert_eq!(cc_cell(&names), "stream.child_00, stream.child_01, stream.child_02, stream.child_03, … (+16 more)");
+        assert_eq!(cc_cell(&names), "stream.child_00, stream.child_01, stream.child_02, … (+17 more)");
     }
 }
