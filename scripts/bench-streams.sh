@@ -2,7 +2,8 @@
 # Scale benchmark of `epc streams` (the listing: cc streams of every stream,
 # computed from the prefix index): a synthetic stream config of 10,000 and
 # of 100,000 streams (scripts/gen-streams.py), listed as a table to a pipe
-# and as JSON. Prints wall time and maximum RSS per run (GNU time).
+# and as JSON. Prints wall time, CPU time (user + system: what a loaded
+# machine does not inflate) and maximum RSS per run (GNU time).
 # Goal (issue 13): 100,000 streams in under 2 s and under 200 MB.
 #
 # Usage: scripts/bench-streams.sh [COUNT…]   (default: 10000 100000)
@@ -26,15 +27,16 @@ fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-printf '%-8s %-6s %9s %12s\n' streams format seconds "max RSS MB"
+printf '%-8s %-6s %9s %9s %12s\n' streams format wall_s cpu_s "max RSS MB"
 for n in "${counts[@]}"; do
   config="$tmp/streams-$n.json"
   python3 "$root/scripts/gen-streams.py" "$n" > "$config"
   for format in table json; do
     # Exit 1 is fine: the generated config has streams with findings.
-    /usr/bin/time -f '%e %M' -o "$tmp/time" "$epc" -q streams --format "$format" --stream-config "$config" \
+    /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$epc" -q streams --format "$format" --stream-config "$config" \
       > "$tmp/out" 2> "$tmp/err" || [ $? -eq 1 ] || { cat "$tmp/err" >&2; exit 2; }
-    read -r seconds kb < "$tmp/time"
-    printf '%-8s %-6s %9s %12s\n' "$n" "$format" "$seconds" "$((kb / 1024))"
+    read -r seconds user sys kb < "$tmp/time"
+    cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+    printf '%-8s %-6s %9s %9s %12s\n' "$n" "$format" "$seconds" "$cpu" "$((kb / 1024))"
   done
 done
