@@ -283,6 +283,13 @@ impl StreamConfig {
 pub struct StreamConfigs {
     entries: Vec<StreamConfig>,
     index: std::collections::HashMap<String, usize>,
+    /// Exact (non-regex) keys by their cc parent (the key up to its last
+    /// dot), as indexes into `entries` in config order: the prefix index
+    /// [`Self::cc_children`] reads, so listing cc streams is linear, not O(n²).
+    children: std::collections::HashMap<String, Vec<usize>>,
+    /// Whether the document had a `streams` member (an API answer) rather
+    /// than being a bare map of streams.
+    streams_member: bool,
 }
 
 impl StreamConfigs {
@@ -310,6 +317,7 @@ impl StreamConfigs {
     /// [`StreamConfigError::Shape`] when it is not a map of stream settings.
     pub fn from_value(value: Value, source_name: &str) -> Result<Self, StreamConfigError> {
         let shape = |reason: String| StreamConfigError::Shape { source_name: source_name.to_owned(), reason };
+        let mut streams_member = false;
         let map = match value {
             Value::Object(mut obj) => {
                 if obj.contains_key("error") && !obj.contains_key("streams") {
@@ -320,6 +328,7 @@ impl StreamConfigs {
                         e.get("info").and_then(Value::as_str).unwrap_or("")
                     )));
                 }
+                streams_member = obj.contains_key("streams");
                 match obj.remove("streams") {
                     Some(Value::Object(m)) => m,
                     Some(Value::Array(a)) if a.is_empty() => Map::new(),
@@ -334,7 +343,7 @@ impl StreamConfigs {
                 return Err(shape(format!("expected an object of streams, found {}", json_type(&other))));
             }
         };
-        let mut configs = Self::default();
+        let mut configs = Self { streams_member, ..Self::default() };
         for (key, settings) in map {
             let settings = match settings {
                 Value::Object(m) => m,
@@ -356,9 +365,24 @@ impl StreamConfigs {
         if let Some(&i) = self.index.get(entry.key()) {
             self.entries[i] = entry;
         } else {
-            self.index.insert(entry.key().to_owned(), self.entries.len());
+            let i = self.entries.len();
+            if !entry.is_regex()
+                && let Some(parent) = cc_parent(entry.key())
+            {
+                self.children.entry(parent.to_owned()).or_default().push(i);
+            }
+            self.index.insert(entry.key().to_owned(), i);
             self.entries.push(entry);
         }
+    }
+
+    /// Whether the document was an API answer with a `streams` member
+    /// (`{"streams": {…}}`, even an empty one) rather than a bare map of
+    /// streams. An empty bare map (`{}`) is then told apart from an API
+    /// answer that no stream matched.
+    #[must_use]
+    pub fn has_streams_member(&self) -> bool {
+        self.streams_member
     }
 
     /// Number of entries.
@@ -408,29 +432,20 @@ impl StreamConfigs {
     /// synthesised from dotted names, so recursion reaches grandchildren once.
     #[must_use]
     pub fn cc_children(&self, stream: &str) -> Vec<&str> {
-        self.entries
-            .iter()
-            .filter(|e| !e.is_regex())
-            .map(StreamConfig::key)
-            .filter(|k| {
-                k.len() > stream.len() + 1
-                    && k.starts_with(stream)
-                    && k.as_bytes()[stream.len()] == b'.'
-                    && !k[stream.len() + 1..].contains('.')
-            })
-            .collect()
+        self.children.get(stream).map_or_else(Vec::new, |kids| kids.iter().map(|&i| self.entries[i].key()).collect())
     }
 
     /// Every stream an event submitted to `stream` reaches through cc'ing,
     /// depth first (child, then its children), without `stream` itself and
-    /// without duplicates (decisions.md).
+    /// without duplicates (decisions.md). Linear in the streams reached.
     #[must_use]
     pub fn cc_streams(&self, stream: &str) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut stack: Vec<&str> = self.cc_children(stream);
         stack.reverse();
         while let Some(s) = stack.pop() {
-            if out.contains(&s) {
+            if s == stream || !seen.insert(s) {
                 continue;
             }
             out.push(s);
@@ -452,6 +467,16 @@ impl StreamConfigs {
             .min_by_key(|(d, _)| *d)
             .map(|(_, k)| k)
     }
+}
+
+/// The stream a key is a direct cc child of: the key up to its last dot,
+/// when a non-empty segment follows that dot (`a.b.c` → `a.b`, `a..b` →
+/// `a.`, `.a` → ``; `a.` and `a` have none). This is the one parent for
+/// which [`StreamConfigs::cc_children`]'s rule ("exactly one more
+/// dot-separated segment") holds.
+fn cc_parent(key: &str) -> Option<&str> {
+    let dot = key.rfind('.')?;
+    (dot + 1 < key.len()).then(|| &key[..dot])
 }
 
 /// Whether a stream config key is a regex: a string that starts with `/` and
@@ -593,5 +618,107 @@ mod tests {
         let c = configs(json!({"mediawiki.client.session_tick": {}, "other": {}}));
         assert_eq!(c.suggest("mediawiki.client.sesion_tick"), Some("mediawiki.client.session_tick"));
         assert_eq!(c.suggest("zzzzzzzzzzzzzz"), None);
+    }
+
+    /// The old O(n²) rule, kept here as the reference for the prefix index.
+    fn naive_children<'a>(c: &'a StreamConfigs, stream: &str) -> Vec<&'a str> {
+        c.iter()
+            .filter(|e| !e.is_regex())
+            .map(StreamConfig::key)
+            .filter(|k| {
+                k.len() > stream.len() + 1
+                    && k.starts_with(stream)
+                    && k.as_bytes()[stream.len()] == b'.'
+                    && !k[stream.len() + 1..].contains('.')
+            })
+            .collect()
+    }
+
+    fn naive_cc<'a>(c: &'a StreamConfigs, stream: &str) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut stack = naive_children(c, stream);
+        stack.reverse();
+        while let Some(s) = stack.pop() {
+            if out.contains(&s) {
+                continue;
+            }
+            out.push(s);
+            let mut kids = naive_children(c, s);
+            kids.reverse();
+            stack.extend(kids);
+        }
+        out
+    }
+
+    #[test]
+    fn cc_prefix_index_gives_exactly_the_naive_rule_on_tricky_names() {
+        let mut names: Vec<String> = [
+            "a",
+            "a.b",
+            "a.b.c",
+            "ab",
+            "a..b",
+            "a.",
+            "a..",
+            ".a",
+            ".",
+            "..",
+            "",
+            "a.b.",
+            "a.b..c",
+            "ab.c",
+            "a.bc",
+            "a.b.c.d",
+            "é.ü",
+            "é",
+            "/a\\..*/",
+            "/a/",
+            "b.a",
+            "a.b.c.d.e",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        // A generated tree whose keys come in no particular order (children before parents too).
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..400 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let depth = (x % 4) as usize;
+            let mut name = ["a", "ab", "a.", ""][(x >> 8) as usize % 4].to_owned();
+            for d in 0..depth {
+                name.push('.');
+                name.push_str(["b", "c", "", "a"][((x >> (16 + 2 * d)) % 4) as usize]);
+            }
+            names.push(name);
+        }
+        let mut map = serde_json::Map::new();
+        for n in &names {
+            map.insert(n.clone(), json!({}));
+        }
+        let c = configs(json!({"streams": map}));
+        let mut queried: Vec<&str> = names.iter().map(String::as_str).collect();
+        queried.extend(["zzz", "a.b.c.d.e.f", "é.ü.x"]);
+        let mut nonempty = 0;
+        for q in queried {
+            assert_eq!(c.cc_children(q), naive_children(&c, q), "children of {q:?}");
+            assert_eq!(c.cc_streams(q), naive_cc(&c, q), "cc streams of {q:?}");
+            nonempty += usize::from(!c.cc_streams(q).is_empty());
+        }
+        assert!(nonempty > 20, "the generated tree has cc streams ({nonempty})");
+        // `ab` and `ab.c` are not under `a`; `a.` (empty last segment) is no child.
+        assert_eq!(c.cc_children("a"), ["a.b", "a.bc", "a.a", "a.c"]);
+        assert!(c.cc_children("a.").contains(&"a..b"));
+        assert_eq!(c.cc_children(""), naive_children(&c, ""));
+        assert!(c.cc_children("").contains(&".a"));
+    }
+
+    #[test]
+    fn an_empty_bare_map_is_told_apart_from_an_empty_api_answer() {
+        assert!(!configs(json!({})).has_streams_member());
+        assert!(configs(json!({"streams": []})).has_streams_member());
+        assert!(configs(json!({"streams": {}})).has_streams_member());
+        assert!(!configs(json!({"a": {}})).has_streams_member());
     }
 }

@@ -74,12 +74,7 @@ pub(crate) fn run(args: &MaterializeArgs, printer: &Printer) -> Result<ExitStatu
     let start = args.currents.first().and_then(|c| c.parent().map(std::path::Path::to_path_buf));
     let root = match &args.repo {
         Some(repo) => {
-            if !repo.is_dir() {
-                return Err(Hinted::error(
-                    format!("--repo {}: not a folder", repo.display()),
-                    Some("give the schema repository's folder (the one with `jsonschema/`)".into()),
-                ));
-            }
+            super::schema_repository_dir("--repo", repo)?;
             repo.clone()
         }
         None => {

@@ -16,7 +16,7 @@ pub(crate) mod signals;
 pub(crate) mod streams;
 pub(crate) mod validate;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -172,6 +172,9 @@ pub(crate) fn schema_sources(
     offline: bool,
     timeout: f64,
 ) -> Result<SchemaSources> {
+    for repo in repos {
+        schema_repository_dir("--schema-repo", repo)?;
+    }
     let repositories = repos.iter().map(SchemaRepository::open).collect::<Result<Vec<_>, _>>()?;
     Ok(SchemaSources {
         repositories,
@@ -183,6 +186,31 @@ pub(crate) fn schema_sources(
             ..HttpOptions::default()
         },
     })
+}
+
+/// Checks that `dir`, given with `flag` (`--repo`, `--schema-repo`), is a
+/// schema repository: an existing folder with a `jsonschema/` folder or a
+/// `.jsonschema-tools.yaml` ([`SchemaRepository::is_repository`]). Any other
+/// folder would be read as a repository whose schemas sit at its top, and
+/// every schema would then be "not found".
+///
+/// # Errors
+/// A one-line [`Hinted`] error naming the flag and the folder (exit 2).
+pub(crate) fn schema_repository_dir(flag: &str, dir: &Path) -> Result<()> {
+    let shown = dir.display();
+    let hint = || Some("give the repository's top folder, the one holding `jsonschema/`".to_owned());
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Hinted::error(format!("{flag} {shown}: no such folder"), hint()))
+        }
+        Err(e) => Err(Hinted::error(format!("{flag} {shown}: {e}"), None)),
+        Ok(m) if !m.is_dir() => Err(Hinted::error(format!("{flag} {shown}: not a folder"), hint())),
+        Ok(_) if !SchemaRepository::is_repository(dir) => Err(Hinted::error(
+            format!("{flag} {shown}: not a schema repository (no jsonschema/ folder or .jsonschema-tools.yaml)"),
+            hint(),
+        )),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// The resolver for `sources`; says when the public Wikimedia repositories
@@ -215,6 +243,12 @@ fn cache_dir() -> Option<PathBuf> {
         Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
         _ => dirs::cache_dir().map(|d| d.join("epc")),
     }
+}
+
+/// `1 event`, `2 events`, `0 events`: a count and its noun, singular for exactly 1.
+pub(crate) fn count_of(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `3h 12m`, `45s`, `2d 4h`.
@@ -347,6 +381,13 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn counts_take_the_singular_for_one_only() {
+        assert_eq!(count_of(1u64, "event", "events"), "1 event");
+        assert_eq!(count_of(0u64, "event", "events"), "0 events");
+        assert_eq!(count_of(2u32, "input unreadable", "inputs unreadable"), "2 inputs unreadable");
     }
 
     #[test]

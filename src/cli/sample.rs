@@ -50,14 +50,14 @@ pub(crate) struct SampleArgs {
     #[arg(long, conflicts_with = "profile")]
     all_profiles: bool,
     /// The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N.
-    #[arg(long, value_name = "N", conflicts_with_all = ["stream", "all_profiles", "profile"])]
+    #[arg(long, value_name = "N", conflicts_with_all = ["stream", "all_profiles", "profile"], value_parser = parse_population)]
     population: Option<u64>,
     /// Draw N random identifiers and report the realised in-sample fraction with a 95% interval.
     #[arg(long, value_name = "N", conflicts_with_all = ["population", "ids", "ids_file"],
           value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     simulate: Option<u64>,
-    /// Seed for --simulate (default: random, printed on stderr).
-    #[arg(long, value_name = "SEED", requires = "simulate", allow_negative_numbers = true)]
+    /// Seed for --simulate, 0 to 2^53-1 (default: random, printed on stderr).
+    #[arg(long, value_name = "SEED", requires = "simulate", allow_negative_numbers = true, value_parser = parse_seed)]
     seed: Option<u64>,
     /// Decide only the stream itself, not its cc streams.
     #[arg(long)]
@@ -74,10 +74,57 @@ fn parse_unit(text: &str) -> Result<SamplingUnit, String> {
     SamplingUnit::parse(text).ok_or_else(|| format!("unit `{text}` is not one of session, pageview, device"))
 }
 
+/// Seeds are below 2^53 so that JSON readers that hold numbers as doubles
+/// (jq, JavaScript) read a reported seed back exactly.
+pub(crate) const MAX_SEED: u64 = (1 << 53) - 1;
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(seed) if seed <= MAX_SEED => Ok(seed),
+        Ok(_) => Err(format!(
+            "seed `{text}` is above 2^53-1 ({MAX_SEED}): JSON readers such as jq would round it, so a reported run could not be repeated"
+        )),
+        Err(_) => Err(format!("seed `{text}` is not a whole number from 0 to 2^53-1 ({MAX_SEED})")),
+    }
+}
+
+/// The legacy `populationSize` N: at least 1 (1 in 0 would put nothing in
+/// sample: JavaScript's `x % 0` is NaN).
+fn parse_population(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("population 0 puts nothing in sample (JavaScript's x % 0 is NaN); give N of 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("population `{text}` is not a whole number of 1 or more")),
+    }
+}
+
+/// Parses `--profile`, with a did-you-mean for near misses (`mpjs`, `MP_JS`, `androd`).
 pub(crate) fn parse_profile(text: &str) -> Result<Profile, String> {
     Profile::parse(text).ok_or_else(|| {
         let names: Vec<&str> = Profile::ALL.iter().map(|p| p.as_str()).collect();
-        format!("profile `{text}` is not one of {}", names.join(", "))
+        let mut message = format!("profile `{text}` is not one of {}", names.join(", "));
+        if let Some(near) = suggest_profile(text) {
+            message.push_str(&format!("; did you mean `{near}`?"));
+        }
+        message
+    })
+}
+
+/// The profile `text` most likely meant: the same letters without `-`/`_`
+/// and case, else the closest name within two edits.
+fn suggest_profile(text: &str) -> Option<&'static str> {
+    let squash = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    let wanted = squash(text);
+    if wanted.is_empty() {
+        return None;
+    }
+    Profile::ALL.iter().map(|p| p.as_str()).find(|p| squash(p) == wanted).or_else(|| {
+        Profile::ALL
+            .iter()
+            .map(|p| (strsim::damerau_levenshtein(&wanted, &squash(p.as_str())), p.as_str()))
+            .filter(|(d, _)| *d <= 2)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, p)| p)
     })
 }
 
@@ -93,6 +140,12 @@ pub(crate) fn run(args: &SampleArgs, printer: &Printer) -> Result<ExitStatus> {
         return Err(Hinted::error(
             "--stream-config - and --ids - cannot both read standard input",
             Some("put the stream config or the identifiers in a file".into()),
+        ));
+    }
+    if args.seed.is_some() && args.simulate.is_none() {
+        return Err(Hinted::error(
+            "--seed is only for --simulate N",
+            Some("add --simulate N to draw N random identifiers from that seed, or drop --seed".into()),
         ));
     }
     let ids = collect_ids(args)?;
@@ -290,9 +343,6 @@ fn emit(
 }
 
 fn population(n: u64, ids: &[Identifier], printer: &Printer) -> Result<ExitStatus> {
-    if n == 0 {
-        printer.warning("population 0: nothing is ever in-sample (JavaScript's x % 0 is NaN)");
-    }
     let mut records = Vec::new();
     let mut in_count = 0usize;
     for id in ids {
@@ -330,7 +380,10 @@ fn population(n: u64, ids: &[Identifier], printer: &Printer) -> Result<ExitStatu
         }
         t
     })?;
-    printer.note(format!("1 in {n}: {in_count} of {} identifiers in-sample", ids.len()));
+    printer.note(format!(
+        "1 in {n}: {in_count} of {} in-sample",
+        super::count_of(ids.len() as u64, "identifier", "identifiers")
+    ));
     Ok(ExitStatus::Success)
 }
 
@@ -343,7 +396,7 @@ fn simulate(args: &SampleArgs, n: u64, targets: &[Target], printer: &Printer) ->
         None => {
             let mut b = [0u8; 8];
             getrandom::fill(&mut b).map_err(|e| anyhow!("the operating system's random generator failed: {e}"))?;
-            u64::from_le_bytes(b)
+            u64::from_le_bytes(b) & MAX_SEED
         }
     };
     printer.note(format!("simulating {n} random identifiers with seed {seed} (repeat with --seed {seed})"));
@@ -351,10 +404,10 @@ fn simulate(args: &SampleArgs, n: u64, targets: &[Target], printer: &Printer) ->
     let mut rng = SmallRng::seed_from_u64(seed);
     let bar = printer.progress_allowed().then(|| {
         let bar = indicatif::ProgressBar::new(n);
-        bar.set_style(
+        bar.set_style(crate::output::whole_per_sec(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} identifiers ({per_sec}, {eta} left)")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
+        ));
         bar
     });
     let mut totals = vec![0u64; samplers.len()];

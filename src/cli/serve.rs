@@ -57,8 +57,8 @@ use epc::validate::EventValidator;
 /// Arguments of `epc serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port; the address is printed on stderr).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8192")]
+    /// Address to listen on, HOST:PORT (a host name resolves; port 0 picks a free port; the address is printed on stderr).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8192", value_parser = parse_listen)]
     listen: SocketAddr,
     /// Schema repository folders (repeatable, searched in order).
     #[arg(long = "schema-repo", value_name = "DIR", env = env::EPC_SCHEMA_REPOS, value_delimiter = ':')]
@@ -304,7 +304,10 @@ async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Res
     let _ = accepting.await;
     let open = connections.open();
     if open > 0 {
-        printer.note(format!("epc serve: stopping; {open} connections still open"));
+        printer.note(format!(
+            "epc serve: stopping; {} still open",
+            super::count_of(open as u64, "connection", "connections")
+        ));
     }
     let drained = async {
         connections.drained().await;
@@ -323,6 +326,40 @@ async fn serve(args: &ServeArgs, state: Arc<AppState>, printer: &Printer) -> Res
         ));
     }
     Ok(ended)
+}
+
+/// Parses `--listen`: an IP socket address (`127.0.0.1:8192`, `[::1]:8192`)
+/// or `HOST:PORT` with a host name, resolved once (`localhost` is always the
+/// IPv4 loopback, 127.0.0.1; other names take their first IPv4 address, else
+/// their first address).
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let example = "give HOST:PORT, e.g. 127.0.0.1:8192, localhost:8192 or [::1]:8192";
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!("`{text}` has no port; {example}"));
+    };
+    let port: u16 = port.parse().map_err(|_| format!("port `{port}` is not a number from 0 to 65535; {example}"))?;
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    if host.is_empty() {
+        return Err(format!("`{text}` has no host; {example}"));
+    }
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    let addrs: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .map_err(|e| format!("host `{host}` does not resolve ({e}); {example}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("host `{host}` has no address; {example}"))
 }
 
 /// A listening socket with a long backlog, so that a burst of connections waits
@@ -529,7 +566,10 @@ async fn events(
             let mut statuses = st.decide(events, &request_headers, received);
             st.store.save(&mut statuses, &st.printer);
         });
-        state.printer.note(format!("POST /v1/events 202 {n} events hastily received"));
+        // The answer's message is EventGate's own text, kept as it is; the log line reads right.
+        state
+            .printer
+            .note(format!("POST /v1/events 202 {} hastily received", super::count_of(n as u64, "event", "events")));
         return reply(&Answer { status: 202, message: format!("{n} events hastily received."), body: None });
     }
     let st = Arc::clone(&state);

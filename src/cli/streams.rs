@@ -5,7 +5,8 @@
 //!
 //! - listing: `{"type":"stream","stream","regex","schema_title","destination_event_service",
 //!   "sample","metrics_platform_events","cc_streams","problems","warnings"}`, and the summary
-//!   `{"type":"summary","streams","regex","sampled","with_problems","with_warnings","configured"}`
+//!   `{"type":"summary","streams","regex","sampled","invalid_sample","with_problems","with_warnings","configured"}`
+//!   (`sampled` counts streams whose `sample` is valid; `invalid_sample` those whose `sample` is not)
 //! - named: `{"type":"stream_config","stream","matched":{"kind","key"},"stream_config",
 //!   "cc_streams","problems","warnings"}`
 
@@ -17,6 +18,7 @@ use serde_json::{Map, Value, json};
 use super::{ExitStatus, Hinted, StreamConfigArgs, read_lines};
 use crate::output::{Format, Printer, table};
 use epc::constraint::Constraints;
+use epc::source::Origin;
 use epc::stream::{ConfigProblem, MatchKind, StreamConfig, StreamConfigs, known_event_service};
 
 /// Arguments of `epc streams`.
@@ -46,12 +48,54 @@ pub(crate) fn run(args: &StreamsArgs, printer: &Printer) -> Result<ExitStatus> {
     }
     if names.is_empty() {
         let loaded = args.source.load(printer, &[], &constraints)?;
+        let bare_empty = loaded.configs.is_empty()
+            && !loaded.configs.has_streams_member()
+            && matches!(loaded.origin, Origin::File(_) | Origin::Stdin);
+        if bare_empty {
+            return empty_document(&args.source.stream_config, printer);
+        }
         list(args, &loaded.configs, &constraints, printer)
     } else {
         let loaded = args.source.load(printer, &names, &constraints)?;
         show(&names, &loaded.configs, &args.source.stream_config, printer)
     }
 }
+
+/// A stream config file (or stdin) that is `{}`: neither a `streams` object
+/// (an API answer, which may rightly hold no streams when none matched) nor
+/// any stream entry. That is almost always the wrong file, so it is a
+/// finding: a warning and exit 1 (the empty listing is still printed).
+fn empty_document(source: &str, printer: &Printer) -> Result<ExitStatus> {
+    let summary = json!({
+        "type": "summary", "streams": 0, "regex": 0, "sampled": 0, "invalid_sample": 0,
+        "with_problems": 0, "with_warnings": 0, "configured": 0,
+    });
+    printer.records("streams", Vec::new(), summary, |_| None)?;
+    printer.warning(format!("{source} configures no streams: it has no `streams` object and no stream entries"));
+    printer
+        .hint("give an action=streamconfigs answer (`{\"streams\": {…}}`) or a map of stream names to their settings");
+    Ok(ExitStatus::Findings)
+}
+
+/// The listing's `cc` cell: the cc stream names, comma-separated, cut after
+/// [`CC_CELL_CHARS`] characters with a count of the rest (`a.b, a.c, … (+12
+/// more)`); the JSON record holds them all.
+fn cc_cell(cc: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, name) in cc.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        if i > 0 && out.chars().count() + sep.len() + name.chars().count() > CC_CELL_CHARS {
+            out.push_str(&format!(", … (+{} more)", cc.len() - i));
+            break;
+        }
+        out.push_str(sep);
+        out.push_str(name);
+    }
+    out
+}
+
+/// Width after which the `cc` cell is cut (the first name is always whole).
+const CC_CELL_CHARS: usize = 60;
 
 fn sample_summary(config: &StreamConfig) -> String {
     match config.sample() {
@@ -124,10 +168,13 @@ fn list(
             "warnings": problems_json(&warnings),
         }));
     }
-    let sampled = selected.iter().filter(|c| c.sample_raw().is_some()).count();
+    // A `sample` that does not parse samples nothing: counted as invalid, not sampled.
+    let sampled = selected.iter().filter(|c| matches!(c.sample(), Ok(Some(_)))).count();
+    let invalid_sample = selected.iter().filter(|c| c.sample().is_err()).count();
     let regex = selected.iter().filter(|c| c.is_regex()).count();
     let summary = json!({
         "type": "summary", "streams": selected.len(), "regex": regex, "sampled": sampled,
+        "invalid_sample": invalid_sample,
         "with_problems": problem_count, "with_warnings": warning_count, "configured": configs.len(),
     });
     printer.records("streams", records, summary, |records| {
@@ -137,25 +184,29 @@ fn list(
         );
         for (c, r) in selected.iter().zip(records) {
             let sampling = sample_summary(c);
-            let cc = r["cc_streams"].as_array().map_or(0, Vec::len);
+            let cc: Vec<&str> =
+                r["cc_streams"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
             t.add_row(vec![
                 Cell::new(c.key()),
                 Cell::new(c.schema_title().unwrap_or("-")),
                 Cell::new(c.destination_event_service().unwrap_or("-")),
                 if sampling.starts_with("INVALID") { table::alert(printer, sampling) } else { Cell::new(sampling) },
                 Cell::new(c.metrics_platform_events().join(", ")),
-                Cell::new(if cc == 0 { String::new() } else { cc.to_string() }),
+                Cell::new(cc_cell(&cc)),
                 findings_cell(printer, r),
             ]);
         }
         (!selected.is_empty()).then(|| table::render(&t))
     })?;
     if printer.format == Format::Table {
+        let invalid =
+            if invalid_sample > 0 { format!("{invalid_sample} with an invalid sample, ") } else { String::new() };
         printer.note(format!(
-            "{} of {} streams ({regex} regex-keyed, {sampled} sampled, {problem_count} with config problems, \
+            "{} of {} {} ({regex} regex-keyed, {sampled} sampled, {invalid}{problem_count} with config problems, \
              {warning_count} with warnings)",
             selected.len(),
-            configs.len()
+            configs.len(),
+            if configs.len() == 1 { "stream" } else { "streams" }
         ));
     }
     // EventGate and the clients select streams by constraint too, so a stream
@@ -286,5 +337,21 @@ fn flatten(prefix: &str, map: &Map<String, Value>, out: &mut Vec<(String, String
             Value::String(s) => out.push((key, s.clone())),
             other => out.push((key, other.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cc_cells_list_names_and_cut_long_lists_with_a_count() {
+        assert_eq!(cc_cell(&[]), "");
+        assert_eq!(cc_cell(&["a.b", "a.c"]), "a.b, a.c");
+        let long = "x".repeat(70);
+        assert_eq!(cc_cell(&[&long, "a.b"]), format!("{long}, … (+1 more)"));
+        let names: Vec<String> = (0..20).map(|i| format!("stream.child_{i:02}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(cc_cell(&names), "stream.child_00, stream.child_01, stream.child_02, … (+17 more)");
     }
 }

@@ -108,6 +108,7 @@ struct Counts {
 
 pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> {
     if let Some(repo) = &args.repo {
+        super::schema_repository_dir("--repo", repo)?;
         let sources = super::schema_sources(&args.schema_repos, &args.schema_base_uris, args.offline, args.timeout)?;
         return super::repo::run(repo, sources, args.jsonschema_tools_compat, args.since.as_deref(), printer);
     }
@@ -145,10 +146,10 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
     let spinner = printer.progress_allowed() && (printer.format == Format::Table || !printer.stdout_is_terminal());
     let bar = spinner.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
+        bar.set_style(crate::output::whole_per_sec(
             indicatif::ProgressStyle::with_template("{spinner} {human_pos} events ({per_sec})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
+        ));
         bar
     });
     // Where the output stopped when stdout was closed (`| head`).
@@ -270,13 +271,17 @@ pub(crate) fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus> 
         format!(" ({} valid not listed: --show-valid lists every event)", counts.valid)
     };
     printer.note(format!(
-        "{} events: {} valid, {} invalid, {} unresolved, {} malformed{}{hidden}",
-        counts.events,
+        "{}: {} valid, {} invalid, {} unresolved, {} malformed{}{hidden}",
+        super::count_of(counts.events, "event", "events"),
         counts.valid,
         counts.invalid,
         counts.unresolved,
         counts.malformed,
-        if counts.input_errors > 0 { format!("; {} inputs unreadable", counts.input_errors) } else { String::new() }
+        if counts.input_errors > 0 {
+            format!("; {}", super::count_of(counts.input_errors, "input unreadable", "inputs unreadable"))
+        } else {
+            String::new()
+        }
     ));
     if let Some(at) = closed {
         printer.error(if at.is_empty() {

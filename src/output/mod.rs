@@ -62,14 +62,14 @@ impl Printer {
             ColorChoice::Never => false,
             ColorChoice::Auto => tty && env_allows,
         };
-        Self {
-            format,
-            quiet,
-            color_stdout: decide(stdout_tty) && format == Format::Table,
-            color_stderr: decide(stderr_tty),
-            stdout_tty,
-            stderr_tty,
+        let color_stdout = decide(stdout_tty) && format == Format::Table;
+        if color_stdout {
+            // comfy-table styles through crossterm, which reads NO_COLOR itself
+            // and then writes bare `ESC[m` sequences: an explicit `--color
+            // always` wins over NO_COLOR (`auto` has already honoured it).
+            crossterm::style::Colored::set_ansi_color_disabled(false);
         }
+        Self { format, quiet, color_stdout, color_stderr: decide(stderr_tty), stdout_tty, stderr_tty }
     }
 
     /// Whether stdout is a terminal (tables wrap and use box drawing there).
@@ -385,4 +385,31 @@ pub(crate) fn write_junit(report: &quick_junit::Report) -> anyhow::Result<()> {
 /// Whether an error chain ends in a broken pipe (stdout closed by `head`, …).
 pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// A progress style whose `{per_sec}` is a whole number (`5,867/s`), not
+/// indicatif's four decimals (`5,867.3394/s`).
+pub(crate) fn whole_per_sec(style: indicatif::ProgressStyle) -> indicatif::ProgressStyle {
+    style.with_key("per_sec", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{}", per_sec_text(state.per_sec()));
+    })
+}
+
+/// `5867.3394` → `5,867/s` (rounded; not finite or negative → `0/s`).
+pub(crate) fn per_sec_text(per_sec: f64) -> String {
+    let whole = if per_sec.is_finite() && per_sec > 0.0 { per_sec.round() as u64 } else { 0 };
+    format!("{}/s", indicatif::HumanCount(whole))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_whole_numbers_per_second() {
+        assert_eq!(per_sec_text(5_867.339_4), "5,867/s");
+        assert_eq!(per_sec_text(0.4), "0/s");
+        assert_eq!(per_sec_text(1_234_567.5), "1,234,568/s");
+        assert_eq!(per_sec_text(f64::NAN), "0/s");
+    }
 }

@@ -714,6 +714,16 @@ impl SchemaRepository {
         Ok(Self { root, fence, base, config, has_config_file: false })
     }
 
+    /// Whether `dir` looks like a schema repository: it has a
+    /// `.jsonschema-tools.yaml` file or a `jsonschema/` folder (the rule
+    /// `authoring::find_root` uses too). [`Self::open`] also opens other
+    /// folders, as repositories whose schemas sit at the top; callers that
+    /// take a repository from the user refuse those with this.
+    #[must_use]
+    pub fn is_repository(dir: &Path) -> bool {
+        dir.join(CONFIG_FILE).is_file() || dir.join(DEFAULT_SCHEMA_BASE_PATH).is_dir()
+    }
+
     /// Opens a folder used as a schema base as it is (a local base URI such
     /// as `./jsonschema/`): no config is read and nothing outside it is read.
     ///

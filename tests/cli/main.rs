@@ -4,6 +4,7 @@
 
 mod cases;
 mod completions;
+mod everyday;
 mod faults;
 mod fidelity;
 mod id;

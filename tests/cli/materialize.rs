@@ -258,7 +258,7 @@ fn a_path_that_is_not_a_current_file_is_a_usage_error_naming_it() {
     let err = stderr_text(&out);
     assert!(err.contains("jsonschema/error/2.1.0.yaml: is not a current file"), "{err}");
     let out = epc().args(["materialize", "--all", "--repo", "/nonexistent/repo"]).assert().code(2);
-    assert!(stderr_text(&out).contains("--repo /nonexistent/repo: not a folder"), "{}", stderr_text(&out));
+    assert!(stderr_text(&out).contains("--repo /nonexistent/repo: no such folder"), "{}", stderr_text(&out));
 }
 
 #[test]

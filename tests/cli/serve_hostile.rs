@@ -249,7 +249,7 @@ fn signals_with_a_request_half_sent_exit_within_the_shutdown_timeout_and_a_secon
     assert!(took >= Duration::from_millis(900), "it waited for the request in flight: {took:?}");
     let stopped = intake.serve.stop();
     assert_eq!(stopped.status.code(), Some(0), "{stopped:?}");
-    assert!(stopped.stderr.contains("1 connections still open"), "{}", stopped.stderr);
+    assert!(stopped.stderr.contains("1 connection still open"), "{}", stopped.stderr);
 
     // A second SIGINT exits at once, with 130; a second SIGTERM with 143.
     for (first, second, code) in [("-INT", "-INT", 130), ("-TERM", "-TERM", 143), ("-TERM", "-INT", 130)] {

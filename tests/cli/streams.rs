@@ -31,7 +31,7 @@ fn streams_lists_every_fixture_stream_as_json_with_summary_counts() {
     );
     assert_eq!(
         v["summary"],
-        json!({"configured": 10, "streams": 10, "regex": 1, "sampled": 5, "with_problems": 0, "with_warnings": 1})
+        json!({"configured": 10, "streams": 10, "regex": 1, "sampled": 5, "invalid_sample": 0, "with_problems": 0, "with_warnings": 1})
     );
     let regex = stream_record(&v["streams"], "/^mediawiki\\.job\\..+/");
     assert_eq!(regex["regex"], true);
@@ -112,7 +112,7 @@ fn streams_ndjson_has_one_record_per_stream_then_a_summary() {
     assert_eq!(
         summary,
         &json!({
-            "type": "summary", "streams": 10, "regex": 1, "sampled": 5, "with_problems": 0, "with_warnings": 1,
+            "type": "summary", "streams": 10, "regex": 1, "sampled": 5, "invalid_sample": 0, "with_problems": 0, "with_warnings": 1,
             "configured": 10
         })
     );
