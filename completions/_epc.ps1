@@ -67,7 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios')
             [CompletionResult]::new('--population', '--population', [CompletionResultType]::ParameterName, 'The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N')
             [CompletionResult]::new('--simulate', '--simulate', [CompletionResultType]::ParameterName, 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval')
-            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for --simulate (default: random, printed on stderr)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for --simulate, 0 to 2^53-1 (default: random, printed on stderr)')
             [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for each request, in seconds')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for results on stdout (`epc validate` also takes junit)')
@@ -149,7 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'epc' -ScriptBlock {
             break
         }
         'epc;serve' {
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port; the address is printed on stderr)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on, HOST:PORT (a host name resolves; port 0 picks a free port; the address is printed on stderr)')
             [CompletionResult]::new('--schema-repo', '--schema-repo', [CompletionResultType]::ParameterName, 'Schema repository folders (repeatable, searched in order)')
             [CompletionResult]::new('--schema-base-uri', '--schema-base-uri', [CompletionResultType]::ParameterName, 'Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org''s primary and secondary repositories')
             [CompletionResult]::new('--stream-config', '--stream-config', [CompletionResultType]::ParameterName, 'Stream config: each event''s stream must be configured with its schema''s title')

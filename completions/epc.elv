@@ -62,7 +62,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --profile 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios'
             cand --population 'The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N'
             cand --simulate 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval'
-            cand --seed 'Seed for --simulate (default: random, printed on stderr)'
+            cand --seed 'Seed for --simulate, 0 to 2^53-1 (default: random, printed on stderr)'
             cand --stream-config 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL'
             cand --timeout 'Timeout for each request, in seconds'
             cand --format 'Output format for results on stdout (`epc validate` also takes junit)'
@@ -141,7 +141,7 @@ set edit:completion:arg-completer[epc] = {|@words|
             cand --version 'Print version'
         }
         &'epc;serve'= {
-            cand --listen 'Address to listen on (port 0 picks a free port; the address is printed on stderr)'
+            cand --listen 'Address to listen on, HOST:PORT (a host name resolves; port 0 picks a free port; the address is printed on stderr)'
             cand --schema-repo 'Schema repository folders (repeatable, searched in order)'
             cand --schema-base-uri 'Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org''s primary and secondary repositories'
             cand --stream-config 'Stream config: each event''s stream must be configured with its schema''s title'

@@ -66,7 +66,7 @@ complete -c epc -n "__fish_epc_using_subcommand sample" -l ids -d 'Read identifi
 complete -c epc -n "__fish_epc_using_subcommand sample" -l profile -d 'Decide as this client does: canonical, mp-js, mp-java, android, android-tk, ios' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l population -d 'The legacy 1-in-N rule (`populationSize`): in-sample iff the hex prefix is divisible by N' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l simulate -d 'Draw N random identifiers and report the realised in-sample fraction with a 95% interval' -r
-complete -c epc -n "__fish_epc_using_subcommand sample" -l seed -d 'Seed for --simulate (default: random, printed on stderr)' -r
+complete -c epc -n "__fish_epc_using_subcommand sample" -l seed -d 'Seed for --simulate, 0 to 2^53-1 (default: random, printed on stderr)' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l stream-config -d 'Stream config: a JSON file, `-` for stdin, or a MediaWiki API URL' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l timeout -d 'Timeout for each request, in seconds' -r
 complete -c epc -n "__fish_epc_using_subcommand sample" -l format -d 'Output format for results on stdout (`epc validate` also takes junit)' -r -f -a "table\t'Aligned columns for people (the default)'
@@ -142,7 +142,7 @@ complete -c epc -n "__fish_epc_using_subcommand send" -l offline -d 'Use the cac
 complete -c epc -n "__fish_epc_using_subcommand send" -s q -l quiet -d 'Hide summaries, notes and hints on stderr (results and errors still show)'
 complete -c epc -n "__fish_epc_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c epc -n "__fish_epc_using_subcommand send" -s V -l version -d 'Print version'
-complete -c epc -n "__fish_epc_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port; the address is printed on stderr)' -r
+complete -c epc -n "__fish_epc_using_subcommand serve" -l listen -d 'Address to listen on, HOST:PORT (a host name resolves; port 0 picks a free port; the address is printed on stderr)' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-repo -d 'Schema repository folders (repeatable, searched in order)' -r -F
 complete -c epc -n "__fish_epc_using_subcommand serve" -l schema-base-uri -d 'Further schema base URIs (repeatable). With neither, schemas come from schema.wikimedia.org\'s primary and secondary repositories' -r
 complete -c epc -n "__fish_epc_using_subcommand serve" -l stream-config -d 'Stream config: each event\'s stream must be configured with its schema\'s title' -r
