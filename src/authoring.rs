@@ -186,6 +186,11 @@ pub enum AuthoringError {
         /// What it said.
         message: String,
     },
+    /// A different `pre-commit` hook is installed (and no `force`).
+    HookExists {
+        /// The hook file.
+        path: PathBuf,
+    },
     /// Writing a file or symlink failed (what was written before stays).
     Write {
         /// The path.
@@ -202,6 +207,9 @@ impl fmt::Display for AuthoringError {
             Self::NotCurrent { path, reason } => write!(f, "{}: {reason}", path.display()),
             Self::Git { command, message } => write!(f, "`{command}` failed: {message}"),
             Self::Write { path, error } => write!(f, "{}: cannot write: {error}", path.display()),
+            Self::HookExists { path } => {
+                write!(f, "{}: a different pre-commit hook is there; pass --force to replace it", path.display())
+            }
         }
     }
 }
@@ -359,23 +367,53 @@ fn plan_title(
                 Ok(t) => Action::Link { target, previous: Some(t.display().to_string()) },
                 Err(_) => Action::Link { target, previous: Some("(unreadable)".into()) },
             },
+            Ok(meta) if meta.is_dir() => {
+                title.problems.push(format!(
+                    "{}: is a folder where the `{name}` symlink goes; remove it first",
+                    dir_rel.join(&name).display()
+                ));
+                continue;
+            }
             Ok(_) => Action::Link { target, previous: Some("(a file)".into()) },
         };
         changes.push(Change { path: dir_rel.join(&name), action });
     }
-    preload(resolver, &title.id, &schema, &dir, config, changes.iter().any(|c| c.path.ends_with("latest")));
+    if !title.problems.is_empty() {
+        return;
+    }
+    preload(
+        resolver,
+        &title.id,
+        &version_text,
+        &schema,
+        &dir,
+        config,
+        changes.iter().any(|c| c.path.ends_with("latest")),
+    );
     title.changes = changes;
 }
 
 /// Makes the materialized schema what `$ref`s to its version (and to
 /// `latest`, when that is updated) resolve to.
-fn preload(resolver: &SchemaResolver, id: &str, schema: &Value, dir: &Path, config: &ToolsConfig, latest: bool) {
+fn preload(
+    resolver: &SchemaResolver,
+    id: &str,
+    version: &str,
+    schema: &Value,
+    dir: &Path,
+    config: &ToolsConfig,
+    latest: bool,
+) {
     let Ok(uri) = SchemaUri::parse(id) else { return };
     let first = &config.content_types[0];
-    let mut uris = vec![(uri.clone(), format!("{}.{first}", last_segment(id)))];
+    // The `$id` as written (`/x/1.2`), and the version the files are named by (`1.2.0`).
+    let mut uris = vec![(uri.clone(), format!("{version}.{first}"))];
+    if let Ok(u) = uri.join(version) {
+        uris.push((u, format!("{version}.{first}")));
+    }
     for content_type in &config.content_types {
-        if let Ok(u) = uri.join(&format!("{}.{content_type}", last_segment(id))) {
-            uris.push((u, format!("{}.{content_type}", last_segment(id))));
+        if let Ok(u) = uri.join(&format!("{version}.{content_type}")) {
+            uris.push((u, format!("{version}.{content_type}")));
         }
         if latest && let Ok(u) = uri.join(&format!("latest.{content_type}")) {
             uris.push((u, format!("latest.{content_type}")));
@@ -387,10 +425,6 @@ fn preload(resolver: &SchemaResolver, id: &str, schema: &Value, dir: &Path, conf
     for (u, name) in uris {
         resolver.preload(&u, schema.clone(), dir.join(name));
     }
-}
-
-fn last_segment(id: &str) -> &str {
-    id.rsplit('/').next().unwrap_or(id)
 }
 
 /// Whether a `latest` link at `path` is to be (re)made for `version`: it is
@@ -458,14 +492,27 @@ fn compare(
     if differences.is_empty() && !options.force {
         return Ok(Action::SameSchema);
     }
-    if options.force || !git.in_head(relative) {
-        return Ok(Action::Replace { contents: contents.to_owned(), differences });
-    }
+    let why = match if options.force { Published::Draft } else { git.published(relative) } {
+        Published::Draft => return Ok(Action::Replace { contents: contents.to_owned(), differences }),
+        Published::InHead => "is published (in git's HEAD)",
+        Published::NoGit => "exists (not in a git work tree, so every existing version counts as published)",
+    };
     Err(format!(
-        "{shown}: is published (in git's HEAD) and its schema would change ({}): a changed schema is a new version; \
-         give current.yaml's $id a new version, or pass --force if this version is not released yet",
+        "{shown}: {why} and its schema would change ({}): a changed schema is a new version; \
+         give current.yaml's $id a new version, or run `epc materialize --force` on it if this version is not \
+         released yet",
         differences.join("; ")
     ))
+}
+
+/// Whether an existing version file counts as published.
+enum Published {
+    /// git has it in `HEAD`.
+    InHead,
+    /// Not in a git work tree: every existing version counts as published.
+    NoGit,
+    /// In a work tree but not in `HEAD`: a draft of the change being made.
+    Draft,
 }
 
 /// Asks git about the repository, when it is in a work tree.
@@ -478,18 +525,22 @@ impl Git {
         Self { root: root.to_owned() }
     }
 
-    /// Whether `relative` (to the repository root) is in `HEAD`. Outside a
-    /// work tree (or without git), every file counts as being in `HEAD`.
-    fn in_head(&self, relative: &Path) -> bool {
+    /// Whether `relative` (to the repository root) counts as published: in
+    /// git's `HEAD`, or (outside a work tree, or without git) simply existing.
+    fn published(&self, relative: &Path) -> Published {
+        if !self.in_work_tree() {
+            return Published::NoGit;
+        }
         let spec = format!("HEAD:./{}", relative.display());
-        Command::new("git")
+        let in_head = Command::new("git")
             .arg("-C")
             .arg(&self.root)
             .args(["cat-file", "-e", &spec])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status()
-            .map_or(true, |s| s.success() || !self.in_work_tree())
+            .is_ok_and(|s| s.success());
+        if in_head { Published::InHead } else { Published::Draft }
     }
 
     fn in_work_tree(&self) -> bool {
@@ -580,7 +631,7 @@ fn select(
         if !seen.insert(real.clone()) {
             continue;
         }
-        // Paths keep the folder as named (not the real path) so that writes go beside it.
+        // Paths are the real path's, relative to the repository's real root.
         let relative = real.strip_prefix(&real_root).map(Path::to_path_buf).unwrap_or_else(|_| path.clone());
         let path = real_root.join(&relative);
         let shown = relative.display().to_string();
@@ -608,12 +659,25 @@ struct Step {
 /// versions it `$ref`s (ties in path order); files in a `$ref` cycle come
 /// last, each with a problem naming the cycle.
 fn dependency_order(selected: &[Selected]) -> Vec<Step> {
+    // Each selected title by the URIs its materialization provides: its `$id`,
+    // the version it is named by, and its folder's `latest` (which it may move).
     let mut by_id: HashMap<SchemaUri, usize> = HashMap::new();
     for (i, s) in selected.iter().enumerate() {
         if let Ok((_, id)) = &s.loaded
             && let Ok(uri) = SchemaUri::parse(id)
         {
-            by_id.insert(uri.document(), i);
+            let mut provided = vec![uri.document()];
+            if let Some(v) = version_of_id(id)
+                && let Ok(u) = uri.join(&v.to_string())
+            {
+                provided.push(u.document());
+            }
+            if let Ok(u) = uri.join("latest") {
+                provided.push(u.document());
+            }
+            for u in provided {
+                by_id.insert(u, i);
+            }
         }
     }
     let mut needs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); selected.len()];
@@ -625,7 +689,7 @@ fn dependency_order(selected: &[Selected]) -> Vec<Step> {
         for r in refs {
             let Ok(target) = base.join(r) else { continue };
             let mut document = target.document();
-            // `/error/2.1.0.yaml` names the same version as `/error/2.1.0`.
+            // `/error/2.1.0.yaml` names the same version as `/error/2.1.0` (and `latest.yaml` as `latest`).
             if let Some(stem) =
                 document.as_str().strip_suffix(".yaml").or_else(|| document.as_str().strip_suffix(".json"))
                 && let Ok(u) = SchemaUri::parse(stem)
@@ -683,10 +747,13 @@ fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
 }
 
 /// What [`apply`] wrote.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Applied {
-    /// Every path written (files and symlinks), relative to the root.
+    /// Every path written (files and symlinks), relative to the root, in order.
     pub written: Vec<PathBuf>,
+    /// The write that failed and stopped the run: what is in `written` stays
+    /// written (each path whole: files and symlinks are renamed into place).
+    pub error: Option<AuthoringError>,
 }
 
 /// Writes the changes of every title of `plan` that has no problems. Files
@@ -694,26 +761,40 @@ pub struct Applied {
 /// symlinks made under a temporary name and renamed over what was there, so
 /// a reader never sees a half-written file.
 ///
-/// # Errors
-/// [`AuthoringError::Write`] at the first path that cannot be written; what
-/// was written before it stays, and is listed nowhere else.
-pub fn apply(plan: &Plan) -> Result<Applied, AuthoringError> {
+/// The first path that cannot be written stops the run: it is
+/// [`Applied::error`] ([`AuthoringError::Write`]), and what was written
+/// before it is in [`Applied::written`].
+#[must_use]
+pub fn apply(plan: &Plan) -> Applied {
     let mut applied = Applied::default();
     for title in plan.titles.iter().filter(|t| t.problems.is_empty()) {
         for change in &title.changes {
             let path = plan.root.join(&change.path);
-            let write_error = |error| AuthoringError::Write { path: change.path.clone(), error };
-            match &change.action {
-                Action::Create { contents } | Action::Replace { contents, .. } => {
-                    write_file(&path, contents).map_err(write_error)?;
-                }
-                Action::Link { target, .. } => link(&path, target).map_err(write_error)?,
+            let result = match &change.action {
+                Action::Create { contents } | Action::Replace { contents, .. } => write_file(&path, contents),
+                Action::Link { target, .. } => link(&path, target),
                 Action::Unchanged | Action::SameSchema | Action::LinkUnchanged { .. } => continue,
+            };
+            if let Err(error) = result {
+                applied.error = Some(AuthoringError::Write { path: change.path.clone(), error });
+                return applied;
             }
             applied.written.push(change.path.clone());
         }
     }
-    Ok(applied)
+    applied
+}
+
+/// Every path of the titles of `plan` that have no problems, written or
+/// already up to date: what `--git-add` stages, so that a commit gets a
+/// title's version files and symlinks even when an earlier run wrote them.
+#[must_use]
+pub fn title_paths(plan: &Plan) -> Vec<PathBuf> {
+    plan.titles
+        .iter()
+        .filter(|t| t.problems.is_empty())
+        .flat_map(|t| t.changes.iter().filter(|c| c.action != Action::SameSchema).map(|c| c.path.clone()))
+        .collect()
 }
 
 fn temporary(path: &Path) -> PathBuf {
@@ -749,11 +830,20 @@ fn link(_path: &Path, _target: &str) -> std::io::Result<()> {
 /// The `pre-commit` hook [`install_hook`] writes: it materializes the staged
 /// current files and stages what it writes, as jsonschema-tools'
 /// `install-git-hook` hook does with `materialize-modified --staged`.
-pub const PRE_COMMIT_HOOK: &str = "#!/bin/sh\n\
-# Installed by `epc materialize --install-hook`: materializes the staged\n\
-# current schema files and stages the version files and symlinks it writes.\n\
-unset GIT_DIR\n\
-exec epc materialize --modified --staged --git-add\n";
+/// `repo` is the schema repository's folder relative to the git work tree's
+/// top (where git runs hooks), when it is not the top itself.
+#[must_use]
+pub fn pre_commit_hook(repo: Option<&str>) -> String {
+    let repo_arg = repo.map(|r| format!(" --repo '{}'", r.replace('\'', "'\\''"))).unwrap_or_default();
+    format!(
+        "#!/bin/sh\n\
+         # Installed by `epc materialize --install-hook`: materializes the staged\n\
+         # current schema files and stages the version files and symlinks it writes.\n\
+         unset GIT_DIR\n\
+         command -v epc >/dev/null 2>&1 || {{ echo 'pre-commit: epc is not on PATH; install it, or remove this hook' >&2; exit 1; }}\n\
+         exec epc materialize{repo_arg} --modified --staged --git-add\n"
+    )
+}
 
 /// Stages `paths` (relative to `root`) with `git add`.
 ///
@@ -779,7 +869,7 @@ pub struct HookInstalled {
     pub unchanged: bool,
 }
 
-/// Installs [`PRE_COMMIT_HOOK`] as the `pre-commit` hook of the git work
+/// Installs [`pre_commit_hook`] as the `pre-commit` hook of the git work
 /// tree holding `root` (honouring `core.hooksPath` through
 /// `git rev-parse --git-path hooks`). An existing, different hook is not
 /// replaced unless `force`.
@@ -790,21 +880,23 @@ pub struct HookInstalled {
 pub fn install_hook(root: &Path, force: bool) -> Result<HookInstalled, AuthoringError> {
     let git = Git::new(root);
     let hooks = git.run(&["rev-parse", "--path-format=absolute", "--git-path", "hooks"])?;
+    let top = PathBuf::from(git.run(&["rev-parse", "--show-toplevel"])?.trim());
+    let repo = root.canonicalize().ok().and_then(|r| {
+        let top = top.canonicalize().ok()?;
+        let relative = r.strip_prefix(&top).ok()?;
+        (!relative.as_os_str().is_empty()).then(|| relative.display().to_string())
+    });
+    let hook = pre_commit_hook(repo.as_deref());
     let dir = PathBuf::from(hooks.trim());
     let path = dir.join("pre-commit");
     match std::fs::read_to_string(&path) {
-        Ok(existing) if existing == PRE_COMMIT_HOOK => return Ok(HookInstalled { path, unchanged: true }),
-        Ok(_) if !force => {
-            return Err(AuthoringError::Git {
-                command: format!("install {}", path.display()),
-                message: "a different pre-commit hook is there; pass --force to replace it".into(),
-            });
-        }
+        Ok(existing) if existing == hook => return Ok(HookInstalled { path, unchanged: true }),
+        Ok(_) if !force => return Err(AuthoringError::HookExists { path }),
         _ => {}
     }
     let write_error = |error| AuthoringError::Write { path: path.clone(), error };
     std::fs::create_dir_all(&dir).map_err(write_error)?;
-    write_file(&path, PRE_COMMIT_HOOK).map_err(write_error)?;
+    write_file(&path, &hook).map_err(write_error)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

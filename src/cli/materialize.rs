@@ -113,12 +113,30 @@ pub(crate) fn run(args: &MaterializeArgs, printer: &Printer) -> Result<ExitStatu
         }
         other => anyhow::Error::new(other),
     })?;
-    let written = if args.dry_run { Vec::new() } else { authoring::apply(&plan).map_err(anyhow::Error::new)?.written };
-    if args.git_add && !written.is_empty() {
-        authoring::git_add(&plan.root, &written).map_err(anyhow::Error::new)?;
+    if plan.titles.is_empty() {
+        let what = if args.modified { "no changed current files" } else { "no current files" };
+        printer.note(format!("{what} to materialize in {}", plan.root.display()));
+        return Ok(ExitStatus::Success);
     }
-    report(&plan, args.dry_run, written.len(), printer)?;
+    let applied = if args.dry_run { authoring::Applied::default() } else { authoring::apply(&plan) };
+    if args.git_add && !args.dry_run {
+        // Every path of the titles materialized, so a commit gets files an earlier run wrote too;
+        // after a failed write, only what was written.
+        let paths = if applied.error.is_some() { applied.written.clone() } else { authoring::title_paths(&plan) };
+        authoring::git_add(&plan.root, &paths).map_err(anyhow::Error::new)?;
+    }
+    report(&plan, args.dry_run, applied.written.len(), printer)?;
+    if let Some(error) = applied.error {
+        return Err(Hinted::error(
+            format!("{error}; stopped: {} written before it", count(applied.written.len())),
+            Some("fix the path and run the same command again: what was written is then unchanged".into()),
+        ));
+    }
     Ok(if plan.has_problems() { ExitStatus::Findings } else { ExitStatus::Success })
+}
+
+fn count(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "path" } else { "paths" })
 }
 
 fn action_name(action: &Action, dry_run: bool) -> &'static str {

@@ -195,7 +195,7 @@ fn a_published_version_whose_schema_would_change_is_refused_and_a_draft_is_repla
         ),
         "{err}"
     );
-    assert!(err.contains("give current.yaml's $id a new version, or pass --force"), "{err}");
+    assert!(err.contains("give current.yaml's $id a new version, or run `epc materialize --force` on it"), "{err}");
     assert_eq!(std::fs::read(primary.join("jsonschema/error/2.1.0.yaml")).unwrap(), before);
 
     // A new version is a draft: written; edited again, it is replaced, not refused.
@@ -289,4 +289,77 @@ fn s8_compares_generated_examples_in_both_modes() {
             "{messages:?}"
         );
     }
+}
+
+#[test]
+fn git_add_stages_a_titles_files_even_when_an_earlier_run_wrote_them() {
+    let input = unpack("schemas-symlinked.tar.gz");
+    let primary = input.path().join("schemas/primary");
+    git(&primary, &["init", "-q"]);
+    git(&primary, &["add", "-A"]);
+    git(&primary, &["commit", "-q", "-m", "import"]);
+    let current = primary.join("jsonschema/error/current.yaml");
+    let text = std::fs::read_to_string(&current).unwrap();
+    std::fs::write(&current, text.replace("$id: /error/2.1.0", "$id: /error/2.2.0")).unwrap();
+    // Materialized by hand first, then staged by the hook's command: everything is up to date.
+    epc().args(["materialize", "--repo", path_str(&primary), "--modified"]).assert().code(0);
+    git(&primary, &["add", "jsonschema/error/current.yaml"]);
+    epc().args(["materialize", "--repo", path_str(&primary), "--modified", "--staged", "--git-add"]).assert().code(0);
+    let out =
+        StdCommand::new("git").arg("-C").arg(&primary).args(["diff", "--cached", "--name-only"]).output().unwrap();
+    let staged: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(
+        staged,
+        [
+            "jsonschema/error/2.2.0",
+            "jsonschema/error/2.2.0.yaml",
+            "jsonschema/error/current.yaml",
+            "jsonschema/error/latest",
+            "jsonschema/error/latest.yaml"
+        ]
+    );
+    // Nothing changed: the hook says so and exits 0.
+    git(&primary, &["commit", "-q", "-m", "bump"]);
+    let out = epc().args(["materialize", "--repo", path_str(&primary), "--modified", "--staged"]).assert().code(0);
+    assert!(stderr_text(&out).contains("no changed current files to materialize"), "{}", stderr_text(&out));
+}
+
+#[test]
+fn outside_git_an_existing_version_counts_as_published_and_latest_refs_come_after_latest_moves() {
+    let input = unpack("schemas-symlinked.tar.gz");
+    let primary = input.path().join("schemas/primary");
+    let current = primary.join("jsonschema/error/current.yaml");
+    let text = std::fs::read_to_string(&current).unwrap();
+    std::fs::write(&current, text.replacen("description: ", "description: Edited. ", 1)).unwrap();
+    let out = epc().args(["materialize", "--repo", path_str(&primary)]).arg(&current).assert().code(1);
+    let err = stderr_text(&out);
+    assert!(err.contains("jsonschema/error/2.1.0.yaml: exists (not in a git work tree, so every existing version counts as published)"), "{err}");
+    assert!(err.contains("run `epc materialize --force` on it"), "{err}");
+
+    // A title that `$ref`s fragment/common/latest is materialized after fragment/common moves it.
+    let common = primary.join("jsonschema/fragment/common/current.yaml");
+    let text = std::fs::read_to_string(&common).unwrap();
+    let id = text.lines().find_map(|l| l.strip_prefix("$id: ")).unwrap().trim().to_owned();
+    let bumped = text.replace(&format!("$id: {id}"), "$id: /fragment/common/9.0.0").replacen(
+        "properties:\n",
+        "properties:\n  zzz_new:\n    description: A new field.\n    type: string\n",
+        1,
+    );
+    std::fs::write(&common, bumped).unwrap();
+    let dir = primary.join("jsonschema/aaa/x");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("current.yaml"),
+        "title: aaa/x\ndescription: A test.\n$id: /aaa/x/1.0.0\n$schema: https://json-schema.org/draft-07/schema#\n\
+         type: object\nallOf:\n  - $ref: /fragment/common/latest\n",
+    )
+    .unwrap();
+    epc()
+        .args(["materialize", "--repo", path_str(&primary)])
+        .arg(dir.join("current.yaml"))
+        .arg(&common)
+        .assert()
+        .code(0);
+    let written = std::fs::read_to_string(dir.join("1.0.0.yaml")).unwrap();
+    assert!(written.contains("  zzz_new:\n"), "{written}");
 }
