@@ -130,7 +130,7 @@ pub enum ValidateError {
         /// The file path tried: the text as a path, made absolute against the working folder.
         path: std::path::PathBuf,
         /// Why the text did not resolve as a schema URI (it names the URI tried).
-        source: SchemaError,
+        source: Box<SchemaError>,
     },
 }
 
@@ -273,7 +273,7 @@ impl EventValidator {
                 .map_err(|source| ValidateError::ForcedNotFound {
                     arg: uri_or_file.to_owned(),
                     path: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-                    source,
+                    source: Box::new(source),
                 })?
         };
         let compiled = self

@@ -381,7 +381,8 @@ fn sandbox(example: &Example) -> Sandbox {
         std::fs::create_dir_all(&cwd).unwrap();
         std::os::unix::fs::symlink(root().join("fixtures"), cwd.join("fixtures")).unwrap();
     }
-    let copy = |from: PathBuf, name: &str| std::fs::copy(&from, cwd.join(name)).unwrap_or_else(|e| panic!("{from:?}: {e}"));
+    let copy =
+        |from: PathBuf, name: &str| std::fs::copy(&from, cwd.join(name)).unwrap_or_else(|e| panic!("{from:?}: {e}"));
     for file in example.files {
         match file {
             File::BatchNdjson => drop(copy(fixture("events/batch.ndjson"), "events.ndjson")),
@@ -396,7 +397,9 @@ fn sandbox(example: &Example) -> Sandbox {
                     std::fs::write(cwd.join(format!("events/{}.json", i + 1)), event.to_string()).unwrap();
                 }
             }
-            File::EventsJson => std::fs::write(cwd.join("events.json"), Value::Array(real_events()).to_string()).unwrap(),
+            File::EventsJson => {
+                std::fs::write(cwd.join("events.json"), Value::Array(real_events()).to_string()).unwrap()
+            }
             File::EventYaml => std::fs::write(cwd.join("event.yaml"), real_events()[0].to_string()).unwrap(),
             File::MpWeb => {
                 let web = require_shared("data/conformance/metrics-platform-web");
@@ -547,13 +550,12 @@ fn readme_examples_run_as_written() {
         if example.command == "epc id device -n 3" && !(lines.len() == 3 && lines.iter().all(|l| hex(l, 36))) {
             wrong.push("not three UUIDs".into());
         }
-        if example.command == "epc materialize --install-hook"
-            && !sandbox.cwd.join(".git/hooks/pre-commit").is_file()
-        {
+        if example.command == "epc materialize --install-hook" && !sandbox.cwd.join(".git/hooks/pre-commit").is_file() {
             wrong.push("no .git/hooks/pre-commit".into());
         }
         if !wrong.is_empty() {
-            let tail = |s: &str| s.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            let tail =
+                |s: &str| s.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
             failures.push(format!(
                 "{}\n  {}\n  stdout (end):\n{}\n  stderr (end):\n{}",
                 example.command,
@@ -565,7 +567,13 @@ fn readme_examples_run_as_written() {
     }
     println!("README examples run: {count} (not run: {})", NOT_RUN.len());
     assert_eq!(count, EXAMPLES.len(), "README examples run: {count}");
-    assert!(failures.is_empty(), "{} of {} README examples failed:\n{}", failures.len(), EXAMPLES.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} README examples failed:\n{}",
+        failures.len(),
+        EXAMPLES.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// `--schema` text that is neither a file nor a schema the repositories have
@@ -575,7 +583,14 @@ fn readme_schema_not_found_names_file_and_uri() {
     let example = ex("", 0, "", "").files(&[EventYaml]);
     let sandbox = sandbox(&example);
     let out = epc()
-        .args(["validate", "--schema-repo", "../schemas/primary", "--schema", "jsonschema/test/event/current.yaml", "event.yaml"])
+        .args([
+            "validate",
+            "--schema-repo",
+            "../schemas/primary",
+            "--schema",
+            "jsonschema/test/event/current.yaml",
+            "event.yaml",
+        ])
         .current_dir(&sandbox.cwd)
         .output()
         .unwrap();
@@ -584,4 +599,19 @@ fn readme_schema_not_found_names_file_and_uri() {
     let file = sandbox.cwd.join("jsonschema/test/event/current.yaml");
     assert!(stderr.contains(&format!("no such file ({})", path_str(&file))), "{stderr}");
     assert!(stderr.contains("jsonschema/test/event/current.yaml"), "{stderr}");
+}
+
+/// The README's examples carry `--stream-config`; without it (the network
+/// default, unreachable here) the hint names `EPC_STREAM_CONFIG` too (issue 13).
+#[test]
+fn readme_network_default_hint_names_epc_stream_config() {
+    let out = epc().args(["streams", "mediawiki.web_ui_actions", "--timeout", "5"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "hint: pass --stream-config FILE (or set EPC_STREAM_CONFIG=FILE) to read stream config from a file"
+        ),
+        "{stderr}"
+    );
 }
