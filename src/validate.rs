@@ -121,6 +121,17 @@ pub enum ValidateError {
         /// The compiler's message.
         message: String,
     },
+    /// `--schema` (see [`EventValidator::force_schema`]) named neither a file
+    /// nor a schema the repositories serve: both were tried, and both are named.
+    #[error("--schema {arg}: no such file ({path}), and as a schema URI: {source}")]
+    ForcedNotFound {
+        /// The `--schema` text as given.
+        arg: String,
+        /// The file path tried: the text as a path, made absolute against the working folder.
+        path: std::path::PathBuf,
+        /// Why the text did not resolve as a schema URI (it names the URI tried).
+        source: Box<SchemaError>,
+    },
 }
 
 /// A compiled schema and the title it carries.
@@ -248,13 +259,22 @@ impl EventValidator {
     ///
     /// # Errors
     /// [`ValidateError`] when the schema cannot be loaded or compiled: the run
-    /// cannot go on, since no event could be checked.
+    /// cannot go on, since no event could be checked. Text that is not a file
+    /// and does not resolve as a URI is [`ValidateError::ForcedNotFound`],
+    /// naming the file path and the URI tried.
     pub fn force_schema(&mut self, uri_or_file: &str) -> Result<(), ValidateError> {
         let path = std::path::Path::new(uri_or_file);
         let document = if path.is_file() {
             Arc::new(self.resolver.load_file(path)?)
         } else {
-            self.resolver.resolve(&SchemaUri::parse(uri_or_file).map_err(SchemaError::from)?)?
+            SchemaUri::parse(uri_or_file)
+                .map_err(SchemaError::from)
+                .and_then(|uri| self.resolver.resolve(&uri))
+                .map_err(|source| ValidateError::ForcedNotFound {
+                    arg: uri_or_file.to_owned(),
+                    path: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+                    source: Box::new(source),
+                })?
         };
         let compiled = self
             .compile(&document, uri_or_file)

@@ -135,9 +135,10 @@ impl StreamConfigArgs {
             if network {
                 let hint = match &source {
                     Source::Api(url) if source::has_cache(url, &options) => {
-                        "pass --offline to use the stream config cached by the last successful fetch"
+                        "pass --offline to use the stream config cached by the last successful fetch, \
+                         or --stream-config FILE (or EPC_STREAM_CONFIG=FILE) to read it from a file"
                     }
-                    _ => "pass --stream-config FILE to read stream config from a file",
+                    _ => "pass --stream-config FILE (or set EPC_STREAM_CONFIG=FILE) to read stream config from a file",
                 };
                 Hinted::error(e.to_string(), Some(hint.into()))
             } else {

@@ -790,7 +790,7 @@ fn load_configs(args: &SendArgs, printer: &Printer) -> Result<Option<StreamConfi
         Ok(l) => Ok(Some(l.configs)),
         Err(e) if args.dry_run && source.offline && !args.source.offline => Err(Hinted::error(
             format!("{e:#}"),
-            Some("--dry-run makes no network request: pass --stream-config FILE or --no-stream-config".into()),
+            Some("--dry-run makes no network request: pass --stream-config FILE (or set EPC_STREAM_CONFIG=FILE) or --no-stream-config".into()),
         )),
         Err(e) => Err(e),
     }

@@ -221,12 +221,13 @@ pub fn dereference(schema: &Value, resolver: &SchemaResolver) -> Result<Value, V
     dereference_linked(schema, resolver).map(|(value, _)| value)
 }
 
+/// Internal `$ref`s expanded by [`dereference_linked`]: (the target's JSON
+/// pointer, the `$ref`'s).
+type ExpandedRefs = Vec<(String, String)>;
+
 /// [`dereference`], also returning the internal `$ref`s expanded: (the
 /// target's JSON pointer, the `$ref`'s), for [`Materialized::shared`].
-fn dereference_linked(
-    schema: &Value,
-    resolver: &SchemaResolver,
-) -> Result<(Value, Vec<(String, String)>), Vec<Problem>> {
+fn dereference_linked(schema: &Value, resolver: &SchemaResolver) -> Result<(Value, ExpandedRefs), Vec<Problem>> {
     let id = schema.get("$id").and_then(Value::as_str).unwrap_or("");
     let uri = match SchemaUri::parse(id) {
         Ok(uri) => uri.document(),

@@ -9,6 +9,7 @@ mod faults;
 mod fidelity;
 mod id;
 mod materialize;
+mod readme;
 mod remote_schemas;
 mod repo_blind;
 mod repo_checks;
