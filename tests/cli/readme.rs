@@ -112,6 +112,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("scripts/bench-sample-vs-jq.sh", "benchmark: needs jq, timing only"),
     ("scripts/bench-validate.sh", "benchmark: needs Node and ajv, timing only"),
     ("scripts/bench-repo.sh", "benchmark: needs Node and jsonschema-tools, timing only"),
+    ("scripts/bench-streams.sh", "benchmark: epc streams on generated 10k and 100k-stream configs, timing only"),
     ("scripts/bench-send.sh", "benchmark: timing only"),
     ("scripts/bench-serve.sh", "benchmark: timing only"),
     ("scripts/measure-serve-hostile.sh", "measurement: thousands of connections, minutes"),
