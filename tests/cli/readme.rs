@@ -221,7 +221,7 @@ const EXAMPLES: &[Example] = &[
         .cwd(Secondary),
     ex("epc materialize jsonschema/test/event/current.yaml", 0, "unchanged    jsonschema/test/event/1.0.0.yaml", "")
         .cwd(Primary),
-    ex("epc materialize --modified", 0, "", "0 titles: 0 files and symlinks written").cwd(PrimaryGit),
+    ex("epc materialize --modified", 0, "", "no changed current files to materialize").cwd(PrimaryGit),
     ex("epc materialize --all --dry-run", 0, "", "53 titles: 0 files and symlinks to write, 212 already up to date").cwd(Primary),
     ex("epc materialize --install-hook", 0, "", "installed the pre-commit hook").cwd(PrimaryGit),
 ];
