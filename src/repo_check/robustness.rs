@@ -434,7 +434,7 @@ fn examples_validate(ctx: &Context, file: &SchemaFile, loaded: &Loaded) -> Vec<F
     let Some(Value::Array(examples)) = loaded.value.get("examples") else {
         return vec![Finding::new("/examples", "`examples` must be a list")];
     };
-    let mut validator = EventValidator::new(std::sync::Arc::clone(&ctx.resolver), None);
+    let mut validator = EventValidator::new(std::sync::Arc::clone(&ctx.resolver), None).validate_only();
     if let Err(e) = validator.force_schema(&file.path.to_string_lossy()) {
         return vec![Finding::new("", format!("the schema does not compile, so its examples cannot be checked: {e}"))];
     }
