@@ -229,6 +229,8 @@ pub struct EventValidator {
     streams: Option<StreamConfigs>,
     forced: Option<Arc<Compiled>>,
     cache: RwLock<HashMap<String, CacheEntry>>,
+    /// Compile only the reference validator ([`Self::validate_only`]).
+    lean: bool,
 }
 
 /// Hands `$ref` targets to the jsonschema compiler, from the schema repositories only.
@@ -251,7 +253,19 @@ impl EventValidator {
     /// streams are checked too.
     #[must_use]
     pub fn new(resolver: Arc<SchemaResolver>, streams: Option<StreamConfigs>) -> Self {
-        Self { resolver, streams, forced: None, cache: RwLock::default() }
+        Self { resolver, streams, forced: None, cache: RwLock::default(), lean: false }
+    }
+
+    /// This validator, compiling for [`Self::validate`] only: no fast-path
+    /// validator (so [`Self::validate_fast`] always answers `None`) and no
+    /// defaults (so [`Self::schema_of`] sees a schema without `default`s and
+    /// without the intake's `meta` fields). A third of the compile work;
+    /// `validate`'s reports are unchanged. For `epc validate --repo`'s R7,
+    /// which compiles every versioned schema once to check its examples.
+    #[must_use]
+    pub fn validate_only(mut self) -> Self {
+        self.lean = true;
+        self
     }
 
     /// Checks every event against one schema (`--schema`): a schema URI
@@ -438,9 +452,22 @@ impl EventValidator {
         if document.value.get("$schema").is_none() {
             fast_options = fast_options.with_draft(jsonschema::Draft::Draft7);
         }
-        let fast = fast_options.build(&document.value).ok();
         let title = document.value.get("title").and_then(Value::as_str).map(str::to_owned);
         let root = Arc::clone(&document.value);
+        if self.lean {
+            return Ok(Arc::new(Compiled {
+                uri: uri.to_owned(),
+                title,
+                validator,
+                fast: None,
+                defaults: defaults::Defaults::default(),
+                root,
+                base: id,
+                fills_meta: [false; 3],
+                declared: RwLock::default(),
+            }));
+        }
+        let fast = fast_options.build(&document.value).ok();
         let defaults = defaults::Defaults::from_schema(&self.resolver, &id, &root);
         let field = |path: &str| defaults::declares(&self.resolver, &id, &root, path) == defaults::Declared::Field;
         let legacy = title.as_deref().is_some_and(|t| t.starts_with("analytics/legacy/"));
@@ -649,6 +676,24 @@ mod tests {
             r.violations.iter().map(|v| (v.instance_path.as_str(), v.keyword.as_str())).collect();
         got.sort_unstable();
         assert_eq!(got, [("/dt", "format"), ("/label", "maxLength"), ("/meta", "required"), ("/n", "type")]);
+    }
+
+    #[test]
+    fn validate_only_reports_what_the_full_compile_reports() {
+        let (_d, resolver) = fixture();
+        let mut full = EventValidator::new(Arc::clone(&resolver), None);
+        full.force_schema("/test/event/1.0.0").unwrap();
+        let mut lean = EventValidator::new(resolver, None).validate_only();
+        lean.force_schema("/test/event/1.0.0").unwrap();
+        let bad = event(json!({"dt": "2021-03-02T11:35:04+0000", "n": 1.5, "label": "🙂🙂🙂🙂🙂", "meta": {}}));
+        for e in [event(json!({})), bad] {
+            assert_eq!(format!("{:?}", lean.validate(&e)), format!("{:?}", full.validate(&e)));
+        }
+        assert_eq!(lean.validate(&event(json!({"n": 1.5}))).violations.len(), 1);
+        // No fast-path validator was compiled, so the fast path always defers.
+        let text = event(json!({})).to_string();
+        assert!(full.validate_fast(&text).is_some());
+        assert!(lean.validate_fast(&text).is_none());
     }
 
     #[test]

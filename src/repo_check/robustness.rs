@@ -112,7 +112,15 @@ impl Finding {
 
 /// `pointer` extended by one reference token, escaped as RFC 6901 says.
 pub(crate) fn push(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", token.replace('~', "~0").replace('/', "~1"))
+    let mut out = String::with_capacity(pointer.len() + 1 + token.len());
+    out.push_str(pointer);
+    out.push('/');
+    if token.contains(['~', '/']) {
+        out.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    } else {
+        out.push_str(token);
+    }
+    out
 }
 
 /// A value as short JSON for a message.
@@ -434,7 +442,7 @@ fn examples_validate(ctx: &Context, file: &SchemaFile, loaded: &Loaded) -> Vec<F
     let Some(Value::Array(examples)) = loaded.value.get("examples") else {
         return vec![Finding::new("/examples", "`examples` must be a list")];
     };
-    let mut validator = EventValidator::new(std::sync::Arc::clone(&ctx.resolver), None);
+    let mut validator = EventValidator::new(std::sync::Arc::clone(&ctx.resolver), None).validate_only();
     if let Err(e) = validator.force_schema(&file.path.to_string_lossy()) {
         return vec![Finding::new("", format!("the schema does not compile, so its examples cannot be checked: {e}"))];
     }
