@@ -28,7 +28,7 @@
 #         1.3.0 prefixes a `$ref` with each base in turn and takes a base
 #         without a protocol as a file path), so that nothing is fetched. The
 #         npm packages are installed once into target/bench-repo-npm.
-# Both must pass: epc exits 0, and mocha reports 0 failing tests
+# Both must check the whole repository: epc exits 0 or 1 (findings), and mocha reports 0 failing tests
 # (schema-repos.md §4.3 measured 7254 passing + 294 pending there).
 #
 # CPU time is user + sys of the process and all its children and threads
@@ -145,8 +145,10 @@ mocha_summary() {
 echo "running $runs rounds of epc$([[ "$node_ok" == 1 ]] && echo " and jsonschema-tools")..."
 for ((round = 0; round < runs; round++)); do
     run_once epc "$root" "$epc" validate --repo "$secondary" --schema-repo "$primary" --format json
-    if [[ "$(cat "$out/code.epc")" != 0 ]]; then
-        echo "error: epc validate --repo exited $(cat "$out/code.epc") (it must pass):" >&2
+    # 0 clean, 1 findings (default mode finds real misspelled keywords in 47 secondary files, R9): the
+    # whole repository was checked either way; 2 means it could not run.
+    if [[ "$(cat "$out/code.epc")" != 0 && "$(cat "$out/code.epc")" != 1 ]]; then
+        echo "error: epc validate --repo exited $(cat "$out/code.epc") (it must check the repository):" >&2
         head -c 2000 "$out/err.epc" >&2
         exit 1
     fi
@@ -171,7 +173,7 @@ echo "== epc validate --repo benchmark (secondary, primary local) =="
 echo "data:    $archive (real symlinks), unpacked in $work"
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')), load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs rounds"
 echo "epc:     epc validate --repo $secondary --schema-repo $primary --format json"
-echo "         exit 0; $epc_pass cases passed, $epc_fail failed, $epc_skip skipped"
+echo "         exit $(cat "$out/code.epc"); $epc_pass cases passed, $epc_fail failed, $epc_skip skipped"
 if [[ "$node_ok" == 1 ]]; then
     echo "jst:     (cd $local_copy && NODE_PATH=$npm_dir/node_modules node mocha.js test/repository.test.js)"
     echo "         jsonschema-tools $(node -p "require('$npm_dir/node_modules/@wikimedia/jsonschema-tools/package.json').version"), mocha $(node -p "require('$npm_dir/node_modules/mocha/package.json').version"), node $(node --version): $passing passing, $pending pending, $failing failing"
