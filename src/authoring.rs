@@ -685,7 +685,7 @@ fn dependency_order(selected: &[Selected]) -> Vec<Step> {
         let Ok((value, id)) = &s.loaded else { continue };
         let Ok(base) = SchemaUri::parse(id).map(|u| u.document()) else { continue };
         let mut refs = Vec::new();
-        collect_refs(value, &mut refs);
+        crate::repo_check::collect_refs(value, &mut refs);
         for r in refs {
             let Ok(target) = base.join(r) else { continue };
             let mut document = target.document();
@@ -729,21 +729,6 @@ fn dependency_order(selected: &[Selected]) -> Vec<Step> {
         });
     }
     order
-}
-
-fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                match (k.as_str(), v) {
-                    ("$ref", Value::String(s)) if !s.starts_with('#') && !s.starts_with("./#") => out.push(s),
-                    _ => collect_refs(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
-    }
 }
 
 /// What [`apply`] wrote.

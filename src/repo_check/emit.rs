@@ -923,22 +923,12 @@ fn json_string(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use std::path::{Path, PathBuf};
-    use std::sync::OnceLock;
 
     /// `data/schemas-materialized-jst-1.3.0.tar.gz` unpacked once per test
     /// binary: the two repositories after jsonschema-tools 1.3.0
     /// `materialize-all`.
     fn reference() -> &'static Path {
-        static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-        DIR.get_or_init(|| {
-            let archive = crate::schema::shared("data/schemas-materialized-jst-1.3.0.tar.gz").expect("shared");
-            let dir = tempfile::tempdir().unwrap();
-            let status =
-                std::process::Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(dir.path()).status().unwrap();
-            assert!(status.success(), "tar -xzf {}", archive.display());
-            dir
-        })
-        .path()
+        crate::schema::unpacked("schemas-materialized-jst-1.3.0.tar.gz")
     }
 
     /// Every regular `<X.Y.Z>.yaml` file under `dir` (not `current.yaml`,

@@ -477,8 +477,8 @@ fn preflight(files: &[SchemaFile], resolver: &SchemaResolver) -> Result<(), Sche
     }
 }
 
-/// Every `$ref` string under `value`.
-fn collect_refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+/// Every `$ref` string under `value` (internal ones too), in document order.
+pub(crate) fn collect_refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     match value {
         serde_json::Value::Object(map) => {
             for (k, v) in map {

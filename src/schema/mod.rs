@@ -458,28 +458,34 @@ pub(crate) fn shared(path: &str) -> Option<std::path::PathBuf> {
     Some(full)
 }
 
-/// `../shared/data/schemas-symlinked.tar.gz` unpacked once per test binary
-/// into a temporary folder (read-only: copy what a test changes): the folder
-/// holding `primary` and `secondary` with real symlinks, as a git checkout
-/// has them (`../shared/data/schemas` holds git's stub files instead).
-/// Panics when `../shared` is absent or `tar` fails.
+/// A `../shared/data/` archive (`schemas-symlinked.tar.gz`,
+/// `schemas-materialized-jst-1.3.0.tar.gz`) unpacked with `tar -xzf` once per
+/// test binary into a temporary folder (read-only: copy what a test
+/// changes); returns that folder. Panics when `../shared` is absent or `tar`
+/// fails.
+#[cfg(test)]
+pub(crate) fn unpacked(archive: &str) -> &'static std::path::Path {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static UNPACKED: OnceLock<Mutex<HashMap<String, &'static std::path::Path>>> = OnceLock::new();
+    let mut map = UNPACKED.get_or_init(Mutex::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.entry(archive.to_owned()).or_insert_with(|| {
+        let path = shared(&format!("data/{archive}")).expect("shared() panics when absent");
+        // Kept for the whole test binary: the folder is removed by the OS's temporary-file cleaning.
+        let dir = Box::leak(Box::new(tempfile::tempdir().expect("a temporary folder")));
+        let status =
+            std::process::Command::new("tar").arg("-xzf").arg(&path).arg("-C").arg(dir.path()).status().expect("tar");
+        assert!(status.success(), "tar -xzf {}", path.display());
+        dir.path()
+    })
+}
+
+/// `schemas-symlinked.tar.gz` [`unpacked`]: the folder holding `primary` and
+/// `secondary` with real symlinks, as a git checkout has them
+/// (`../shared/data/schemas` holds git's stub files instead).
 #[cfg(test)]
 pub(crate) fn symlinked_schemas() -> &'static std::path::Path {
-    static UNPACKED: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    let dir = UNPACKED.get_or_init(|| {
-        let archive = shared("data/schemas-symlinked.tar.gz").expect("shared() panics when absent");
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let status = std::process::Command::new("tar")
-            .arg("-xzf")
-            .arg(&archive)
-            .arg("-C")
-            .arg(dir.path())
-            .status()
-            .expect("tar runs");
-        assert!(status.success(), "tar -xzf {}", archive.display());
-        dir
-    });
-    let schemas = dir.path().join("schemas");
+    let schemas = unpacked("schemas-symlinked.tar.gz").join("schemas");
     let latest = schemas.join("primary/jsonschema/test/event/latest");
     assert!(std::fs::symlink_metadata(&latest).is_ok_and(|m| m.file_type().is_symlink()), "{}", latest.display());
     Box::leak(schemas.into_boxed_path())

@@ -7,18 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
 use serde_json::Value;
-use tempfile::TempDir;
 
-use crate::support::{epc, path_str, require_shared, stderr_text, stdout_ndjson};
-
-/// Unpacks a tarball of ../shared/data into a new temporary folder.
-fn unpack(name: &str) -> TempDir {
-    let archive = require_shared(&format!("data/{name}"));
-    let dir = tempfile::tempdir().unwrap();
-    let status = StdCommand::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(dir.path()).status().unwrap();
-    assert!(status.success(), "tar -xzf {} failed", archive.display());
-    dir
-}
+use crate::support::{epc, git, path_str, stderr_text, stdout_ndjson, unpack_shared as unpack};
 
 /// What a tree holds: relative path → `link:<target>` or the file's bytes.
 fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -161,18 +151,6 @@ fn a_dry_run_lists_what_would_be_written_and_writes_nothing() {
     );
     assert!(stderr_text(&out).contains("1 title: 4 files and symlinks to write"), "{}", stderr_text(&out));
     assert_eq!(tree(&primary), before, "a dry run wrote something");
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = StdCommand::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=epc test", "-c", "user.email=epc@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?} failed");
 }
 
 #[test]

@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::{
-    copy_tree, epc, epc_process, fixture, mock_eventgate, path_str, require_shared, root, symlinked_schemas,
+    copy_tree, epc, epc_process, fixture, git, mock_eventgate, path_str, require_shared, root, symlinked_schemas,
 };
 
 /// The working folder an example runs in.
@@ -343,16 +343,6 @@ fn real_events() -> Vec<Value> {
 struct Sandbox {
     _dir: tempfile::TempDir,
     cwd: PathBuf,
-}
-
-fn git(cwd: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.name=epc tests", "-c", "user.email=epc@example.org", "-c", "core.symlinks=true"])
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn sandbox(example: &Example) -> Sandbox {

@@ -7,12 +7,11 @@
 //! too.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::support::{copy_tree, epc, stdout_json, symlinked_schemas};
+use crate::support::{copy_tree, epc, git, stdout_json, symlinked_schemas};
 
 const EVENT: &str = "jsonschema/test/event";
 const V110: &str = "jsonschema/test/event/1.1.0.yaml";
@@ -256,20 +255,6 @@ fn s17_real_development_webrequest_and_its_skip_name() {
     let run = check_repo(repo.path(), &[]);
     assert_eq!((run.code, run.failures), (0, vec![]));
     assert_eq!(run.summary["checks"]["S17"]["skip"], 1, "{}", run.summary);
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=epc test", "-c", "user.email=epc@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("run git");
-    assert!(status.success(), "git {args:?}");
 }
 
 /// S18 (`--since REV`): a published version edited in place, whether only

@@ -677,23 +677,39 @@ pub fn wait_child(mut child: std::process::Child, within: Duration) -> (Option<i
 /// files). Read-only: copy (with [`copy_tree`]) before changing anything.
 pub fn symlinked_schemas() -> PathBuf {
     static UNPACKED: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
-    let dir = UNPACKED.get_or_init(|| {
-        let archive = require_shared("data/schemas-symlinked.tar.gz");
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let status = std::process::Command::new("tar")
-            .arg("-xzf")
-            .arg(&archive)
-            .arg("-C")
-            .arg(dir.path())
-            .status()
-            .expect("run tar");
-        assert!(status.success(), "tar -xzf {}", archive.display());
-        dir
-    });
+    let dir = UNPACKED.get_or_init(|| unpack_shared("schemas-symlinked.tar.gz"));
     let schemas = dir.path().join("schemas");
     let latest = schemas.join("primary/jsonschema/test/event/latest");
     assert!(std::fs::symlink_metadata(&latest).expect("test/event/latest").file_type().is_symlink());
     schemas
+}
+
+/// A `../shared/data/` archive unpacked with `tar -xzf` into a new temporary
+/// folder (a writable copy of its own for the test). Panics when `../shared`
+/// is absent or `tar` fails.
+pub fn unpack_shared(archive: &str) -> TempDir {
+    let path = require_shared(&format!("data/{archive}"));
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let status =
+        std::process::Command::new("tar").arg("-xzf").arg(&path).arg("-C").arg(dir.path()).status().expect("run tar");
+    assert!(status.success(), "tar -xzf {}", path.display());
+    dir
+}
+
+/// Runs `git -C dir ARGS…` as a fixed test user, without the caller's git
+/// config, asserting that it succeeds.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=epc test", "-c", "user.email=epc@example.org", "-c", "commit.gpgsign=false"])
+        .args(["-c", "core.symlinks=true"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// [`copy_tree`], turning git's symlink stubs back into symlinks: a file of
