@@ -422,8 +422,10 @@ fn preload(
     if latest && let Ok(u) = uri.join("latest") {
         uris.push((u, "latest".into()));
     }
+    // One copy of the schema, shared by every URI it answers to.
+    let schema = std::sync::Arc::new(schema.clone());
     for (u, name) in uris {
-        resolver.preload(&u, schema.clone(), dir.join(name));
+        resolver.preload(&u, std::sync::Arc::clone(&schema), dir.join(name));
     }
 }
 

@@ -1256,10 +1256,9 @@ impl SchemaResolver {
     /// each version it materializes, so that titles `$ref`ing that version
     /// resolve the new document before (or without, with `--dry-run`) it is
     /// written to `path`.
-    pub fn preload(&self, uri: &SchemaUri, value: Value, path: PathBuf) {
+    pub fn preload(&self, uri: &SchemaUri, value: Arc<Value>, path: PathBuf) {
         let document = uri.document();
-        let doc =
-            Arc::new(SchemaDocument { uri: document.clone(), value: Arc::new(value), origin: Origin::Given { path } });
+        let doc = Arc::new(SchemaDocument { uri: document.clone(), value, origin: Origin::Given { path } });
         self.cache.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(document, doc);
     }
 
