@@ -216,15 +216,16 @@ pub enum SourceError {
 pub fn load(source: &Source, options: &FetchOptions, stdin: &mut dyn Read) -> Result<Loaded, SourceError> {
     match source {
         Source::File(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|error| SourceError::Read { path: path.clone(), error })?;
-            let configs = StreamConfigs::from_json_str(&text, &path.display().to_string())?;
+            let file = std::fs::File::open(path).map_err(|error| SourceError::Read { path: path.clone(), error })?;
+            let configs =
+                StreamConfigs::from_json_reader(file, &path.display().to_string()).map_err(|e| read_error(e, path))?;
             Ok(Loaded { configs, origin: Origin::File(path.clone()), cache_warning: None })
         }
         Source::Stdin => {
-            let mut text = String::new();
-            stdin.read_to_string(&mut text).map_err(SourceError::Stdin)?;
-            let configs = StreamConfigs::from_json_str(&text, "<stdin>")?;
+            let configs = StreamConfigs::from_json_reader(stdin, "<stdin>").map_err(|e| match e {
+                StreamConfigError::Json { error, .. } if error.is_io() => SourceError::Stdin(error.into()),
+                other => other.into(),
+            })?;
             Ok(Loaded { configs, origin: Origin::Stdin, cache_warning: None })
         }
         Source::Api(url) => {
@@ -234,6 +235,17 @@ pub fn load(source: &Source, options: &FetchOptions, stdin: &mut dyn Read) -> Re
                 fetch(url, options)
             }
         }
+    }
+}
+
+/// A read error met while parsing `path` (an I/O error, a directory) as the
+/// [`SourceError::Read`] it is, not as malformed JSON.
+fn read_error(e: StreamConfigError, path: &std::path::Path) -> SourceError {
+    match e {
+        StreamConfigError::Json { error, .. } if error.is_io() => {
+            SourceError::Read { path: path.to_path_buf(), error: error.into() }
+        }
+        other => other.into(),
     }
 }
 

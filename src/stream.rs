@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::sampling::{SamplingConfig, SamplingProblem};
 
+mod document;
 pub mod lint;
 
 pub use lint::{
@@ -111,6 +112,7 @@ impl StreamConfig {
     #[must_use]
     pub fn new(key: impl Into<String>, settings: Map<String, Value>) -> Self {
         let key = key.into();
+        let settings = document::compact_map(settings);
         let regex = is_regex_key(&key).then(|| compile_pcre_literal(&key));
         Self { key, settings, regex }
     }
@@ -306,9 +308,40 @@ impl StreamConfigs {
                 reason: "the document is empty".into(),
             });
         }
-        let value: Value = serde_json::from_str(text)
-            .map_err(|error| StreamConfigError::Json { source_name: source_name.to_owned(), error })?;
-        Self::from_value(value, source_name)
+        Self::from_json(serde_json::Deserializer::from_str(text), source_name)
+    }
+
+    /// Parses a stream config document read from `reader` (a file, stdin),
+    /// without holding its text: as [`Self::from_json_str`], a leading byte
+    /// order mark skipped.
+    ///
+    /// # Errors
+    /// As [`Self::from_json_str`]; a read error is a [`StreamConfigError::Json`]
+    /// whose error is of the I/O category.
+    pub fn from_json_reader(reader: impl std::io::Read, source_name: &str) -> Result<Self, StreamConfigError> {
+        let mut reader = document::Watched::new(std::io::BufReader::with_capacity(1 << 16, reader));
+        let parsed = Self::from_json(serde_json::Deserializer::from_reader(&mut reader), source_name);
+        match parsed {
+            Err(StreamConfigError::Json { error, .. })
+                if error.classify() == serde_json::error::Category::Eof && !reader.saw_content() =>
+            {
+                Err(StreamConfigError::Shape {
+                    source_name: source_name.to_owned(),
+                    reason: "the document is empty".into(),
+                })
+            }
+            other => other,
+        }
+    }
+
+    fn from_json<'de, R: serde_json::de::Read<'de>>(
+        mut de: serde_json::Deserializer<R>,
+        source_name: &str,
+    ) -> Result<Self, StreamConfigError> {
+        let json = |error| StreamConfigError::Json { source_name: source_name.to_owned(), error };
+        let parsed = serde::de::DeserializeSeed::deserialize(document::Document, &mut de).map_err(json)?;
+        de.end().map_err(json)?;
+        parsed.map_err(|reason| StreamConfigError::Shape { source_name: source_name.to_owned(), reason })
     }
 
     /// Builds from an already parsed document.
@@ -540,6 +573,74 @@ mod tests {
         let c = configs(json!({"streams": {"x": [], "y": {"topics": ["t1", "t2"]}}}));
         assert!(c.get_exact("x").unwrap().settings().is_empty());
         assert_eq!(c.get_exact("y").unwrap().topics(), ["t1", "t2"]);
+    }
+
+    /// The one-stream-at-a-time parsers (from text and from a reader) give
+    /// what parsing into a `Value` and [`StreamConfigs::from_value`] gives:
+    /// the same entries in the same order, or the same error text.
+    #[test]
+    fn streaming_parse_agrees_with_parsing_into_a_value() {
+        let docs = [
+            r#"{"streams": {"a": {"topics": ["x", "y"], "sample": {"unit": "session", "rate": 0.5}}, "a.b": []}}"#,
+            r#"{"a": {}, "b": {"stream": "b"}, "a": {"x": 1}}"#,
+            r#"{"batchcomplete": true, "streams": {"s": {}}}"#,
+            r#"{"streams": {"s": {}}, "streams": {"t": {"k": [1, 2.5, null]}}}"#,
+            r#"{"streams": {}}"#,
+            r#"{"streams": []}"#,
+            "[]",
+            "  {\n}  ",
+            "\u{feff}{\"a\": {}}",
+            r#"{"streams": [1]}"#,
+            r#"{"streams": "x"}"#,
+            r#"{"streams": null}"#,
+            r#"{"a": {}, "b": 3, "c": true}"#,
+            r#"{"streams": {"a": [1], "b": "x"}}"#,
+            r#"{"error": {"code": "badvalue", "info": "no"}, "x": {}}"#,
+            r#"{"error": {"code": "badvalue"}, "streams": {"a": {}}}"#,
+            "3",
+            "\"s\"",
+            "null",
+            "[1, 2]",
+            r#"{"a": {}"#,
+            r#"{"a": 1, "b": "#,
+            r#"{"a": {}} x"#,
+            "",
+            "   \n ",
+            "\u{feff}",
+        ];
+        let describe = |r: Result<StreamConfigs, StreamConfigError>| match r {
+            Ok(c) => Ok((
+                c.has_streams_member(),
+                c.iter().map(|e| (e.key().to_owned(), Value::Object(e.settings().clone()))).collect::<Vec<_>>(),
+            )),
+            Err(e) => Err(e.to_string()),
+        };
+        for doc in docs {
+            let trimmed = doc.strip_prefix('\u{feff}').unwrap_or(doc);
+            let reference = if trimmed.trim().is_empty() {
+                Err("d: not a stream config: the document is empty".to_owned())
+            } else {
+                match serde_json::from_str::<Value>(trimmed) {
+                    Ok(v) => describe(StreamConfigs::from_value(v, "d")),
+                    Err(error) => Err(StreamConfigError::Json { source_name: "d".into(), error }.to_string()),
+                }
+            };
+            assert_eq!(describe(StreamConfigs::from_json_str(doc, "d")), reference, "from text: {doc:?}");
+            let from_reader = describe(StreamConfigs::from_json_reader(doc.as_bytes(), "d"));
+            match (&from_reader, &reference) {
+                // A reader's syntax errors may point one column further on.
+                (Err(a), Err(b)) if b.contains("malformed") => assert!(a.contains("malformed"), "{doc:?}: {a}"),
+                _ => assert_eq!(from_reader, reference, "from a reader: {doc:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn settings_are_kept_without_spare_capacity_and_unchanged() {
+        let c = StreamConfigs::from_json_str(r#"{"a": {"topics": ["x", "y"], "m": {"k": [1]}}}"#, "d").unwrap();
+        let settings = c.get_exact("a").unwrap().settings();
+        assert_eq!(Value::Object(settings.clone()), json!({"topics": ["x", "y"], "m": {"k": [1]}}));
+        assert_eq!(settings["topics"].as_array().unwrap().capacity(), 2);
     }
 
     #[test]

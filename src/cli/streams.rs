@@ -110,9 +110,7 @@ fn problems_json(problems: &[ConfigProblem]) -> Value {
 }
 
 /// The listing's `config` cell: `2 problems, 1 warning`, empty when clean.
-fn findings_cell(printer: &Printer, record: &Value) -> Cell {
-    let count = |key: &str| record[key].as_array().map_or(0, Vec::len);
-    let (problems, warnings) = (count("problems"), count("warnings"));
+fn findings_cell(printer: &Printer, problems: usize, warnings: usize) -> Cell {
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let mut parts = Vec::new();
     if problems > 0 {
@@ -123,6 +121,34 @@ fn findings_cell(printer: &Printer, record: &Value) -> Cell {
     }
     let text = parts.join(", ");
     if problems > 0 { table::alert(printer, text) } else { Cell::new(text) }
+}
+
+/// One listing record, serialized straight to the output (the keys in the
+/// order the module documentation gives; `type` only in NDJSON).
+#[derive(serde::Serialize)]
+struct ListRecord<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    stream: &'a str,
+    regex: bool,
+    schema_title: Option<&'a str>,
+    destination_event_service: Option<&'a str>,
+    sample: Option<&'a Value>,
+    metrics_platform_events: Vec<&'a str>,
+    cc_streams: &'a [&'a str],
+    problems: Vec<Finding<'a>>,
+    warnings: Vec<Finding<'a>>,
+}
+
+/// A config problem or warning as `{"field", "message"}`.
+#[derive(serde::Serialize)]
+struct Finding<'a> {
+    field: &'a str,
+    message: &'a str,
+}
+
+fn findings(problems: &[ConfigProblem]) -> Vec<Finding<'_>> {
+    problems.iter().map(|p| Finding { field: &p.field, message: &p.message }).collect()
 }
 
 fn list(
@@ -142,7 +168,12 @@ fn list(
         })
         .collect();
     let (mut problem_count, mut warning_count) = (0usize, 0usize);
-    let mut records = Vec::with_capacity(selected.len());
+    // Records go out one at a time (a table a batch of rows at a time), so
+    // memory holds the stream config, not a second copy of it as output.
+    let mut sink = printer.streaming_sink(
+        "streams",
+        &["stream", "schema title", "destination event service", "sampling", "MP events", "cc", "config"],
+    )?;
     for c in &selected {
         let problems = c.problems();
         let warnings = c.warnings();
@@ -155,18 +186,32 @@ fn list(
         problem_count += usize::from(!problems.is_empty());
         warning_count += usize::from(!warnings.is_empty());
         let cc: Vec<&str> = if c.is_regex() { Vec::new() } else { configs.cc_streams(c.key()) };
-        records.push(json!({
-            "type": "stream",
-            "stream": c.key(),
-            "regex": c.is_regex(),
-            "schema_title": c.schema_title(),
-            "destination_event_service": c.destination_event_service(),
-            "sample": c.sample_raw(),
-            "metrics_platform_events": c.metrics_platform_events(),
-            "cc_streams": cc,
-            "problems": problems_json(&problems),
-            "warnings": problems_json(&warnings),
-        }));
+        sink.push_serialize(
+            |typed| ListRecord {
+                kind: typed.then_some("stream"),
+                stream: c.key(),
+                regex: c.is_regex(),
+                schema_title: c.schema_title(),
+                destination_event_service: c.destination_event_service(),
+                sample: c.sample_raw(),
+                metrics_platform_events: c.metrics_platform_events(),
+                cc_streams: &cc,
+                problems: findings(&problems),
+                warnings: findings(&warnings),
+            },
+            || {
+                let sampling = sample_summary(c);
+                vec![
+                    Cell::new(c.key()),
+                    Cell::new(c.schema_title().unwrap_or("-")),
+                    Cell::new(c.destination_event_service().unwrap_or("-")),
+                    if sampling.starts_with("INVALID") { table::alert(printer, sampling) } else { Cell::new(sampling) },
+                    Cell::new(c.metrics_platform_events().join(", ")),
+                    Cell::new(cc_cell(&cc)),
+                    findings_cell(printer, problems.len(), warnings.len()),
+                ]
+            },
+        )?;
     }
     // A `sample` that does not parse samples nothing: counted as invalid, not sampled.
     let sampled = selected.iter().filter(|c| matches!(c.sample(), Ok(Some(_)))).count();
@@ -177,27 +222,7 @@ fn list(
         "invalid_sample": invalid_sample,
         "with_problems": problem_count, "with_warnings": warning_count, "configured": configs.len(),
     });
-    printer.records("streams", records, summary, |records| {
-        let mut t = table::new(
-            printer,
-            &["stream", "schema title", "destination event service", "sampling", "MP events", "cc", "config"],
-        );
-        for (c, r) in selected.iter().zip(records) {
-            let sampling = sample_summary(c);
-            let cc: Vec<&str> =
-                r["cc_streams"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-            t.add_row(vec![
-                Cell::new(c.key()),
-                Cell::new(c.schema_title().unwrap_or("-")),
-                Cell::new(c.destination_event_service().unwrap_or("-")),
-                if sampling.starts_with("INVALID") { table::alert(printer, sampling) } else { Cell::new(sampling) },
-                Cell::new(c.metrics_platform_events().join(", ")),
-                Cell::new(cc_cell(&cc)),
-                findings_cell(printer, r),
-            ]);
-        }
-        (!selected.is_empty()).then(|| table::render(&t))
-    })?;
+    sink.finish(summary)?;
     if printer.format == Format::Table {
         let invalid =
             if invalid_sample > 0 { format!("{invalid_sample} with an invalid sample, ") } else { String::new() };

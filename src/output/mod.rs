@@ -104,7 +104,8 @@ impl Printer {
 
     /// Writes one pretty JSON document to stdout.
     pub(crate) fn json_document(&self, value: &Value) -> io::Result<()> {
-        let mut out = io::stdout().lock();
+        // Buffered: stdout itself flushes at every newline of the pretty output.
+        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
         serde_json::to_writer_pretty(&mut out, value)?;
         out.write_all(b"\n")?;
         out.flush()

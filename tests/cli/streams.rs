@@ -685,3 +685,42 @@ fn streams_production_config_has_no_lint_findings() {
     assert_eq!(v["summary"]["with_warnings"], 0);
     assert_eq!(stderr_text(&a), "");
 }
+
+/// A listing longer than one output batch (4,096 rows) is written as it
+/// goes and still holds every stream once, in config order, in all three
+/// formats, with cc streams and the summary of the whole config.
+#[test]
+fn streams_listing_longer_than_one_batch_holds_every_stream_in_order() {
+    let n = 5000;
+    let mut streams = serde_json::Map::new();
+    for i in 0..n {
+        streams.insert(format!("s{i}"), serde_json::json!({"schema_title": format!("analytics/s{i}")}));
+    }
+    streams.insert("s7.child".into(), serde_json::json!({"schema_title": "analytics/child"}));
+    let config = serde_json::json!({"streams": streams});
+    let (_dir, mut cmd) = streams_with_config(&config, &["--format", "json"]);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let records = doc["streams"].as_array().unwrap();
+    assert_eq!(records.len(), n + 1);
+    assert_eq!(records[4999]["stream"], "s4999");
+    assert_eq!(records[7]["cc_streams"], serde_json::json!(["s7.child"]));
+    assert_eq!(doc["summary"]["streams"], n + 1);
+
+    let (_dir, mut cmd) = streams_with_config(&config, &["--format", "ndjson"]);
+    let out = cmd.output().unwrap();
+    let lines: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), n + 2);
+    assert_eq!(lines[4500]["stream"], "s4500");
+    assert_eq!(lines[n + 1]["type"], "summary");
+
+    let (_dir, mut cmd) = streams_with_config(&config, &[]);
+    let out = cmd.output().unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<&str> = table.lines().skip(1).map(|l| l.split_whitespace().next().unwrap()).collect();
+    assert_eq!(names.len(), n + 1);
+    assert_eq!((names[0], names[4096], names[n]), ("s0", "s4096", "s7.child"));
+    assert!(table.lines().nth(8).unwrap().contains("s7.child"), "{}", table.lines().nth(8).unwrap());
+}
