@@ -25,6 +25,7 @@ use serde_json::Value;
 
 pub mod defaults;
 pub mod fast;
+pub mod streaming;
 
 use crate::schema::SchemaUri;
 use crate::schema::repository::{SchemaDocument, SchemaError, SchemaResolver};
@@ -139,7 +140,10 @@ struct Compiled {
     uri: String,
     title: Option<String>,
     validator: jsonschema::Validator,
-    /// The same schema compiled for [`fast::FastNode`] events, if it compiles.
+    /// The streaming check of valid events, when the schema's keywords are
+    /// all covered ([`streaming::Program`]).
+    program: Option<streaming::Program>,
+    /// Otherwise, the same schema compiled for [`fast::FastNode`] events, if it compiles.
     fast: Option<jsonschema::Validator<fast::Fast>>,
     /// The schema's `default`s, as EventGate's ajv `useDefaults` writes them.
     defaults: defaults::Defaults,
@@ -381,22 +385,52 @@ impl EventValidator {
     /// an invalid event. A `Some` report is the one `validate` would give.
     #[must_use]
     pub fn validate_fast(&self, text: &str) -> Option<EventReport> {
+        if let Some(forced) = &self.forced {
+            return self.fast_with(forced, text);
+        }
+        match streaming::top_level_schema(text) {
+            Some(uri) => {
+                let compiled = self.compiled_for(&uri).ok()?;
+                self.fast_with(&compiled, text)
+            }
+            // `$schema` not a top-level string found before anything refused:
+            // the tree says which, and where.
+            None => self.fast_tree(None, text),
+        }
+    }
+
+    /// The fast path with the event's schema known: its streaming program if
+    /// it has one, else its tree validator.
+    fn fast_with(&self, compiled: &Arc<Compiled>, text: &str) -> Option<EventReport> {
+        let Some(program) = &compiled.program else { return self.fast_tree(Some(compiled), text) };
+        let meta = program.check(text)?;
+        let stream = meta.stream.as_deref();
+        self.fast_report(compiled, meta.present, stream)
+    }
+
+    /// The fast path on a [`fast::FastNode`] tree of the event.
+    fn fast_tree(&self, compiled: Option<&Arc<Compiled>>, text: &str) -> Option<EventReport> {
         let event = fast::FastNode::parse(text)?;
         if !matches!(event, fast::FastNode::Object(_)) {
             return None;
         }
         let meta_stream = event.get("meta").and_then(|m| m.get("stream"));
         let stream = meta_stream.and_then(fast::FastNode::as_str);
-        let compiled = if let Some(forced) = &self.forced {
-            Arc::clone(forced)
-        } else {
-            self.compiled_for(event.get("$schema")?.as_str()?).ok()?
+        let compiled = match compiled {
+            Some(c) => Arc::clone(c),
+            None => self.compiled_for(event.get("$schema")?.as_str()?).ok()?,
         };
         if !compiled.fast.as_ref()?.is_valid(&event) {
             return None;
         }
+        self.fast_report(&compiled, meta_stream.is_some(), stream)
+    }
+
+    /// The report of an event the fast path found valid, unless its stream
+    /// is not configured for its schema (the reference path reports that).
+    fn fast_report(&self, compiled: &Compiled, has_stream: bool, stream: Option<&str>) -> Option<EventReport> {
         if let Some(configs) = &self.streams
-            && !stream_violations(configs, meta_stream.is_some(), stream, compiled.title.as_deref()).is_empty()
+            && !stream_violations(configs, has_stream, stream, compiled.title.as_deref()).is_empty()
         {
             return None;
         }
@@ -459,6 +493,7 @@ impl EventValidator {
                 uri: uri.to_owned(),
                 title,
                 validator,
+                program: None,
                 fast: None,
                 defaults: defaults::Defaults::default(),
                 root,
@@ -467,7 +502,10 @@ impl EventValidator {
                 declared: RwLock::default(),
             }));
         }
-        let fast = fast_options.build(&document.value).ok();
+        // One fast path per schema: the streaming program, or (for keywords
+        // it does not cover) a second compile for event trees.
+        let program = streaming::Program::build(&document.value);
+        let fast = if program.is_some() { None } else { fast_options.build(&document.value).ok() };
         let defaults = defaults::Defaults::from_schema(&self.resolver, &id, &root);
         let field = |path: &str| defaults::declares(&self.resolver, &id, &root, path) == defaults::Declared::Field;
         let legacy = title.as_deref().is_some_and(|t| t.starts_with("analytics/legacy/"));
@@ -476,6 +514,7 @@ impl EventValidator {
             uri: uri.to_owned(),
             title,
             validator,
+            program,
             fast,
             defaults,
             root,
@@ -759,6 +798,7 @@ mod fast_path_tests {
     use crate::schema::yaml::parse_json_str;
     use rand::rngs::SmallRng;
     use rand::{Rng, SeedableRng};
+    use serde_json::json;
     use std::path::Path;
 
     /// The fast path agrees with the reference path on `text`: it parses
@@ -987,5 +1027,211 @@ mod fast_path_tests {
             }
         }
         assert!(fast > texts.len() / 10, "only {fast} of {} events took the fast path", texts.len());
+    }
+
+    /// Every version file of both real schema repositories: how many get a
+    /// streaming program (the rest keep the tree path). The product metrics
+    /// base schemas, which most analytics events use, must be among them.
+    #[test]
+    fn streaming_programs_cover_the_real_schemas() {
+        let schemas = crate::schema::shared("data/schemas").unwrap();
+        let (mut files, mut covered) = (0, 0);
+        let mut missing = Vec::new();
+        for repo in ["primary", "secondary"] {
+            let mut stack = vec![schemas.join(repo).join("jsonschema")];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                    let path = entry.path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if name.ends_with(".yaml") && name.as_bytes()[0].is_ascii_digit() {
+                        let text = std::fs::read_to_string(&path).unwrap();
+                        let Ok(schema) = crate::schema::yaml::parse_yaml_str(&text, &name) else { continue };
+                        files += 1;
+                        if streaming::Program::build(&schema).is_some() {
+                            covered += 1;
+                        } else if path.to_string_lossy().contains("product_metrics/web/base") {
+                            missing.push(path.display().to_string());
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(missing, Vec::<String>::new(), "product_metrics/web/base versions without a program");
+        assert_eq!((files, covered), (510, STREAMING_COVERED), "version files, with a streaming program");
+    }
+
+    /// Version files of the real repositories with a streaming program,
+    /// counted by [`streaming_programs_cover_the_real_schemas`].
+    const STREAMING_COVERED: usize = 495;
+
+    /// Text-level changes no `Value` can express: a repeated key, an
+    /// escaped key, `$schema` moved from the front, nesting deeper than the
+    /// parser allows, numbers the reference parser refuses or rounds.
+    fn text_mutation(rng: &mut SmallRng, text: &str) -> String {
+        let keys: Vec<usize> = text.match_indices("\":").map(|(i, _)| i).collect();
+        let mut out = text.to_owned();
+        match rng.random_range(0..9) {
+            0 if !keys.is_empty() => {
+                // Repeat one member: `"k":` → `"k":<value>,"k":`.
+                let at = keys[rng.random_range(0..keys.len())];
+                let start = text[..at].rfind('"').unwrap();
+                let key = &text[start..at + 2];
+                out.insert_str(start, &format!("{key}null,"));
+            }
+            1 if !keys.is_empty() => {
+                let at = keys[rng.random_range(0..keys.len())];
+                let start = text[..at].rfind('"').unwrap();
+                if at > start + 1 {
+                    let c = text.as_bytes()[start + 1];
+                    out.replace_range(start + 1..start + 2, &format!("\\u{:04x}", c));
+                }
+            }
+            2 => out = out.replacen("{\"$schema\":", "{\"_pad\":1,\"$schema\":", 1),
+            3 => {
+                let deep = format!("{}1{}", "[".repeat(130), "]".repeat(130));
+                out = out.replacen("{", &format!("{{\"deep\":{deep},"), 1);
+            }
+            4 => {
+                let n = ["1e400", "-0", "1.0", "2.2250738585072011e-308", "18446744073709551616", "0.5e0", "1E2"];
+                out = out.replacen(":0,", &format!(":{},", n[rng.random_range(0..n.len())]), 1);
+            }
+            5 => out = out.replacen("\":\"", "\":\"\\u00e9", 1),
+            6 => out = out.replacen("\":\"", "\":\"\t", 1),
+            7 => out.push(' '),
+            _ => {}
+        }
+        out
+    }
+
+    /// A random change to an event value: a member removed, added or set
+    /// to another value (types, lengths, bounds and formats near the edges).
+    fn value_mutation(rng: &mut SmallRng, event: &mut Value) {
+        let pool = [
+            json!(null),
+            json!(true),
+            json!(0),
+            json!(-1),
+            json!(1.0),
+            json!(0.5),
+            json!(1.5),
+            json!(4294967296u64),
+            json!(""),
+            json!("x"),
+            json!("x".repeat(64)),
+            json!("é".repeat(65)),
+            json!("x".repeat(300)),
+            json!("2025-03-01T00:00:00Z"),
+            json!("2025-03-01"),
+            json!("not a uri or a date"),
+            json!("https://en.wikipedia.org/wiki/X"),
+            json!("c17af08a-1745-46d8-be57-0ddf827050a8"),
+            json!([]),
+            json!(["*"]),
+            json!([1]),
+            json!({}),
+            json!({"a": 1}),
+        ];
+        // A random object or array inside the event (as a JSON pointer), and one of its members.
+        let mut pointer = String::new();
+        let mut at = &*event;
+        for _ in 0..rng.random_range(1..4) {
+            let (step, next) = match at {
+                Value::Object(m) if !m.is_empty() => {
+                    let (k, v) = m.iter().nth(rng.random_range(0..m.len())).unwrap();
+                    (k.replace('~', "~0").replace('/', "~1"), v)
+                }
+                Value::Array(a) if !a.is_empty() => {
+                    let i = rng.random_range(0..a.len());
+                    (i.to_string(), &a[i])
+                }
+                _ => break,
+            };
+            if !(next.is_object() || next.is_array()) {
+                break;
+            }
+            pointer.push('/');
+            pointer.push_str(&step);
+            at = next;
+        }
+        let at = event.pointer_mut(&pointer).unwrap();
+        match at {
+            Value::Object(m) => match rng.random_range(0..3) {
+                0 if !m.is_empty() => {
+                    let key = m.keys().nth(rng.random_range(0..m.len())).unwrap().clone();
+                    m.shift_remove(&key);
+                }
+                1 => {
+                    m.insert("unknown_member".into(), pool[rng.random_range(0..pool.len())].clone());
+                }
+                _ if !m.is_empty() => {
+                    let key = m.keys().nth(rng.random_range(0..m.len())).unwrap().clone();
+                    m[&key] = pool[rng.random_range(0..pool.len())].clone();
+                }
+                _ => {}
+            },
+            Value::Array(a) => a.push(pool[rng.random_range(0..pool.len())].clone()),
+            other => *other = pool[rng.random_range(0..pool.len())].clone(),
+        }
+    }
+
+    /// The streaming path agrees with the reference path on real events:
+    /// every `examples` event of the real repositories' version files that
+    /// have a streaming program, and 20 mutations of each (value changes and
+    /// text changes), with and without the fixture stream config. Valid
+    /// events must take the streaming path.
+    #[test]
+    fn the_streaming_path_agrees_with_the_reference_path_on_real_events() {
+        let schemas = crate::schema::shared("data/schemas").unwrap();
+        let repos = vec![
+            SchemaRepository::open(schemas.join("secondary")).unwrap(),
+            SchemaRepository::open(schemas.join("primary")).unwrap(),
+        ];
+        let resolver = Arc::new(SchemaResolver::new(repos, &[], false).unwrap());
+        let validator = EventValidator::new(Arc::clone(&resolver), None);
+        let mut rng = SmallRng::seed_from_u64(14);
+        let (mut texts, mut streamed, mut valid) = (0, 0, 0);
+        for repo in ["secondary", "primary"] {
+            let mut stack = vec![schemas.join(repo).join("jsonschema")];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                    let path = entry.path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    if path.is_dir() {
+                        stack.push(path);
+                        continue;
+                    }
+                    if !(name.ends_with(".yaml") && name.as_bytes()[0].is_ascii_digit()) {
+                        continue;
+                    }
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let Ok(schema) = crate::schema::yaml::parse_yaml_str(&text, &name) else { continue };
+                    let Some(program) = streaming::Program::build(&schema) else { continue };
+                    for example in schema.get("examples").and_then(Value::as_array).into_iter().flatten() {
+                        if !example.is_object() || example.get("$schema").is_none() {
+                            continue;
+                        }
+                        for round in 0..21 {
+                            let mut event = example.clone();
+                            if round > 0 && rng.random_bool(0.7) {
+                                value_mutation(&mut rng, &mut event);
+                            }
+                            let mut line = event.to_string();
+                            if round > 0 && rng.random_bool(0.4) {
+                                line = text_mutation(&mut rng, &line);
+                            }
+                            texts += 1;
+                            let answered = agree(&validator, &line);
+                            valid += usize::from(answered);
+                            streamed += usize::from(answered && program.check(&line).is_some());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(texts > 2000, "{texts} texts");
+        assert_eq!(streamed, valid, "every valid event of a covered schema takes the streaming path");
+        assert!(valid > texts / 4 && valid < texts, "{valid} of {texts} valid");
     }
 }
