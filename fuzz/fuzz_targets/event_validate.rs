@@ -6,7 +6,10 @@
 //! [`parse_yaml_str`] on the whole text, and [`eventgate::parse_body`]. Every
 //! event that parses is validated against the fixture schema repository
 //! (`fixtures/schemas/primary`) with the fixture stream config, and judged as
-//! EventGate would. Nothing may panic, overflow the stack or hang; and a few
+//! EventGate would; each NDJSON line also goes through the fast path (the
+//! streaming check or the tree) with the fixture repository and with the real
+//! ones in `../shared/data/schemas`, which must agree with the reference
+//! path. Nothing may panic, overflow the stack or hang; and a few
 //! invariants are checked on the way (see `check_report` and `check_json`).
 
 #![no_main]
@@ -37,6 +40,31 @@ fn intake() -> &'static eventgate::Intake {
 
 fn validator() -> &'static EventValidator {
     intake().validator()
+}
+
+/// A validator over the real schema repositories (`../shared/data/schemas`:
+/// secondary, then primary), so that the streaming check runs with the real
+/// analytics schemas (`/analytics/product_metrics/web/base/1.3.0`, …).
+fn real_validator() -> &'static EventValidator {
+    static REAL: OnceLock<EventValidator> = OnceLock::new();
+    REAL.get_or_init(|| {
+        let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/schemas");
+        let repos = ["secondary", "primary"]
+            .map(|name| SchemaRepository::open(shared.join(name)).expect("the real schema repositories in ../shared"));
+        let resolver = SchemaResolver::new(repos.into(), &[], false).expect("a resolver");
+        EventValidator::new(Arc::new(resolver), None)
+    })
+}
+
+/// The fast path (streaming or tree) may only say "valid", and only when
+/// the reference path agrees; for text the strict parser refuses, never.
+fn check_fast(validator: &EventValidator, line: &str, parsed: Option<&Value>) {
+    let fast = validator.validate_fast(line);
+    match (fast, parsed) {
+        (Some(report), Some(event)) => assert_eq!(report, validator.validate(event), "fast path disagrees on {line:?}"),
+        (Some(_), None) => panic!("fast path accepted a line the strict parser refuses: {line:?}"),
+        (None, _) => {}
+    }
 }
 
 fn build_validator() -> EventValidator {
@@ -91,17 +119,15 @@ fn read(data: &[u8], format: Option<InputFormat>) {
         match item {
             Ok((position, Raw::Text(line))) => {
                 assert!(matches!(position.locator, Locator::Line(n) if n > 0));
-                // The fast path may only say "valid", and only when the reference path agrees.
-                let fast = validator().validate_fast(&line);
                 match parse_line(&line, &position) {
                     Ok(event) => {
                         validate(&event);
-                        if let Some(report) = fast {
-                            assert_eq!(report, validator().validate(&event), "fast path disagrees on {line:?}");
-                        }
+                        check_fast(validator(), &line, Some(&event));
+                        check_fast(real_validator(), &line, Some(&event));
                     }
                     Err(message) => {
-                        assert!(fast.is_none(), "fast path accepted a line the strict parser refuses: {line:?}");
+                        check_fast(validator(), &line, None);
+                        check_fast(real_validator(), &line, None);
                         assert!(!message.is_empty());
                     }
                 }
