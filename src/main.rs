@@ -14,6 +14,9 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash epc` prints the dynamic completion script; a shell
+    // completing runs `COMPLETE=… epc -- …` (see `cli::completions`).
+    clap_complete::CompleteEnv::with_factory(<cli::Cli as clap::CommandFactory>::command).complete();
     let cli = cli::Cli::parse();
     let printer = output::Printer::new(cli.global.format, cli.global.color, cli.global.quiet);
     match cli::run(cli, &printer) {

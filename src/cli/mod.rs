@@ -239,7 +239,7 @@ pub(crate) fn schema_cache_warnings(resolver: &SchemaResolver, printer: &Printer
     }
 }
 
-fn cache_dir() -> Option<PathBuf> {
+pub(crate) fn cache_dir() -> Option<PathBuf> {
     match std::env::var_os(env::EPC_CACHE_DIR) {
         Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
         _ => dirs::cache_dir().map(|d| d.join("epc")),

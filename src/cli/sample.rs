@@ -29,7 +29,7 @@ use epc::sampling::{
 #[command(group(clap::ArgGroup::new("what").required(true).args(["stream", "rate", "population"])))]
 pub(crate) struct SampleArgs {
     /// The stream whose config decides (its cc streams are decided too).
-    #[arg(long, value_name = "STREAM")]
+    #[arg(long, value_name = "STREAM", add = clap_complete::ArgValueCompleter::new(super::completions::stream_names))]
     stream: Option<String>,
     /// Decide at this rate (0..1) without stream config.
     #[arg(long, value_name = "RATE", conflicts_with_all = ["stream", "population"], value_parser = parse_rate, allow_negative_numbers = true)]

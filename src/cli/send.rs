@@ -46,7 +46,7 @@ pub(crate) struct SendArgs {
     #[arg(value_name = "INPUT", conflicts_with_all = ["data", "action"])]
     inputs: Vec<String>,
     /// The stream to send to (its cc streams get copies too).
-    #[arg(long, value_name = "STREAM")]
+    #[arg(long, value_name = "STREAM", add = clap_complete::ArgValueCompleter::new(super::completions::stream_names))]
     stream: String,
     /// The events' `$schema` URI (an event's own `$schema` must agree).
     #[arg(long, value_name = "URI")]

@@ -25,7 +25,7 @@ use epc::stream::{ConfigProblem, MatchKind, StreamConfig, StreamConfigs, known_e
 #[derive(Debug, Args)]
 pub(crate) struct StreamsArgs {
     /// Streams to show in full (exact names; regex-configured streams resolve too).
-    #[arg(value_name = "STREAM")]
+    #[arg(value_name = "STREAM", add = clap_complete::ArgValueCompleter::new(super::completions::stream_names))]
     names: Vec<String>,
     /// Read more stream names from a file (one per line, `-` for stdin).
     #[arg(long, value_name = "FILE|-")]

@@ -81,3 +81,24 @@ fn man_pages_match_the_committed_ones() {
     let a = epc().args(["man", "nosuch"]).assert().code(2);
     assert!(crate::support::stderr_text(&a).contains("`nosuch` is not a subcommand of epc"));
 }
+
+/// Dynamic completion (`COMPLETE=fish epc -- …`) offers the stream names of
+/// the stream config on this machine, with their schema titles, never the network.
+#[test]
+fn dynamic_completion_offers_stream_names_from_local_stream_config() {
+    let out = epc()
+        .env("COMPLETE", "fish")
+        .env("EPC_STREAM_CONFIG", root().join("fixtures/streamconfigs.json"))
+        .args(["--", "epc", "sample", "--stream", "test.widget_click.s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines,
+        [
+            "test.widget_click.sampled\tanalytics/product_metrics/web/base",
+            "test.widget_click.sampled.tiny\tanalytics/product_metrics/web/base"
+        ]
+    );
+}
