@@ -174,6 +174,15 @@ fn yaml_options() -> serde_saphyr::Options {
 /// YAML, a duplicate key ([`DocumentErrorKind::DuplicateKey`]), `.nan`/`.inf`,
 /// or more than one document.
 pub fn parse_yaml_str(text: &str, source_name: &str) -> Result<Value, DocumentError> {
+    // The fast path reads the parser's events straight into a `Value`; it
+    // accepts only documents whose every node it can type exactly as
+    // serde-saphyr does with these options, and gives the same value (tested
+    // on every file of both real repositories). Anything else (anchors,
+    // aliases, tags, duplicate keys, number forms other than the plainest,
+    // errors) is parsed again by serde-saphyr, which decides.
+    if let Some(value) = parse_yaml_fast(text) {
+        return Ok(value);
+    }
     serde_saphyr::from_str_with_options::<Value>(text, yaml_options()).map_err(|error| {
         let inner = error.without_snippet();
         let position = inner.location().map(|l| Position { line: l.line(), column: l.column() }).unwrap_or_default();
@@ -194,6 +203,176 @@ pub fn parse_yaml_str(text: &str, source_name: &str) -> Result<Value, DocumentEr
         };
         DocumentError { source_name: source_name.to_owned(), position, kind }
     })
+}
+
+/// A YAML collection being filled by [`parse_yaml_fast`]; a mapping holds
+/// the key whose value comes next.
+enum Open {
+    Map(Map<String, Value>, Option<String>),
+    Seq(Vec<Value>),
+}
+
+/// [`parse_yaml_str`]'s fast path: the parser's events into a `Value`, or
+/// `None` when the document holds anything whose reading it leaves to
+/// serde-saphyr (see [`plain_scalar_fast`] for the plain scalars it types).
+fn parse_yaml_fast(text: &str) -> Option<Value> {
+    use granit_parser::{Event, Parser, ScalarStyle};
+    let mut stack: Vec<Open> = Vec::new();
+    let mut root = None;
+    let mut documents = 0_usize;
+    let mut nodes = 0_usize;
+    for item in Parser::new_from_str(text) {
+        let (event, _) = item.ok()?;
+        let expecting_key = matches!(stack.last(), Some(Open::Map(_, None)));
+        let value = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return None;
+                }
+                continue;
+            }
+            Event::Scalar(scalar, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                nodes += 1;
+                let value = if style == ScalarStyle::Plain {
+                    plain_scalar_fast(&scalar)?
+                } else {
+                    Value::String(scalar.into_owned())
+                };
+                if expecting_key {
+                    let Value::String(key) = value else { return None };
+                    if key == "<<" {
+                        return None;
+                    }
+                    if let Some(Open::Map(_, slot)) = stack.last_mut() {
+                        *slot = Some(key);
+                    }
+                    continue;
+                }
+                value
+            }
+            Event::MappingStart(_, anchor, tag) | Event::SequenceStart(_, anchor, tag)
+                if anchor != 0 || tag.is_some() =>
+            {
+                return None;
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) if expecting_key || stack.len() + 1 >= MAX_DEPTH => {
+                return None;
+            }
+            Event::MappingStart(..) => {
+                nodes += 1;
+                stack.push(Open::Map(Map::new(), None));
+                continue;
+            }
+            Event::SequenceStart(..) => {
+                nodes += 1;
+                stack.push(Open::Seq(Vec::new()));
+                continue;
+            }
+            Event::MappingEnd => match stack.pop() {
+                Some(Open::Map(map, None)) => Value::Object(map),
+                _ => return None,
+            },
+            Event::SequenceEnd => match stack.pop() {
+                Some(Open::Seq(items)) => Value::Array(items),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        match stack.last_mut() {
+            None if root.is_none() => root = Some(value),
+            None => return None,
+            Some(Open::Seq(items)) => items.push(value),
+            Some(Open::Map(map, key)) => {
+                if map.insert(key.take()?, value).is_some() {
+                    return None;
+                }
+            }
+        }
+    }
+    if nodes > MAX_NODES || !stack.is_empty() {
+        return None;
+    }
+    root
+}
+
+/// Types a plain (unquoted, untagged) YAML scalar as serde-saphyr does under
+/// [`yaml_options`], for the forms this fast path decides: the YAML 1.2
+/// booleans and nulls, decimal integers without a sign `+` or leading zero
+/// that fit 64 bits, decimals `-12.5`/`0.25e-3` with digits on both sides of
+/// the point, and strings that cannot read as a number: not starting with a
+/// digit, `+`, `-` or `.` (`inf` and `nan` are strings too: serde-saphyr
+/// takes only `.inf`/`.nan` and numerals), or holding what no number form
+/// holds (a space, two points, an inner sign, a letter other than an
+/// exponent's). `None` for every other form: the caller leaves the document
+/// to serde-saphyr.
+fn plain_scalar_fast(text: &str) -> Option<Value> {
+    match text {
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    let numeral_bytes = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-' | b'_' | b':');
+    if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) && !text.bytes().all(numeral_bytes) {
+        // No number form holds a byte outside these, whatever its sign or radix.
+        return Some(Value::String(text.to_owned()));
+    }
+    if text.bytes().filter(|&b| b == b'.').count() > 1 && !text.contains(':') {
+        // Two points: no number (`10.0.2.2`); a sexagesimal form has a colon.
+        return Some(Value::String(text.to_owned()));
+    }
+    let bytes = text.as_bytes();
+    if (1..bytes.len()).any(|i| matches!(bytes[i], b'+' | b'-') && !matches!(bytes[i - 1], b'e' | b'E')) {
+        // A sign inside, not after an exponent mark: no number (a UUID, `2021-06-01`).
+        return Some(Value::String(text.to_owned()));
+    }
+    let radix_prefix = first == b'0' && matches!(bytes.get(1), Some(b'x' | b'X' | b'o' | b'O' | b'b' | b'B'));
+    if first.is_ascii_digit()
+        && !radix_prefix
+        && text.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E')
+    {
+        // A letter other than an exponent's, after a leading digit and no
+        // radix prefix (`0x`): neither an integer nor a float (`338abe4c`).
+        return Some(Value::String(text.to_owned()));
+    }
+    if first.is_ascii_digit() || first == b'-' {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let int_len = digits.bytes().take_while(u8::is_ascii_digit).count();
+        if int_len == 0 || (int_len > 1 && digits.starts_with('0')) {
+            return None;
+        }
+        let rest = &digits[int_len..];
+        if rest.is_empty() {
+            return if text.starts_with('-') {
+                text.parse::<i64>().ok().map(Value::from)
+            } else {
+                text.parse::<u64>().ok().map(Value::from)
+            };
+        }
+        let fraction = rest.strip_prefix('.')?;
+        let fraction_len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        let exponent = &fraction[fraction_len..];
+        let exponent_ok = exponent.is_empty()
+            || exponent.strip_prefix(['e', 'E']).is_some_and(|e| {
+                let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+                !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+            });
+        if fraction_len == 0 || !exponent_ok {
+            return None;
+        }
+        let number = text.parse::<f64>().ok().filter(|v| v.is_finite())?;
+        return serde_json::Number::from_f64(number).map(Value::Number);
+    }
+    if first == b'+' || (first == b'.' && text.as_bytes().get(1).is_none_or(|b| b.is_ascii_alphanumeric())) {
+        return None;
+    }
+    Some(Value::String(text.to_owned()))
 }
 
 /// Parses one JSON value, rejecting duplicate object keys (which serde_json
@@ -577,6 +756,179 @@ pub fn ambiguous_scalars(text: &str, source_name: &str) -> Result<Vec<AmbiguousS
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// serde-saphyr's reading, without the fast path.
+    fn saphyr(text: &str) -> Option<Value> {
+        serde_saphyr::from_str_with_options::<Value>(text, yaml_options()).ok()
+    }
+
+    #[test]
+    fn the_fast_path_types_scalars_as_serde_saphyr_or_leaves_them() {
+        let scalars = [
+            "true",
+            "True",
+            "TRUE",
+            "tRUE",
+            "false",
+            "FALSE",
+            "null",
+            "Null",
+            "NULL",
+            "nULL",
+            "~",
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "007",
+            "-007",
+            "+7",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "1.5",
+            "-0.0",
+            "0.25e-3",
+            "1.0E+2",
+            "1.",
+            ".5",
+            "1e5",
+            "1_000",
+            "0x1F",
+            "0o7",
+            "0b1",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "inf",
+            "Infinity",
+            "NaN",
+            "nan",
+            "1:30",
+            "2021-06-01",
+            "yes",
+            "no",
+            "on",
+            "y",
+            "abc",
+            "a b",
+            "ü",
+            "/x/y",
+            "$schema",
+            "_x",
+            "-x",
+            "1.5.5",
+            "1.5e",
+            "1.5e+",
+            "12abc",
+            "1.7976931348623157e309",
+            "'q'",
+            "\"q\"",
+            "5-99 edits",
+            "0aac0b2976c12a600a58",
+            "0b12",
+            "0o8",
+            "0X1",
+            "0e5",
+            "0.e5",
+            "Inf",
+            "INFINITY",
+            "-inf",
+            "-nan",
+            "nan.5",
+            "33333333-3333-3333-3333-333333333333",
+            "2021-06-01",
+            "1-2",
+            "1e-2",
+            "1E+2",
+            "--1",
+            "-+1",
+            "1.5e-3-",
+            "0x1-2",
+            "10.0.2.2",
+            "1..2",
+            "-1.2.3",
+            ".1.2",
+            "1:2.3.4",
+            "338abe4c324c68675fb2",
+            "1x",
+            "0x",
+            "0xg1",
+            "1e",
+            "1E5",
+            "9z9e9",
+            "1 2",
+            "12/3",
+            "1,000",
+            "-1 x",
+            "+1 x",
+            ".5 x",
+            ". x",
+            "1.5 %",
+            "[1, 2]",
+            "{a: 1}",
+            "- 1",
+            "|\n  x\n",
+            ">-\n  x\n  y\n",
+            "a: b",
+            "x # c",
+        ];
+        for scalar in scalars {
+            for text in [format!("v: {scalar}\n"), format!("- {scalar}\n"), format!("{scalar}: 1\n")] {
+                if let Some(fast) = parse_yaml_fast(&text) {
+                    assert_eq!(Some(&fast), saphyr(&text).as_ref(), "{text:?}");
+                    assert_eq!(fast.to_string(), saphyr(&text).unwrap().to_string(), "{text:?}");
+                }
+            }
+        }
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: 1\na: 2\n",
+            "a: 1\n---\nb: 2\n",
+            "? [a]\n: 1\n",
+            "<<: {a: 1}\n",
+            "",
+        ] {
+            assert_eq!(parse_yaml_fast(text), None, "{text:?}");
+        }
+        assert_eq!(parse_yaml_fast("v: 1.5\nw: [-3, x]\n"), Some(json!({"v": 1.5, "w": [-3, "x"]})));
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_real_schema_file_as_serde_saphyr_does() {
+        let root = crate::schema::shared("data/schemas").expect("shared");
+        let mut files = Vec::new();
+        let mut pending = vec![root];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                    files.push(path);
+                }
+            }
+        }
+        let mut fast_count = 0;
+        let mut documents = 0;
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            let reference = saphyr(&text);
+            if !reference.as_ref().is_some_and(Value::is_object) {
+                continue;
+            }
+            documents += 1;
+            if let Some(fast) = parse_yaml_fast(&text) {
+                fast_count += 1;
+                assert_eq!(Some(&fast), reference.as_ref(), "{}", path.display());
+                assert_eq!(fast.to_string(), reference.unwrap().to_string(), "{}", path.display());
+            }
+        }
+        assert!(documents > 700, "{documents} YAML documents");
+        assert!(fast_count * 100 >= documents * 99, "the fast path read {fast_count} of {documents} documents");
+    }
 
     #[test]
     fn yaml_12_scalars_stay_strings() {
