@@ -26,6 +26,7 @@
 //! one of the skipped keys (`description`, …) removed. Strict mode walks the
 //! schema keywords (so `properties` maps are property names, not keywords).
 
+use crate::repo_check::Keyword;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
@@ -134,9 +135,9 @@ fn compatible(new: &Value, old: &Value, ptr: &str, out: &mut Vec<Finding>) {
                     continue;
                 }
                 match key.as_str() {
-                    "required" => required_compatible(nm.get("required"), ov, &push(ptr, key), out),
-                    "enum" => enum_compatible(nm.get("enum"), ov, ptr, out),
-                    _ => match nm.get(key) {
+                    "required" => required_compatible(nm.kw("required"), ov, &push(ptr, key), out),
+                    "enum" => enum_compatible(nm.kw("enum"), ov, ptr, out),
+                    _ => match nm.kw(key) {
                         Some(nv) => compatible(nv, ov, &push(ptr, key), out),
                         None => {
                             let here = push(ptr, key);
@@ -267,13 +268,13 @@ const STRICT_NOTE: &str =
 fn narrowing(new: &Value, old: &Value, ptr: &str, out: &mut Vec<Finding>) {
     let (Value::Object(nm), Value::Object(om)) = (new, old) else { return };
     for key in ["enum", "const", "pattern"] {
-        if let (None, Some(v)) = (om.get(key), nm.get(key)) {
+        if let (None, Some(v)) = (om.kw(key), nm.kw(key)) {
             out.push((push(ptr, key), format!("`{key}` {} added to an existing field ({STRICT_NOTE})", show(v))));
         }
     }
     for key in ["maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties"] {
-        match (om.get(key).and_then(Value::as_f64), nm.get(key)) {
-            (None, Some(v)) if !om.contains_key(key) => {
+        match (om.kw(key).and_then(Value::as_f64), nm.kw(key)) {
+            (None, Some(v)) if !om.has_kw(key) => {
                 out.push((push(ptr, key), format!("`{key}: {v}` added to an existing field ({STRICT_NOTE})")));
             }
             // Other bounds changes are already "changed from … to …" (jsonschema-tools compares them).
@@ -284,12 +285,12 @@ fn narrowing(new: &Value, old: &Value, ptr: &str, out: &mut Vec<Finding>) {
         }
     }
     for key in ["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"] {
-        if let (None, Some(v)) = (om.get(key), nm.get(key)) {
+        if let (None, Some(v)) = (om.kw(key), nm.kw(key)) {
             out.push((push(ptr, key), format!("`{key}: {v}` added to an existing field ({STRICT_NOTE})")));
         }
     }
-    if !om.contains_key("required")
-        && let Some(Value::Array(r)) = nm.get("required")
+    if !om.has_kw("required")
+        && let Some(Value::Array(r)) = nm.kw("required")
         && !r.is_empty()
     {
         out.push((
@@ -297,7 +298,7 @@ fn narrowing(new: &Value, old: &Value, ptr: &str, out: &mut Vec<Finding>) {
             format!("`required: {}` added to an existing object ({STRICT_NOTE})", show(&nm["required"])),
         ));
     }
-    if let (Some(Value::Object(op)), Some(Value::Object(np))) = (om.get("properties"), nm.get("properties")) {
+    if let (Some(Value::Object(op)), Some(Value::Object(np))) = (om.kw("properties"), nm.kw("properties")) {
         let base = push(ptr, "properties");
         for name in op.keys() {
             if ALLOWED_TO_CHANGE.contains(&name.as_str()) && !np.contains_key(name) {
@@ -319,7 +320,7 @@ fn each_subschema_pair(
     visit: &mut dyn FnMut(&Value, &Value, &str),
 ) {
     for (key, ov) in om {
-        let Some(nv) = nm.get(key) else { continue };
+        let Some(nv) = nm.kw(key) else { continue };
         let here = push(ptr, key);
         match key.as_str() {
             "additionalItems"

@@ -92,6 +92,7 @@
 
 mod randexp;
 
+use crate::repo_check::Keyword;
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
@@ -315,11 +316,11 @@ impl CleanBy {
         match node {
             Node::Thunk { .. } => CleanBy { required: Vec::new(), was_cleaned: true },
             Node::Schema(v) => CleanBy {
-                required: match v.get("required") {
+                required: match v.kw("required") {
                     Some(Value::Array(r)) => r.clone(),
                     _ => Vec::new(),
                 },
-                was_cleaned: v.get("additionalProperties").is_some_and(is_thunk),
+                was_cleaned: v.kw("additionalProperties").is_some_and(is_thunk),
             },
         }
     }
@@ -338,9 +339,9 @@ fn is_thunk(v: &Value) -> bool {
 
 fn mix_of(v: &Value) -> Option<&Vec<Value>> {
     let Value::Object(m) = v else { return None };
-    let chosen = match m.get("oneOf") {
+    let chosen = match m.kw("oneOf") {
         Some(one) if truthy(one) => Some(one),
-        _ => m.get("anyOf"),
+        _ => m.kw("anyOf"),
     };
     match chosen {
         Some(Value::Array(a)) => Some(a),
@@ -871,9 +872,9 @@ impl Faker {
         if let Some(mix) = mix_of(&Value::Object(map.clone())) {
             let mix = mix.clone();
             let mut base = std::mem::take(map);
-            if opt_truthy(base.get("enum")) && opt_truthy(base.get("oneOf")) {
+            if opt_truthy(base.kw("enum")) && opt_truthy(base.kw("oneOf")) {
                 // Only values that not every alternative's bounds accept stay.
-                let Some(Value::Array(values)) = base.get("enum") else {
+                let Some(Value::Array(values)) = base.kw("enum") else {
                     return Err(self.fails("schema.enum.filter is not a function"));
                 };
                 let kept: Vec<Value> = values
@@ -881,7 +882,7 @@ impl Faker {
                     .filter(|x| {
                         !mix.iter().all(|s| {
                             let n = js_to_number(x);
-                            let (lo, hi) = (s.get("minimum"), s.get("maximum"));
+                            let (lo, hi) = (s.kw("minimum"), s.kw("maximum"));
                             (lo.is_some() || hi.is_some())
                                 && lo.is_none_or(|m| n >= js_to_number(m))
                                 && hi.is_none_or(|m| n <= js_to_number(m))
@@ -909,7 +910,7 @@ impl Faker {
     fn resolve_in_place(&self, map: &mut Map<String, Value>) -> Result<(), GenerateError> {
         let id = match map.get("$id") {
             Some(id) if truthy(id) => Some(id),
-            _ => map.get("id"),
+            _ => map.kw("id"),
         };
         if matches!(id, Some(Value::String(_))) {
             map.remove("id");
@@ -919,7 +920,7 @@ impl Faker {
         if let Some(Value::String(r)) = map.get("$ref") {
             return Err(self.unsupported(format!("$ref {r:?} (materialized schemas are dereferenced)")));
         }
-        if matches!(map.get("allOf"), Some(Value::Array(_))) {
+        if matches!(map.kw("allOf"), Some(Value::Array(_))) {
             let Some(Value::Array(items)) = map.remove("allOf") else { unreachable!("checked above") };
             for item in items {
                 let resolved = match self.resolve(item)? {
@@ -930,7 +931,7 @@ impl Faker {
                     Value::Object(m) => merge(map, &m),
                     other => return Err(self.unsupported(format!("an allOf member that is a {}", js_typeof(&other)))),
                 }
-                if matches!(map.get("allOf"), Some(Value::Array(_))) {
+                if matches!(map.kw("allOf"), Some(Value::Array(_))) {
                     self.resolve_in_place(map)?;
                 }
             }
@@ -959,15 +960,15 @@ impl Faker {
             other => return Err(self.unsupported(format!("an anyOf/oneOf member that is a {}", js_typeof(other)))),
         }
         for (i, omit) in mix.iter().enumerate() {
-            if i == fixed || !opt_truthy(omit.get("required")) {
+            if i == fixed || !opt_truthy(omit.kw("required")) {
                 continue;
             }
-            let Some(Value::Array(keys)) = omit.get("required") else {
+            let Some(Value::Array(keys)) = omit.kw("required") else {
                 return Err(self.fails("omit.required.forEach is not a function"));
             };
             for key in keys {
                 let Some(key) = key.as_str() else { continue };
-                let included = match copy.get("required") {
+                let included = match copy.kw("required") {
                     Some(Value::Array(r)) => r.iter().any(|x| x.as_str() == Some(key)),
                     Some(Value::String(s)) => s.contains(key),
                     _ => false,
@@ -1008,10 +1009,10 @@ impl Faker {
             other => return Err(self.fails(format!("Cannot use 'in' operator to search for 'default' in {other}"))),
         };
         if !self.last_is("properties") {
-            if let Some(d) = map.get("default") {
+            if let Some(d) = map.kw("default") {
                 return Ok(Some(d.clone()));
             }
-            if let Some(t) = map.get("template") {
+            if let Some(t) = map.kw("template") {
                 let has_placeholder = match t {
                     Value::String(s) => s.contains("#{"),
                     Value::Array(a) => a.iter().any(|x| x.as_str().is_some_and(|s| s.contains("#{"))),
@@ -1022,31 +1023,31 @@ impl Faker {
                 }
                 return Ok(Some(t.clone()));
             }
-            if let Some(c) = map.get("const") {
+            if let Some(c) = map.kw("const") {
                 return Ok(Some(c.clone()));
             }
         }
-        if matches!(map.get("not"), Some(Value::Object(_) | Value::Array(_))) {
+        if matches!(map.kw("not"), Some(Value::Object(_) | Value::Array(_))) {
             return Err(self.unsupported("the not keyword (jsf answers it with Math.random)"));
         }
-        if let Some(Value::String(p)) = map.get("pattern") {
+        if let Some(Value::String(p)) = map.kw("pattern") {
             let p = p.clone();
             return self
                 .typecast(Some("string"), &mut map, |f, _, _| Ok(Some(Value::String(f.randexp(&p)?))))
                 .map(Some);
         }
-        if matches!(map.get("enum"), Some(Value::Array(_))) {
+        if matches!(map.kw("enum"), Some(Value::Array(_))) {
             return self
                 .typecast(None, &mut map, |_, m, _| {
-                    let Some(Value::Array(values)) = m.get("enum") else { return Ok(None) };
+                    let Some(Value::Array(values)) = m.kw("enum") else { return Ok(None) };
                     Ok(if values.is_empty() { None } else { Some(values[pick_index(values.len())].clone()) })
                 })
                 .map(Some);
         }
-        if opt_truthy(map.get("jsonPath")) {
+        if opt_truthy(map.kw("jsonPath")) {
             return Err(self.unsupported("the jsonPath keyword"));
         }
-        let ty = match map.get("type") {
+        let ty = match map.kw("type") {
             Some(Value::Array(types)) => {
                 if types.is_empty() {
                     None
@@ -1155,7 +1156,7 @@ impl Faker {
     }
 
     fn num_keyword(&self, map: &Map<String, Value>, key: &str) -> Result<Option<f64>, GenerateError> {
-        match map.get(key) {
+        match map.kw(key) {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64()),
             Some(other) => Err(self.unsupported(format!("{key}: {other} (not a number)"))),
@@ -1171,24 +1172,24 @@ impl Faker {
         produce: impl FnOnce(&mut Self, &Map<String, Value>, Lengths) -> Result<Option<Value>, GenerateError>,
     ) -> Result<Value, GenerateError> {
         let ty: Option<String> =
-            ty.map(str::to_owned).or_else(|| map.get("type").and_then(Value::as_str).map(str::to_owned));
+            ty.map(str::to_owned).or_else(|| map.kw("type").and_then(Value::as_str).map(str::to_owned));
         let mut lengths = Lengths { min: 0.0, max: MAX_SAFE_INTEGER };
         match ty.as_deref() {
             Some("integer" | "number") => {
                 let minimum = self.num_keyword(map, "minimum")?;
                 let maximum = self.num_keyword(map, "maximum")?;
-                if map.get("enum").is_some_and(truthy) {
+                if map.kw("enum").is_some_and(truthy) {
                     let mut min = minimum.filter(|&m| m != 0.0).unwrap_or(0.0).max(0.0);
                     let mut max = maximum.filter(|&m| m != 0.0).unwrap_or(f64::INFINITY);
                     let step = self.num_keyword(map, "multipleOf").ok().flatten().filter(|&m| m != 0.0).unwrap_or(1.0);
-                    if opt_truthy(map.get("exclusiveMinimum")) && Some(min) == minimum {
+                    if opt_truthy(map.kw("exclusiveMinimum")) && Some(min) == minimum {
                         min += step;
                     }
-                    if opt_truthy(map.get("exclusiveMaximum")) && Some(max) == maximum {
+                    if opt_truthy(map.kw("exclusiveMaximum")) && Some(max) == maximum {
                         max -= step;
                     }
                     if min != 0.0 || max != f64::INFINITY {
-                        let Some(Value::Array(values)) = map.get("enum") else {
+                        let Some(Value::Array(values)) = map.kw("enum") else {
                             return Err(self.fails("schema.enum.filter is not a function"));
                         };
                         let kept: Vec<Value> = values
@@ -1259,11 +1260,11 @@ impl Faker {
         }
         while (js_len(&s) as f64) < min {
             let before = js_len(&s);
-            if !opt_truthy(map.get("pattern")) {
+            if !opt_truthy(map.kw("pattern")) {
                 // random.pick([' ', '/', '_', …]) is '/'.
                 s = format!("{s}/{s}");
             } else {
-                let Some(Value::String(p)) = map.get("pattern") else {
+                let Some(Value::String(p)) = map.kw("pattern") else {
                     return Err(self.fails("Expected a regexp or string"));
                 };
                 s.push_str(&self.randexp(p)?);
@@ -1276,7 +1277,7 @@ impl Faker {
             s = js_prefix(&s, max as usize)
                 .ok_or_else(|| self.unsupported("cutting a string inside a surrogate pair"))?;
         }
-        match map.get("format").and_then(Value::as_str) {
+        match map.kw("format").and_then(Value::as_str) {
             Some("date-time" | "datetime") => {
                 let iso = parse_iso_date(&s).and_then(iso_string).ok_or_else(|| {
                     self.unsupported(format!("new Date({s:?}) (read by the host's Date parser or time zone)"))
@@ -1296,7 +1297,7 @@ impl Faker {
 
     /// jsf's `numberType` (and `integerType`: `multipleOf` 1 by default).
     fn number_type(&self, map: &Map<String, Value>, integer: bool) -> Result<Value, GenerateError> {
-        let multiple = match map.get("multipleOf") {
+        let multiple = match map.kw("multipleOf") {
             None if integer => Some(1.0),
             None => None,
             Some(Value::Number(n)) => n.as_f64().filter(|&m| m != 0.0),
@@ -1315,10 +1316,10 @@ impl Faker {
             min = (min / m).ceil() * m;
         }
         let step = multiple.unwrap_or(1.0);
-        if opt_truthy(map.get("exclusiveMinimum")) && Some(min) == minimum {
+        if opt_truthy(map.kw("exclusiveMinimum")) && Some(min) == minimum {
             min += step;
         }
-        if opt_truthy(map.get("exclusiveMaximum")) && Some(max) == maximum {
+        if opt_truthy(map.kw("exclusiveMaximum")) && Some(max) == maximum {
             max -= step;
         }
         let not_json = |what: String| self.err(GenerateErrorKind::NotJson(what));
@@ -1353,10 +1354,10 @@ impl Faker {
     /// jsf's `stringType`.
     fn string_type(&mut self, map: &mut Map<String, Value>) -> Result<Value, GenerateError> {
         self.typecast(Some("string"), map, |f, m, lengths| {
-            if let Some(fmt) = m.get("format").filter(|v| truthy(v)) {
+            if let Some(fmt) = m.kw("format").filter(|v| truthy(v)) {
                 return f.generate_format(fmt).map(|s| Some(Value::String(s)));
             }
-            if let Some(p) = m.get("pattern").filter(|v| truthy(v)) {
+            if let Some(p) = m.kw("pattern").filter(|v| truthy(v)) {
                 let Value::String(p) = p else { return Err(f.fails("Expected a regexp or string")) };
                 return Ok(Some(Value::String(f.randexp(p)?)));
             }
@@ -1425,8 +1426,8 @@ impl Faker {
 
     /// jsf's `arrayType` with `alwaysFakeOptionals`.
     fn array_type(&mut self, map: &Map<String, Value>) -> Result<Value, GenerateError> {
-        let items = map.get("items");
-        let additional = map.get("additionalItems");
+        let items = map.kw("items");
+        let additional = map.kw("additionalItems");
         if !opt_truthy(items) && !opt_truthy(additional) {
             if ["minItems", "maxItems", "uniqueItems"].iter().any(|k| map.contains_key(*k)) {
                 return Err(self.fails("missing items"));
@@ -1468,7 +1469,7 @@ impl Faker {
             out.push(r);
             current += 1;
         }
-        if opt_truthy(map.get("uniqueItems")) {
+        if opt_truthy(map.kw("uniqueItems")) {
             // jsf keeps the first of each JSON text and draws again for the
             // rest; every draw is the same item, so one stays.
             let mut seen: Vec<String> = Vec::new();
@@ -1486,7 +1487,7 @@ impl Faker {
     }
 
     fn object_member(&self, map: &Map<String, Value>, key: &str) -> Result<Map<String, Value>, GenerateError> {
-        match map.get(key) {
+        match map.kw(key) {
             None => Ok(Map::new()),
             Some(Value::Object(m)) => Ok(m.clone()),
             Some(v) if !truthy(v) => Ok(Map::new()),
@@ -1499,7 +1500,7 @@ impl Faker {
     fn object_type(&mut self, value: &Map<String, Value>) -> Result<Option<Value>, GenerateError> {
         let mut properties = self.object_member(value, "properties")?;
         let pattern_properties = self.object_member(value, "patternProperties")?;
-        let required: Vec<String> = match value.get("required") {
+        let required: Vec<String> = match value.kw("required") {
             None | Some(Value::Bool(_)) => Vec::new(),
             Some(v) if !truthy(v) => Vec::new(),
             Some(Value::Array(r)) => {
@@ -1514,9 +1515,9 @@ impl Faker {
             }
             Some(other) => return Err(self.unsupported(format!("required: {other}"))),
         };
-        let allows_additional = value.get("additionalProperties") != Some(&Value::Bool(false));
+        let allows_additional = value.kw("additionalProperties") != Some(&Value::Bool(false));
         let any_type = serde_json::json!({"type": ["integer", "number", "string", "boolean"]});
-        let additional: Option<Value> = match value.get("additionalProperties") {
+        let additional: Option<Value> = match value.kw("additionalProperties") {
             Some(Value::Bool(true)) => Some(any_type.clone()),
             other => other.cloned(),
         };
@@ -1550,7 +1551,7 @@ impl Faker {
         let mut keys: Vec<String> =
             required.iter().cloned().chain(shuffle(&extra).into_iter().take(max_n)).take(max_n).collect();
 
-        if let Some(deps) = value.get("dependencies").filter(|d| truthy(d)) {
+        if let Some(deps) = value.kw("dependencies").filter(|d| truthy(d)) {
             let Value::Object(deps) = deps else {
                 return Err(self.unsupported("dependencies that is not an object"));
             };
@@ -1580,10 +1581,10 @@ impl Faker {
         }
         for key in &keys {
             if additional_is_false && required.contains(key) {
-                props.set(key.clone(), properties.get(key).cloned());
+                props.set(key.clone(), properties.kw(key).cloned());
             }
-            if opt_truthy(properties.get(key)) {
-                props.set(key.clone(), properties.get(key).cloned());
+            if opt_truthy(properties.kw(key)) {
+                props.set(key.clone(), properties.kw(key).cloned());
             }
             let mut found = false;
             for (pk, re) in &compiled {
@@ -1603,13 +1604,13 @@ impl Faker {
                 }
             }
             if !found {
-                let own = pattern_properties.get(key).filter(|v| truthy(v));
+                let own = pattern_properties.kw(key).filter(|v| truthy(v));
                 let subschema = own.cloned().or_else(|| additional.clone().filter(truthy));
                 if let Some(subschema) = subschema
                     && !additional_is_false
                 {
                     let name = if own.is_some() { self.randexp(key)? } else { key.clone() };
-                    let schema = properties.get(key).filter(|v| truthy(v)).cloned().unwrap_or(subschema);
+                    let schema = properties.kw(key).filter(|v| truthy(v)).cloned().unwrap_or(subschema);
                     props.set(name, Some(schema));
                 }
             }
@@ -1679,7 +1680,7 @@ impl Faker {
 
         let map: Map<String, Value> = props.0.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
         self.with(Seg::Key("properties".into()), |f| {
-            if map.get("not").is_some_and(|v| v.is_object()) || map.get("jsonPath").is_some_and(truthy) {
+            if map.kw("not").is_some_and(|v| v.is_object()) || map.kw("jsonPath").is_some_and(truthy) {
                 return Err(f.unsupported("a property named not or jsonPath"));
             }
             f.traverse(Value::Object(map))
@@ -1920,7 +1921,7 @@ mod tests {
             let mut generated = 0;
             for current in currents {
                 let source = crate::schema::yaml::load_file(&current).unwrap();
-                if source.get("examples").is_some_and(|e| match e {
+                if source.kw("examples").is_some_and(|e| match e {
                     Value::Array(a) => !a.is_empty(),
                     Value::Object(m) => !m.is_empty(),
                     Value::Null => false,

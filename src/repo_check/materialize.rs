@@ -36,6 +36,7 @@
 //! `required` and `enum` lists compare as sets (their order is an artefact of
 //! the merge, not a difference a consumer can observe).
 
+use crate::repo_check::Keyword;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -97,7 +98,7 @@ pub fn materialize_shared(
     // the root's `examples`, which it takes as they are.
     links.retain(|(target, at)| [target, at].iter().all(|p| survives_merge(&dereferenced, p)));
     let mut merged = merge_all_of(dereferenced).map_err(|p| vec![p])?;
-    let had_examples = schema.get("examples").is_some();
+    let had_examples = schema.kw("examples").is_some();
     if !had_examples && let Value::Object(map) = &mut merged {
         map.shift_remove("examples");
     }
@@ -131,7 +132,7 @@ fn survives_merge(root: &Value, pointer: &str) -> bool {
         return true;
     }
     let mut node = root;
-    if node.get("allOf").is_some() {
+    if node.kw("allOf").is_some() {
         return false;
     }
     for segment in pointer.split('/').skip(1) {
@@ -142,7 +143,7 @@ fn survives_merge(root: &Value, pointer: &str) -> bool {
             _ => None,
         };
         match next {
-            Some(n) if n.get("allOf").is_none() => node = n,
+            Some(n) if n.kw("allOf").is_none() => node = n,
             _ => return false,
         }
     }
@@ -167,7 +168,7 @@ pub fn materialize_for(
     config: &super::ToolsConfig,
 ) -> Result<Materialized, Vec<Problem>> {
     let mut out = materialize_shared(schema, resolver, config.numeric_bounds)?;
-    if config.generate_example && examples_empty(out.value.get("examples")) {
+    if config.generate_example && examples_empty(out.value.kw("examples")) {
         let example = super::example::generate(&out.value).map_err(|e| {
             vec![Problem {
                 pointer: "/examples".into(),
@@ -442,7 +443,7 @@ pub fn merge_all_of(schema: Value) -> Result<Value, Problem> {
 /// The schema without its `allOf`, then every `allOf` member, flattened.
 fn get_all_of(schema: Value) -> Vec<Value> {
     match schema {
-        Value::Object(mut map) if matches!(map.get("allOf"), Some(Value::Array(_))) => {
+        Value::Object(mut map) if matches!(map.kw("allOf"), Some(Value::Array(_))) => {
             let Some(Value::Array(members)) = map.shift_remove("allOf") else { unreachable!() };
             let mut out = vec![Value::Object(map)];
             for member in members {
@@ -579,10 +580,10 @@ fn merge_schemas(schemas: Vec<Value>, base: Option<Map<String, Value>>, path: &s
 fn resolve_properties(mut values: Vec<Map<String, Value>>, path: &str) -> Result<Map<String, Value>, Problem> {
     // An object `additionalProperties` applies to the other members' extra properties.
     for i in 0..values.len() {
-        let Some(additional @ Value::Object(_)) = values[i].get("additionalProperties").cloned() else { continue };
-        let own: Vec<String> = keys_of(values[i].get("properties"));
+        let Some(additional @ Value::Object(_)) = values[i].kw("additionalProperties").cloned() else { continue };
+        let own: Vec<String> = keys_of(values[i].kw("properties"));
         let patterns: Vec<regex::Regex> =
-            keys_of(values[i].get("patternProperties")).iter().filter_map(|p| regex::Regex::new(p).ok()).collect();
+            keys_of(values[i].kw("patternProperties")).iter().filter_map(|p| regex::Regex::new(p).ok()).collect();
         for (j, other) in values.iter_mut().enumerate() {
             if i == j {
                 continue;
@@ -598,13 +599,13 @@ fn resolve_properties(mut values: Vec<Map<String, Value>>, path: &str) -> Result
         }
     }
     let mut out = Map::new();
-    let additional: Vec<Value> = values.iter().filter_map(|v| v.get("additionalProperties").cloned()).collect();
+    let additional: Vec<Value> = values.iter().filter_map(|v| v.kw("additionalProperties").cloned()).collect();
     if let Some(v) = merge_schemas(additional, None, &format!("{path}/additionalProperties"))? {
         out.insert("additionalProperties".into(), v);
     }
     let mut pattern_keys: Vec<String> = Vec::new();
     for v in &values {
-        for k in keys_of(v.get("patternProperties")) {
+        for k in keys_of(v.kw("patternProperties")) {
             if !pattern_keys.contains(&k) {
                 pattern_keys.push(k);
             }
@@ -613,7 +614,7 @@ fn resolve_properties(mut values: Vec<Map<String, Value>>, path: &str) -> Result
     let mut patterns = Map::new();
     for pk in pattern_keys {
         let schemas: Vec<Value> =
-            values.iter().filter_map(|v| v.get("patternProperties").and_then(|p| p.get(&pk)).cloned()).collect();
+            values.iter().filter_map(|v| v.kw("patternProperties").and_then(|p| p.get(&pk)).cloned()).collect();
         let sub = format!("{path}/patternProperties/{}", escape(&pk));
         if let Some(m) = merge_schemas(dedup(schemas), None, &sub)? {
             patterns.insert(pk, m);
@@ -622,19 +623,19 @@ fn resolve_properties(mut values: Vec<Map<String, Value>>, path: &str) -> Result
     out.insert("patternProperties".into(), Value::Object(patterns));
     let mut names: Vec<String> = Vec::new();
     for v in &values {
-        for k in keys_of(v.get("properties")) {
+        for k in keys_of(v.kw("properties")) {
             if !names.contains(&k) {
                 names.push(k);
             }
         }
     }
-    let mut properties = match values.first().and_then(|v| v.get("properties")) {
+    let mut properties = match values.first().and_then(|v| v.kw("properties")) {
         Some(Value::Object(m)) => m.clone(),
         _ => Map::new(),
     };
     for name in names {
         let schemas: Vec<Value> =
-            values.iter().filter_map(|v| v.get("properties").and_then(|p| p.get(&name)).cloned()).collect();
+            values.iter().filter_map(|v| v.kw("properties").and_then(|p| p.get(&name)).cloned()).collect();
         let base = match properties.get(&name) {
             Some(Value::Object(m)) => m.clone(),
             _ => Map::new(),
@@ -916,11 +917,11 @@ const TRAVERSE_PROPS: [&str; 4] = ["definitions", "properties", "patternProperti
 /// that lacks them.
 pub fn enforce_numeric_bounds(schema: &mut Value, bounds: (f64, f64)) {
     let Value::Object(map) = schema else { return };
-    if matches!(map.get("type").and_then(Value::as_str), Some("number" | "integer")) {
-        if !map.contains_key("minimum") {
+    if matches!(map.kw("type").and_then(Value::as_str), Some("number" | "integer")) {
+        if !map.has_kw("minimum") {
             map.insert("minimum".into(), number(bounds.0));
         }
-        if !map.contains_key("maximum") {
+        if !map.has_kw("maximum") {
             map.insert("maximum".into(), number(bounds.1));
         }
     }

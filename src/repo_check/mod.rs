@@ -492,3 +492,41 @@ pub(crate) fn collect_refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a s
         _ => {}
     }
 }
+
+/// Keyword lookup in a schema object without hashing the key when the object
+/// is small, as nearly every schema node is: the checks look up a dozen
+/// keywords per node, and SipHash of each (serde_json's map) cost more than
+/// the rest of the walk. Same answers as `Map::get` / `Value::get`.
+pub(crate) trait Keyword {
+    /// The value of member `key`, if `self` is an object that has it.
+    fn kw(&self, key: &str) -> Option<&serde_json::Value>;
+
+    /// Whether `self` is an object with member `key`.
+    fn has_kw(&self, key: &str) -> bool {
+        self.kw(key).is_some()
+    }
+}
+
+/// Objects of at most this many members are searched in order.
+const LINEAR_LOOKUP_MAX: usize = 12;
+
+impl Keyword for serde_json::Map<String, serde_json::Value> {
+    #[inline]
+    fn kw(&self, key: &str) -> Option<&serde_json::Value> {
+        if self.len() <= LINEAR_LOOKUP_MAX {
+            self.iter().find_map(|(k, v)| (k.len() == key.len() && k == key).then_some(v))
+        } else {
+            self.get(key)
+        }
+    }
+}
+
+impl Keyword for serde_json::Value {
+    #[inline]
+    fn kw(&self, key: &str) -> Option<&serde_json::Value> {
+        match self {
+            serde_json::Value::Object(map) => map.kw(key),
+            _ => None,
+        }
+    }
+}

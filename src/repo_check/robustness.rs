@@ -32,6 +32,7 @@
 //! `additionalProperties` is `true` or an untyped schema (map values must be
 //! typed, as the schema guidelines say).
 
+use crate::repo_check::Keyword;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
@@ -56,8 +57,8 @@ fn check_file(ctx: &Context, file: &SchemaFile, snake: &regex::Regex) -> Vec<Cas
     let schema = &loaded.value;
     let versioned = !file.is_current;
     let strict = ctx.mode == Mode::Strict;
-    let has_examples = schema.get("examples").is_some();
-    let has_schema_property = schema.get("properties").and_then(|p| p.get("$schema")).is_some();
+    let has_examples = schema.kw("examples").is_some();
+    let has_schema_property = schema.kw("properties").and_then(|p| p.get("$schema")).is_some();
     let mut out = Vec::new();
     let mut run = |check: CheckId, applies: bool, findings: &dyn Fn() -> Vec<Finding>| {
         if !applies {
@@ -153,29 +154,29 @@ fn secure(schema: &Value) -> Vec<Finding> {
 fn secure_node(node: &Value, ptr: &str, out: &mut Vec<Finding>) {
     let Value::Object(m) = node else { return };
     for keyword in ["format", "pattern"] {
-        if m.contains_key(keyword) && !m.contains_key("maxLength") {
+        if m.has_kw(keyword) && !m.has_kw("maxLength") {
             out.push(Finding::new(
                 ptr,
                 format!("`{keyword}` without `maxLength`: insecure (slow validation of long strings; jsonschema-tools: should have required property '.maxLength')"),
             ));
         }
     }
-    if m.contains_key("patternProperties") {
-        match m.get("propertyNames") {
+    if m.has_kw("patternProperties") {
+        match m.kw("propertyNames") {
             None => out.push(Finding::new(
                 ptr,
                 "`patternProperties` without `propertyNames`: insecure (needs `propertyNames` with `maxLength`)",
             )),
-            Some(Value::Object(names)) if !names.contains_key("maxLength") => out.push(Finding::new(
+            Some(Value::Object(names)) if !names.has_kw("maxLength") => out.push(Finding::new(
                 &push(ptr, "propertyNames"),
                 "`propertyNames` without `maxLength` next to `patternProperties`: insecure",
             )),
             Some(_) => {}
         }
     }
-    if m.get("uniqueItems") == Some(&Value::Bool(true))
-        && !m.contains_key("maxItems")
-        && non_scalar_items(m.get("items"))
+    if m.kw("uniqueItems") == Some(&Value::Bool(true))
+        && !m.has_kw("maxItems")
+        && non_scalar_items(m.kw("items"))
     {
         out.push(Finding::new(
             ptr,
@@ -184,25 +185,25 @@ fn secure_node(node: &Value, ptr: &str, out: &mut Vec<Finding>) {
     }
     for keyword in ["additionalItems", "additionalProperties", "propertyNames", "not", "contains", "if", "then", "else"]
     {
-        if let Some(sub) = m.get(keyword) {
+        if let Some(sub) = m.kw(keyword) {
             secure_node(sub, &push(ptr, keyword), out);
         }
     }
     for keyword in ["properties", "patternProperties", "definitions"] {
-        if let Some(Value::Object(subs)) = m.get(keyword) {
+        if let Some(Value::Object(subs)) = m.kw(keyword) {
             let base = push(ptr, keyword);
             for (k, sub) in subs {
                 secure_node(sub, &push(&base, k), out);
             }
         }
     }
-    if let Some(Value::Object(deps)) = m.get("dependencies") {
+    if let Some(Value::Object(deps)) = m.kw("dependencies") {
         let base = push(ptr, "dependencies");
         for (k, sub) in deps {
             secure_node(sub, &push(&base, k), out);
         }
     }
-    match m.get("items") {
+    match m.kw("items") {
         Some(Value::Array(items)) => {
             let base = push(ptr, "items");
             for (i, sub) in items.iter().enumerate() {
@@ -213,7 +214,7 @@ fn secure_node(node: &Value, ptr: &str, out: &mut Vec<Finding>) {
         None => {}
     }
     for keyword in ["allOf", "anyOf", "oneOf"] {
-        match m.get(keyword) {
+        match m.kw(keyword) {
             None => {}
             Some(Value::Array(subs)) if !subs.is_empty() => {
                 let base = push(ptr, keyword);
@@ -231,7 +232,7 @@ fn secure_node(node: &Value, ptr: &str, out: &mut Vec<Finding>) {
 fn non_scalar_items(items: Option<&Value>) -> bool {
     let Some(Value::Object(items)) = items else { return true };
     let structured = |t: &Value| matches!(t.as_str(), Some("object" | "array"));
-    match items.get("type") {
+    match items.kw("type") {
         None => true,
         Some(Value::Array(types)) => types.iter().any(structured),
         Some(t) => structured(t),
@@ -249,13 +250,13 @@ fn snake_case(schema: &Value, snake: &regex::Regex, strict: bool) -> Vec<Finding
 
 fn snake_node(node: &Value, ptr: &str, snake: &regex::Regex, strict: bool, out: &mut Vec<Finding>) {
     let Value::Object(m) = node else { return };
-    if let Some(Value::Array(all)) = m.get("allOf") {
+    if let Some(Value::Array(all)) = m.kw("allOf") {
         let base = push(ptr, "allOf");
         for (i, sub) in all.iter().enumerate() {
             snake_node(sub, &push(&base, &i.to_string()), snake, strict, out);
         }
     }
-    if let Some(Value::Object(props)) = m.get("properties") {
+    if let Some(Value::Object(props)) = m.kw("properties") {
         let base = push(ptr, "properties");
         for (name, sub) in props {
             let here = push(&base, name);
@@ -266,7 +267,7 @@ fn snake_node(node: &Value, ptr: &str, snake: &regex::Regex, strict: bool, out: 
         }
     }
     if strict {
-        match m.get("items") {
+        match m.kw("items") {
             Some(Value::Array(items)) => {
                 let base = push(ptr, "items");
                 for (i, sub) in items.iter().enumerate() {
@@ -276,7 +277,7 @@ fn snake_node(node: &Value, ptr: &str, snake: &regex::Regex, strict: bool, out: 
             Some(sub) => snake_node(sub, &push(ptr, "items"), snake, strict, out),
             None => {}
         }
-        if let Some(sub) = m.get("additionalProperties") {
+        if let Some(sub) = m.kw("additionalProperties") {
             snake_node(sub, &push(ptr, "additionalProperties"), snake, strict, out);
         }
     }
@@ -301,19 +302,19 @@ fn deterministic_types(schema: &Value, strict: bool) -> Vec<Finding> {
 
 fn types_node(node: &Value, ptr: &str, strict: bool, out: &mut Vec<Finding>) {
     let Value::Object(m) = node else { return };
-    let ty = m.get("type");
+    let ty = m.kw("type");
     if matches!(ty, Some(Value::Array(_))) {
         out.push(Finding::new(ptr, format!("polymorphic type {} (a union of types)", show(&m["type"]))));
     }
-    if let Some(Value::Array(values)) = m.get("enum")
+    if let Some(Value::Array(values)) = m.kw("enum")
         && values.iter().any(Value::is_null)
     {
         out.push(Finding::new(ptr, "enum has a null value (a nullable, so non-deterministic, type)"));
     }
     match ty.and_then(Value::as_str) {
         Some("array") => {
-            let items = m.get("items");
-            if !truthy(items.and_then(|i| i.get("type"))) {
+            let items = m.kw("items");
+            if !truthy(items.and_then(|i| i.kw("type"))) {
                 out.push(Finding::new(ptr, "array type must specify `items.type`"));
             }
             if let Some(items) = items {
@@ -321,8 +322,8 @@ fn types_node(node: &Value, ptr: &str, strict: bool, out: &mut Vec<Finding>) {
             }
         }
         Some("object") => {
-            let has_schema = truthy(m.get("properties")) || truthy(m.get("oneOf")) || truthy(m.get("allOf"));
-            let additional = m.get("additionalProperties");
+            let has_schema = truthy(m.kw("properties")) || truthy(m.kw("oneOf")) || truthy(m.kw("allOf"));
+            let additional = m.kw("additionalProperties");
             if !has_schema && !truthy(additional) {
                 out.push(Finding::new(ptr, "object type must specify `properties` or `additionalProperties`"));
             }
@@ -334,7 +335,7 @@ fn types_node(node: &Value, ptr: &str, strict: bool, out: &mut Vec<Finding>) {
                             &here,
                             "`additionalProperties: true` accepts values of any type; give map values a typed schema",
                         )),
-                        Some(Value::Object(a)) if !truthy(a.get("type")) => {
+                        Some(Value::Object(a)) if !truthy(a.kw("type")) => {
                             out.push(Finding::new(&here, "map values have no `type`"));
                         }
                         _ => {}
@@ -347,32 +348,32 @@ fn types_node(node: &Value, ptr: &str, strict: bool, out: &mut Vec<Finding>) {
         }
         _ => {}
     }
-    if let Some(Value::Object(props)) = m.get("properties") {
+    if let Some(Value::Object(props)) = m.kw("properties") {
         let base = push(ptr, "properties");
         for (name, sub) in props {
             let here = push(&base, name);
-            if !truthy(sub.get("type")) {
+            if !truthy(sub.kw("type")) {
                 out.push(Finding::new(&here, "missing type"));
             }
             types_node(sub, &here, strict, out);
         }
     }
-    if let Some(Value::Array(all)) = m.get("allOf") {
+    if let Some(Value::Array(all)) = m.kw("allOf") {
         let base = push(ptr, "allOf");
         for (i, sub) in all.iter().enumerate() {
             types_node(sub, &push(&base, &i.to_string()), strict, out);
         }
     }
-    if let Some(Value::Array(alternatives)) = m.get("oneOf")
+    if let Some(Value::Array(alternatives)) = m.kw("oneOf")
         && let Some(first) = alternatives.first()
     {
         let base = push(ptr, "oneOf");
-        let first_type = first.get("type");
-        if alternatives.iter().any(|s| s.get("type") != first_type) {
+        let first_type = first.kw("type");
+        if alternatives.iter().any(|s| s.kw("type") != first_type) {
             out.push(Finding::new(&base, "oneOf contains schemas with different types"));
         } else if first_type.and_then(Value::as_str) == Some("object") {
             let set = |s: &Value| -> Option<std::collections::BTreeSet<String>> {
-                s.get("required")?.as_array().map(|r| r.iter().map(Value::to_string).collect())
+                s.kw("required")?.as_array().map(|r| r.iter().map(Value::to_string).collect())
             };
             let shape = set(first);
             if alternatives.iter().any(|s| set(s).is_none() || set(s) != shape) {
@@ -397,9 +398,9 @@ fn required_exist(schema: &Value) -> Vec<Finding> {
 
 fn required_node(node: &Value, ptr: &str, out: &mut Vec<Finding>) {
     let Value::Object(m) = node else { return };
-    let props = m.get("properties");
+    let props = m.kw("properties");
     let base = push(ptr, "properties");
-    if truthy(m.get("required")) {
+    if truthy(m.kw("required")) {
         if truthy(props) {
             for name in m["required"].as_array().into_iter().flatten() {
                 let name_text = name.as_str().map_or_else(|| name.to_string(), str::to_owned);
@@ -420,7 +421,7 @@ fn required_node(node: &Value, ptr: &str, out: &mut Vec<Finding>) {
 
 /// R6: each example's `$schema` equals the schema's `$id`.
 fn examples_schema_is_id(loaded: &Loaded) -> Vec<Finding> {
-    let Some(Value::Array(examples)) = loaded.value.get("examples") else {
+    let Some(Value::Array(examples)) = loaded.value.kw("examples") else {
         return vec![Finding::new("/examples", "`examples` must be a list")];
     };
     examples
@@ -439,7 +440,7 @@ fn examples_schema_is_id(loaded: &Loaded) -> Vec<Finding> {
 
 /// R7: each example validates against the (materialized) schema.
 fn examples_validate(ctx: &Context, file: &SchemaFile, loaded: &Loaded) -> Vec<Finding> {
-    let Some(Value::Array(examples)) = loaded.value.get("examples") else {
+    let Some(Value::Array(examples)) = loaded.value.kw("examples") else {
         return vec![Finding::new("/examples", "`examples` must be a list")];
     };
     let mut validator = EventValidator::new(std::sync::Arc::clone(&ctx.resolver), None).validate_only();
@@ -478,11 +479,11 @@ fn examples_validate(ctx: &Context, file: &SchemaFile, loaded: &Loaded) -> Vec<F
 fn defaults_validate(schema: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
     keywords::walk(schema, "", &mut |m, ptr| {
-        let Some(default) = m.get("default") else { return };
+        let Some(default) = m.kw("default") else { return };
         let mut sub = m.clone();
         sub.shift_remove("$id");
         sub.shift_remove("$schema");
-        if let (false, Some(defs)) = (sub.contains_key("definitions"), schema.get("definitions")) {
+        if let (false, Some(defs)) = (sub.has_kw("definitions"), schema.kw("definitions")) {
             sub.insert("definitions".to_owned(), defs.clone());
         }
         let Ok(validator) = jsonschema::options()
@@ -525,8 +526,8 @@ fn numeric_bounds(schema: &Value, bounds: (f64, f64)) -> Vec<Finding> {
 
 fn bounds_node(node: &Value, ptr: &str, (lo, hi): (f64, f64), out: &mut Vec<Finding>) {
     let Value::Object(m) = node else { return };
-    if matches!(m.get("type").and_then(Value::as_str), Some("number" | "integer")) {
-        match m.get("minimum").and_then(Value::as_f64) {
+    if matches!(m.kw("type").and_then(Value::as_str), Some("number" | "integer")) {
+        match m.kw("minimum").and_then(Value::as_f64) {
             None => out.push(Finding::new(ptr, "numeric field has no numeric `minimum`")),
             Some(min) if min < lo => out.push(Finding::new(
                 &push(ptr, "minimum"),
@@ -534,7 +535,7 @@ fn bounds_node(node: &Value, ptr: &str, (lo, hi): (f64, f64), out: &mut Vec<Find
             )),
             Some(_) => {}
         }
-        match m.get("maximum").and_then(Value::as_f64) {
+        match m.kw("maximum").and_then(Value::as_f64) {
             None => out.push(Finding::new(ptr, "numeric field has no numeric `maximum`")),
             Some(max) if max > hi => out.push(Finding::new(
                 &push(ptr, "maximum"),
