@@ -174,10 +174,7 @@ fn secure_node(node: &Value, ptr: &str, out: &mut Vec<Finding>) {
             Some(_) => {}
         }
     }
-    if m.kw("uniqueItems") == Some(&Value::Bool(true))
-        && !m.has_kw("maxItems")
-        && non_scalar_items(m.kw("items"))
-    {
+    if m.kw("uniqueItems") == Some(&Value::Bool(true)) && !m.has_kw("maxItems") && non_scalar_items(m.kw("items")) {
         out.push(Finding::new(
             ptr,
             "`uniqueItems` on items that may be objects or arrays without `maxItems`: insecure (slow uniqueness checks)",

@@ -123,10 +123,33 @@ fn size_text(bytes: u64) -> String {
 /// [`SchemaError::Refused`] naming the path and the [`Refusal`], decided
 /// before the file is opened, and checked again on the opened file (opened
 /// without blocking, so that a FIFO swapped in cannot hang the read).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Fence {
     root: PathBuf,
+    /// The canonical form of each folder [`Fence::canonicalize`] has
+    /// resolved, shared by the fence's clones (a run's).
+    folders: Arc<std::sync::RwLock<HashMap<PathBuf, PathBuf>>>,
 }
+
+/// Symlinks in a row that [`Fence::canonicalize`] follows itself (Linux's
+/// own limit is 40).
+const MAX_SYMLINK_HOPS: usize = 40;
+
+/// A step of [`Fence::canonicalize`].
+enum Resolved {
+    /// The canonical path.
+    Real(PathBuf),
+    /// A symlink (in a canonical folder) still to follow.
+    Symlink(PathBuf),
+}
+
+impl PartialEq for Fence {
+    fn eq(&self, other: &Self) -> bool {
+        self.root == other.root
+    }
+}
+
+impl Eq for Fence {}
 
 impl Fence {
     /// A fence around a repository folder (canonicalized here, once).
@@ -134,7 +157,64 @@ impl Fence {
     /// # Errors
     /// [`SchemaError::Io`] when the folder cannot be resolved.
     pub fn new(root: &Path) -> Result<Self, SchemaError> {
-        Ok(Self { root: root.canonicalize().map_err(io_error(root))? })
+        Ok(Self { root: root.canonicalize().map_err(io_error(root))?, folders: Arc::default() })
+    }
+
+    /// What `path.canonicalize()` gives (symlinks followed, `..` resolved),
+    /// with the canonical form of `path`'s folder remembered for the rest of
+    /// the run, so that the files of one folder cost one `lstat` each rather
+    /// than a `readlink` per path component (a repository check resolves
+    /// thousands of paths in a few hundred folders). A folder that changes
+    /// while the run holds it is not seen, as the run's parsed documents are
+    /// not re-read either.
+    ///
+    /// # Errors
+    /// The [`io::Error`] of `canonicalize`: nothing there (a dangling symlink
+    /// included), a loop, a component that is not a folder.
+    pub fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        let mut path = path.to_owned();
+        // Symlinks in a row followed here; past this many the OS's own
+        // resolution decides (and reports the loop).
+        for _ in 0..MAX_SYMLINK_HOPS {
+            match self.canonicalize_once(&path)? {
+                Resolved::Real(real) => return Ok(real),
+                Resolved::Symlink(link) => {
+                    let target = fs::read_link(&link)?;
+                    path = link.parent().map_or_else(|| target.clone(), |folder| folder.join(&target));
+                }
+            }
+        }
+        path.canonicalize()
+    }
+
+    /// One step of [`Fence::canonicalize`]: `path` with its folder made
+    /// canonical, or the symlink it names there.
+    fn canonicalize_once(&self, path: &Path) -> io::Result<Resolved> {
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return path.canonicalize().map(Resolved::Real);
+        };
+        if folder.as_os_str().is_empty() || !path.ends_with(name) {
+            return path.canonicalize().map(Resolved::Real);
+        }
+        let known = self.folders.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(folder).cloned();
+        let real_folder = match known {
+            Some(real) => real,
+            None => {
+                // Resolved the same way, so each folder costs one lookup.
+                let real = self.canonicalize(folder)?;
+                let mut folders = self.folders.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                folders.insert(folder.to_owned(), real.clone());
+                // Symlinks followed in it are joined to its canonical form.
+                folders.insert(real.clone(), real.clone());
+                real
+            }
+        };
+        let candidate = real_folder.join(name);
+        if fs::symlink_metadata(&candidate)?.file_type().is_symlink() {
+            Ok(Resolved::Symlink(candidate))
+        } else {
+            Ok(Resolved::Real(candidate))
+        }
     }
 
     /// The repository folder, canonical.
@@ -159,7 +239,7 @@ impl Fence {
     /// included) or cannot be inspected.
     pub fn check(&self, path: &Path, limit: u64) -> Result<PathBuf, SchemaError> {
         let refused = |refusal| SchemaError::Refused { path: path.to_owned(), refusal };
-        let real = match path.canonicalize() {
+        let real = match self.canonicalize(path) {
             Ok(real) => real,
             Err(e) if is_loop(&e) => return Err(refused(Refusal::Loop)),
             Err(e) => return Err(SchemaError::Io { path: path.to_owned(), error: e }),
@@ -200,8 +280,11 @@ impl Fence {
         use std::io::Read as _;
         let refused = |refusal| SchemaError::Refused { path: path.to_owned(), refusal };
         let file = open_nonblocking(real).map_err(io_error(path))?;
-        regular(&file.metadata().map_err(io_error(path))?, limit).map_err(refused)?;
-        let mut bytes = Vec::new();
+        let meta = file.metadata().map_err(io_error(path))?;
+        regular(&meta, limit).map_err(refused)?;
+        // Room for the whole file and one byte more, so that a file that has
+        // not grown is read in one call and its end seen in a second.
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(limit)).unwrap_or(0).saturating_add(1));
         file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error(path))?;
         if bytes.len() as u64 > limit {
             return Err(refused(Refusal::TooLarge { limit }));
@@ -681,7 +764,7 @@ impl SchemaRepository {
         if !root.is_dir() {
             return Err(SchemaError::NotADirectory { path: dir.to_owned() });
         }
-        let fence = Fence { root: root.clone() };
+        let fence = Fence { root: root.clone(), folders: Arc::default() };
         let config_path = root.join(CONFIG_FILE);
         if let Some(value) = read_config(&fence, &config_path)? {
             let config = RepoConfig::from_value(&value)
@@ -736,7 +819,13 @@ impl SchemaRepository {
             return Err(SchemaError::NotADirectory { path: dir.to_owned() });
         }
         let config = RepoConfig { schema_base_path: "./".to_owned(), ..RepoConfig::default() };
-        Ok(Self { base: root.clone(), fence: Fence { root: root.clone() }, root, config, has_config_file: false })
+        Ok(Self {
+            base: root.clone(),
+            fence: Fence { root: root.clone(), folders: Arc::default() },
+            root,
+            config,
+            has_config_file: false,
+        })
     }
 
     /// The repository folder, canonical. Nothing outside it is read.
@@ -787,7 +876,7 @@ impl SchemaRepository {
             if fs::symlink_metadata(&path).is_err() {
                 continue;
             }
-            let Ok(mut real) = path.canonicalize() else {
+            let Ok(mut real) = self.fence.canonicalize(&path) else {
                 continue; // a dangling symlink
             };
             for _ in 0..MAX_STUB_HOPS {
@@ -880,7 +969,7 @@ fn stub_target(fence: &Fence, path: &Path) -> Result<Option<PathBuf>, SchemaErro
         return Ok(None);
     }
     let Some(dir) = path.parent() else { return Ok(None) };
-    match dir.join(&text).canonicalize() {
+    match fence.canonicalize(&dir.join(&text)) {
         Ok(target) if target.is_file() && target != path => Ok(Some(target)),
         _ => Ok(None),
     }
@@ -895,7 +984,7 @@ fn stub_target(fence: &Fence, path: &Path) -> Result<Option<PathBuf>, SchemaErro
 /// regular file (it is not silently ignored: the settings would be wrong),
 /// [`SchemaError::Io`], [`SchemaError::Document`].
 pub fn read_config(fence: &Fence, path: &Path) -> Result<Option<Value>, SchemaError> {
-    if path.canonicalize().is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
+    if fence.canonicalize(path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
         return Ok(None); // nothing there, or a dangling symlink
     }
     fence.load_document(path).map(Some)
@@ -1190,9 +1279,11 @@ impl SchemaResolver {
     /// As [`SchemaDocument::from_file`], and [`SchemaError::Refused`] for a
     /// file of a repository that its fence does not read.
     pub fn load_file(&self, path: &Path) -> Result<SchemaDocument, SchemaError> {
-        let Some(repo) =
-            path.canonicalize().ok().and_then(|real| self.local_bases().find(|r| real.starts_with(&r.root)))
-        else {
+        let real = match self.local_bases().next() {
+            Some(first) => first.fence.canonicalize(path),
+            None => path.canonicalize(),
+        };
+        let Some(repo) = real.ok().and_then(|real| self.local_bases().find(|r| real.starts_with(&r.root))) else {
             return SchemaDocument::from_file(path);
         };
         let value = self.documents.load(&repo.fence, path)?;
