@@ -103,9 +103,17 @@ fn known(key: &str) -> bool {
 /// in the schema positions json-schema-traverse 0.4 walks (see the module
 /// documentation). Non-object schemas (`true`, `false`) are not visited.
 pub fn walk(schema: &Value, ptr: &str, visit: &mut dyn FnMut(&Map<String, Value>, &str)) {
+    let mut pointer = ptr.to_owned();
+    walk_in(schema, &mut pointer, visit);
+}
+
+/// [`walk`] with the pointer built in one buffer: each token is appended
+/// for the subschema's visit and cut off again after it.
+fn walk_in(schema: &Value, ptr: &mut String, visit: &mut dyn FnMut(&Map<String, Value>, &str)) {
     let Value::Object(m) = schema else { return };
     visit(m, ptr);
     for (key, sub) in m {
+        let keyword_len = ptr.len();
         match key.as_str() {
             "additionalProperties"
             | "additionalItems"
@@ -114,34 +122,58 @@ pub fn walk(schema: &Value, ptr: &str, visit: &mut dyn FnMut(&Map<String, Value>
             | "not"
             | "if"
             | "then"
-            | "else" => walk(sub, &push(ptr, key), visit),
-            "items" => match sub {
-                Value::Array(list) => {
-                    let base = push(ptr, key);
-                    for (i, s) in list.iter().enumerate() {
-                        walk(s, &push(&base, &i.to_string()), visit);
-                    }
+            | "else" => {
+                push_token(ptr, key);
+                walk_in(sub, ptr, visit);
+            }
+            "items" => {
+                push_token(ptr, key);
+                match sub {
+                    Value::Array(list) => each_item(list, ptr, visit),
+                    other => walk_in(other, ptr, visit),
                 }
-                other => walk(other, &push(ptr, key), visit),
-            },
+            }
             "allOf" | "anyOf" | "oneOf" => {
                 if let Value::Array(list) = sub {
-                    let base = push(ptr, key);
-                    for (i, s) in list.iter().enumerate() {
-                        walk(s, &push(&base, &i.to_string()), visit);
-                    }
+                    push_token(ptr, key);
+                    each_item(list, ptr, visit);
                 }
             }
             "properties" | "patternProperties" | "definitions" | "dependencies" => {
                 if let Value::Object(subs) = sub {
-                    let base = push(ptr, key);
+                    push_token(ptr, key);
                     for (k, s) in subs {
-                        walk(s, &push(&base, k), visit);
+                        let len = ptr.len();
+                        push_token(ptr, k);
+                        walk_in(s, ptr, visit);
+                        ptr.truncate(len);
                     }
                 }
             }
             _ => {}
         }
+        ptr.truncate(keyword_len);
+    }
+}
+
+/// [`walk_in`] for each schema of a list, under its index.
+fn each_item(list: &[Value], ptr: &mut String, visit: &mut dyn FnMut(&Map<String, Value>, &str)) {
+    for (i, s) in list.iter().enumerate() {
+        let len = ptr.len();
+        ptr.push('/');
+        ptr.push_str(&i.to_string());
+        walk_in(s, ptr, visit);
+        ptr.truncate(len);
+    }
+}
+
+/// Appends `/token` to a JSON pointer, escaped (RFC 6901), as [`push`] makes it.
+fn push_token(ptr: &mut String, token: &str) {
+    ptr.push('/');
+    if token.contains(['~', '/']) {
+        ptr.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    } else {
+        ptr.push_str(token);
     }
 }
 
@@ -191,7 +223,8 @@ pub(crate) fn draft_07(schema: &Value) -> Vec<Finding> {
 #[must_use]
 pub fn did_you_mean(key: &str) -> Option<&'static str> {
     let lower = key.to_lowercase();
-    let limit = match lower.chars().count() {
+    let chars = lower.chars().count();
+    let limit = match chars {
         0..=2 => 0,
         3..=5 => 1,
         _ => 2,
@@ -199,6 +232,8 @@ pub fn did_you_mean(key: &str) -> Option<&'static str> {
     DRAFT_07_KEYWORDS
         .iter()
         .chain(ANNOTATIONS.iter())
+        // The distance is at least the difference in length (the keywords are ASCII).
+        .filter(|k| k.len().abs_diff(chars) <= limit)
         .map(|k| (distance(&lower, &k.to_lowercase()), *k))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
