@@ -68,24 +68,43 @@ fn status_name(s: CaseStatus) -> &'static str {
     }
 }
 
-fn record(r: &CaseResult) -> Value {
-    json!({
-        "type": "case",
-        "check": r.check.code(),
-        "skip_name": r.check.skip_name(),
-        "title": r.check.title(),
-        "subject": r.subject,
-        "status": status_name(r.status),
-        "messages": r.messages,
-        "line": r.line,
-    })
+/// One case as a JSON record, serialized straight from the result:
+/// `{"type": "case", "check", "skip_name", "title", "subject", "status",
+/// "messages", "line"}` (`type` only in NDJSON and JUnit's JSON forms).
+#[derive(serde::Serialize)]
+struct CaseRecord<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    check: &'static str,
+    skip_name: Option<&'static str>,
+    title: &'static str,
+    subject: &'a str,
+    status: &'static str,
+    messages: &'a [String],
+    line: Option<u64>,
+}
+
+impl<'a> CaseRecord<'a> {
+    fn new(r: &'a CaseResult, with_type: bool) -> Self {
+        Self {
+            kind: with_type.then_some("case"),
+            check: r.check.code(),
+            skip_name: r.check.skip_name(),
+            title: r.check.title(),
+            subject: &r.subject,
+            status: status_name(r.status),
+            messages: &r.messages,
+            line: r.line,
+        }
+    }
 }
 
 fn summary(report: &Report) -> Value {
     let mut checks = Map::new();
     let (mut p, mut f, mut s) = (0, 0, 0);
+    let counts = report.counts_by_check();
     for c in CheckId::ALL {
-        let (cp, cf, cs) = report.counts(c);
+        let (cp, cf, cs) = counts.get(&c).copied().unwrap_or_default();
         if cp + cf + cs > 0 {
             checks.insert(c.code().to_owned(), json!({"pass": cp, "fail": cf, "skip": cs}));
         }
@@ -101,22 +120,25 @@ fn records(report: &Report, printer: &Printer) -> Result<()> {
         if printer.format == Format::Table && r.status == CaseStatus::Pass {
             continue;
         }
-        sink.push(record(r), |_| {
-            vec![
-                Cell::new(r.check.code()),
-                Cell::new(r.check.skip_name().unwrap_or("-")),
-                Cell::new(match r.line {
-                    Some(l) => format!("{}:{l}", r.subject),
-                    None => r.subject.clone(),
-                }),
-                match r.status {
-                    CaseStatus::Fail => table::alert(printer, "FAIL"),
-                    CaseStatus::Skip => Cell::new("skip"),
-                    CaseStatus::Pass => Cell::new("pass"),
-                },
-                Cell::new(r.messages.join("\n")),
-            ]
-        })?;
+        sink.push_serialize(
+            |with_type| CaseRecord::new(r, with_type),
+            || {
+                vec![
+                    Cell::new(r.check.code()),
+                    Cell::new(r.check.skip_name().unwrap_or("-")),
+                    Cell::new(match r.line {
+                        Some(l) => format!("{}:{l}", r.subject),
+                        None => r.subject.clone(),
+                    }),
+                    match r.status {
+                        CaseStatus::Fail => table::alert(printer, "FAIL"),
+                        CaseStatus::Skip => Cell::new("skip"),
+                        CaseStatus::Pass => Cell::new("pass"),
+                    },
+                    Cell::new(r.messages.join("\n")),
+                ]
+            },
+        )?;
     }
     sink.finish(summary(report))?;
     Ok(())
@@ -124,8 +146,9 @@ fn records(report: &Report, printer: &Printer) -> Result<()> {
 
 fn summary_note(report: &Report, printer: &Printer) {
     let mut lines = Vec::new();
+    let counts = report.counts_by_check();
     for c in CheckId::ALL {
-        let (p, f, s) = report.counts(c);
+        let (p, f, s) = counts.get(&c).copied().unwrap_or_default();
         if p + f + s > 0 {
             lines.push(format!("  {:<4} {:<52} {p:>5} pass {f:>4} fail {s:>4} skip", c.code(), c.title()));
         }

@@ -315,6 +315,21 @@ impl Report {
         (of(CaseStatus::Pass), of(CaseStatus::Fail), of(CaseStatus::Skip))
     }
 
+    /// [`Report::counts`] of every check that has a case, in one pass.
+    #[must_use]
+    pub fn counts_by_check(&self) -> std::collections::HashMap<CheckId, (usize, usize, usize)> {
+        let mut counts = std::collections::HashMap::<CheckId, (usize, usize, usize)>::new();
+        for r in &self.results {
+            let entry = counts.entry(r.check).or_default();
+            match r.status {
+                CaseStatus::Pass => entry.0 += 1,
+                CaseStatus::Fail => entry.1 += 1,
+                CaseStatus::Skip => entry.2 += 1,
+            }
+        }
+        counts
+    }
+
     /// Whether any case failed.
     #[must_use]
     pub fn failed(&self) -> bool {
