@@ -380,9 +380,8 @@ impl EventGate {
             }
             207 | 400 | 500 => {
                 let read = match &answer {
-                    Answer::Whole(bytes) => {
-                        read_statuses(&values(), status, bytes).map_err(|why| format!("that is not EventGate's ({why})"))
-                    }
+                    Answer::Whole(bytes) => read_statuses(&values(), status, bytes)
+                        .map_err(|why| format!("that is not EventGate's ({why})")),
                     Answer::Cut { why, .. } => Err(why.clone()),
                 };
                 match read {

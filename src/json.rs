@@ -52,6 +52,7 @@ pub fn is_canonical(text: &str) -> bool {
 fn canonical_string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
     loop {
+        i = skip_plain(bytes, i);
         match *bytes.get(i)? {
             b'"' => return Some(i + 1),
             b'\\' => {
@@ -82,6 +83,15 @@ fn canonical_string_end(bytes: &[u8], start: usize) -> Option<usize> {
             _ => i += 1,
         }
     }
+}
+
+/// The index of the first byte at or after `i` that is a quote, a
+/// backslash or a control character (or `bytes.len()`).
+fn skip_plain(bytes: &[u8], i: usize) -> usize {
+    bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20))
+        .map_or(bytes.len(), |n| i + n)
 }
 
 /// Whether a number token is written as `serde_json` writes what it parses it to.
@@ -146,6 +156,11 @@ mod tests {
             "3.141592653589793",
             "3.1415926535897932384626",
             r#"{"x":"\u007f"}"#,
+            r#""a long string, longer than a word: ok""#,
+            r#""a long string, longer than a word\/ then""#,
+            r#""a long string, longer than a word\u0041 then""#,
+            r#""a long string, longer than a word\n then \"quoted\" and é…""#,
+            r#"{"éééééééééé":"ünïcödé ünïcödé","k":"0123456789abcdef\u0000"}"#,
             "\"\u{7f}\"",
         ] {
             agrees(text);

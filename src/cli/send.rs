@@ -207,8 +207,14 @@ impl Sinks<'_> {
                 continue;
             }
             let status = s.outcome.code();
-            let r = json!({"type": "delivery", "source": s.source, "stream": s.stream, "status": status, "message": s.message});
-            let pushed = sink.push(r, |_| {
+            let record = |typed: bool| DeliveryRecord {
+                kind: typed.then_some("delivery"),
+                source: &s.source,
+                stream: &s.stream,
+                status,
+                message: &s.message,
+            };
+            let pushed = sink.push_serialize(record, || {
                 vec![
                     Cell::new(&s.source),
                     Cell::new(&s.stream),
@@ -222,6 +228,19 @@ impl Sinks<'_> {
             }
         }
     }
+}
+
+/// A `delivery` record, written straight to stdout (no `Value` per event):
+/// `{"type":"delivery","source","stream","status","message"}`, without
+/// `type` for `--format json`.
+#[derive(serde::Serialize)]
+struct DeliveryRecord<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    source: &'a str,
+    stream: &'a str,
+    status: &'static str,
+    message: &'a str,
 }
 
 /// The request thread: batches go out on it, so that a signal can abandon
@@ -486,9 +505,10 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         let event = match event {
             Submitted::Event(v) => v,
             Submitted::Text(text) => {
-                let checked = intake.as_ref().filter(|_| text_path).and_then(|i| {
-                    client.submit_text(&plan, &text, curation, i, &headers)
-                });
+                let checked = intake
+                    .as_ref()
+                    .filter(|_| text_path)
+                    .and_then(|i| client.submit_text(&plan, &text, curation, i, &headers));
                 if checked.is_none() {
                     return Some(text);
                 }
