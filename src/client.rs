@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 use crate::event::{self, DecorateError, Decoration, Identifiers};
 use crate::eventgate::{Intake, RequestHeaders};
 use crate::identifier::{Identifier, IdentifierError};
-use crate::intake::{ANALYTICS_INTAKE, LOGGING_INTAKE};
+use crate::intake::{ANALYTICS_INTAKE, Encoded, LOGGING_INTAKE};
 use crate::sampling::{Decision, Profile, Sampler, SamplingConfig, SamplingUnit};
 use crate::schema::SchemaUri;
 use crate::schema::repository::SchemaResolver;
@@ -243,7 +243,12 @@ impl Client {
     /// The identifier fields to fill in `event`: those of its `$schema` (or the
     /// settings' schema) when the repositories are known, else the settings'.
     fn id_fields_for(&self, event: &Value) -> Vec<String> {
-        let uri = self.settings.schema.as_deref().or_else(|| event.get("$schema").and_then(Value::as_str));
+        self.id_fields_for_schema(event.get("$schema").and_then(Value::as_str))
+    }
+
+    /// [`Self::id_fields_for`] an event whose `$schema` (when a string) is `event_schema`.
+    fn id_fields_for_schema(&self, event_schema: Option<&str>) -> Vec<String> {
+        let uri = self.settings.schema.as_deref().or(event_schema);
         let (Some(schemas), Some(uri)) = (&self.schemas, uri) else { return self.settings.id_fields.clone() };
         let mut cache = self.id_fields.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(hit) = cache.get(uri) {
@@ -459,6 +464,62 @@ impl Client {
             .collect())
     }
 
+    /// [`Self::submit`] then [`Self::check`] for one event given as JSON
+    /// text, without parsing it into a tree, for the common case where both
+    /// leave the event as it is: `Some(report)` (a valid report) when the
+    /// event gets one copy, for the plan's stream itself; decorating it adds
+    /// or changes nothing (its `$schema`, `dt`, `meta.stream`, `meta.domain`
+    /// and identifier fields are already what decoration would make them, no
+    /// `client_dt`, a profile that neither rewrites `meta`/`dt`, numbers nor
+    /// the stream, no curation to apply); the intake's fills change nothing
+    /// ([`Intake::fills_nothing`]); the streaming check finds it valid
+    /// ([`crate::validate::EventValidator::check_text`]); and the text is
+    /// canonical ([`crate::json::is_canonical`]). The copy is then `text`
+    /// itself, byte for byte what `submit` would make of it
+    /// ([`Encoded::from_canonical_text`]), and the report the one `check`
+    /// would give. `None` says nothing about the event: take the ordinary path.
+    #[must_use]
+    pub fn submit_text(
+        &self,
+        plan: &Plan,
+        text: &str,
+        curation: Curation,
+        intake: &Intake,
+        headers: &RequestHeaders,
+    ) -> Option<EventReport> {
+        let s = &self.settings;
+        let rules = rules(s.profile);
+        if rules.client_owns_meta_and_dt || rules.js_numbers || plan.redirect.is_some() {
+            return None;
+        }
+        if curation != Curation::Off
+            && !s.ignore_curation
+            && self.configs.as_deref().and_then(|c| c.resolve(&plan.stream)).is_some()
+        {
+            return None;
+        }
+        let mut sending = plan.sending(s.ignore_sampling);
+        match (sending.next(), sending.next()) {
+            (Some(t), None) if t.stream == plan.stream => {}
+            _ => return None,
+        }
+        let check = intake.validator().check_text(text)?;
+        let probe = &check.probe;
+        let has = |key: &str| probe.keys.iter().any(|k| k == key);
+        let unchanged = probe.object
+            && probe.schema.as_deref().is_some_and(|e| s.schema.as_deref().is_none_or(|g| g == e))
+            && has("dt")
+            && !has("client_dt")
+            && probe.meta_object
+            && probe.stream.as_deref() == Some(plan.stream.as_str())
+            && s.domain.as_deref().is_none_or(|d| probe.domain.as_deref() == Some(d))
+            && self.id_fields_for_schema(probe.schema.as_deref()).iter().all(|f| has(f));
+        if !unchanged || !intake.fills_nothing(&check, headers) || !crate::json::is_canonical(text) {
+            return None;
+        }
+        Some(check.report)
+    }
+
     /// Validates a copy as `intake` will see it: its fills (with `headers`,
     /// the headers the client sends, and `now` as the receive time) are made on
     /// a scratch copy, which is validated; `copy` is not changed.
@@ -509,17 +570,36 @@ pub fn intake_choice(service: Option<&Value>) -> IntakeChoice {
     }
 }
 
+/// What a [`Batcher`] can batch: an event, and how many bytes it takes in a POST body.
+pub trait BatchItem {
+    /// Its length as compact JSON in the body's array (without the comma).
+    fn body_len(&self) -> u64;
+}
+
+impl BatchItem for Value {
+    fn body_len(&self) -> u64 {
+        serde_json::to_vec(self).map_or(0, |b| b.len() as u64)
+    }
+}
+
+impl BatchItem for Encoded {
+    fn body_len(&self) -> u64 {
+        self.bytes().len() as u64
+    }
+}
+
 /// Groups events into POST bodies of at most `max_events` events and
 /// `max_bytes` bytes of JSON array (an event larger than `max_bytes` goes alone).
+/// Events are [`Value`]s, or [`Encoded`] events serialized once for the body.
 #[derive(Debug)]
-pub struct Batcher<T> {
+pub struct Batcher<T, E = Value> {
     max_events: usize,
     max_bytes: u64,
-    pending: Vec<(T, Value)>,
+    pending: Vec<(T, E)>,
     bytes: u64,
 }
 
-impl<T> Batcher<T> {
+impl<T, E: BatchItem> Batcher<T, E> {
     /// An empty batcher.
     #[must_use]
     pub fn new(max_events: usize, max_bytes: u64) -> Self {
@@ -528,8 +608,8 @@ impl<T> Batcher<T> {
 
     /// Adds an event with its tag; returns the full batch it closed, if any
     /// (the new event then starts the next one).
-    pub fn push(&mut self, tag: T, event: Value) -> Option<Vec<(T, Value)>> {
-        let size = serde_json::to_vec(&event).map_or(0, |b| b.len() as u64 + 1);
+    pub fn push(&mut self, tag: T, event: E) -> Option<Vec<(T, E)>> {
+        let size = event.body_len() + 1;
         let full =
             !self.pending.is_empty() && (self.pending.len() >= self.max_events || self.bytes + size > self.max_bytes);
         let closed = if full { Some(self.take()) } else { None };
@@ -539,7 +619,7 @@ impl<T> Batcher<T> {
     }
 
     /// The events not yet in a closed batch.
-    pub fn take(&mut self) -> Vec<(T, Value)> {
+    pub fn take(&mut self) -> Vec<(T, E)> {
         self.bytes = 2;
         std::mem::take(&mut self.pending)
     }

@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 
 use crate::stream::StreamConfig;
 use crate::validate::defaults::Declared;
-use crate::validate::{CompiledSchema, EventValidator, Outcome, Violation};
+use crate::validate::{CompiledSchema, EventValidator, Outcome, TextCheck, Violation};
 
 /// The judgement on one event.
 #[derive(Debug, Clone, PartialEq)]
@@ -325,6 +325,38 @@ impl Intake {
     #[must_use]
     pub fn validator(&self) -> &EventValidator {
         &self.validator
+    }
+
+    /// Whether [`Intake::fill`] would leave the event of a [`TextCheck`]
+    /// unchanged with `headers`: it is an object, already has the `meta.dt`,
+    /// `meta.id` and legacy `dt` its schema declares, its stream has no
+    /// header enrichment that applies, and its schema has no `default`s
+    /// (`false` whenever that cannot be told from what the check read).
+    #[must_use]
+    pub fn fills_nothing(&self, check: &TextCheck<'_, '_>, headers: &RequestHeaders) -> bool {
+        let probe = &check.probe;
+        if !probe.object || check.schema.has_defaults() {
+            return false;
+        }
+        let has_meta = |key: &str| probe.meta_object && probe.meta_keys.iter().any(|k| k == key);
+        let [meta_dt, meta_id, legacy_dt] = check.schema.fills_meta();
+        if (meta_dt && !has_meta("dt"))
+            || (meta_id && !has_meta("id"))
+            || (legacy_dt && !probe.keys.iter().any(|k| k == "dt"))
+        {
+            return false;
+        }
+        let config = probe.stream.as_deref().and_then(|s| self.validator.streams()?.resolve(s)).map(|r| r.config);
+        if let Some(config) = config {
+            for (field, header) in enrichment_fields(config) {
+                if headers.get(header).is_some_and(|h| !h.is_empty())
+                    && matches!(check.schema.declares(field), Declared::Field | Declared::Parent)
+                {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// The JSON pointers of every field the intake would fill in `event` were

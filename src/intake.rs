@@ -142,6 +142,71 @@ pub struct BatchReport {
     pub unattributed: Vec<Value>,
 }
 
+/// One event serialized once, as it goes into a POST body: its compact JSON
+/// (exactly what `serde_json` writes for it), and the event itself for the
+/// rare answers that must be matched back event by event (207, 400, 500).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    bytes: Vec<u8>,
+    /// The event; `None` when `bytes` is canonical text it is parsed from on demand.
+    value: Option<Value>,
+}
+
+impl Encoded {
+    /// Serializes `event` once.
+    #[must_use]
+    pub fn new(event: Value) -> Self {
+        // Serializing a `Value` can't fail (its keys are strings).
+        let bytes = serde_json::to_vec(&event).unwrap_or_default();
+        Self { bytes, value: Some(event) }
+    }
+
+    /// An event given as its JSON text, which must be canonical: exactly
+    /// what `serde_json` writes for the event the text parses to (see
+    /// [`crate::json::is_canonical`]), so that the bytes sent are the ones
+    /// [`Self::new`] would make. The event is parsed only if asked for.
+    #[must_use]
+    pub fn from_canonical_text(text: String) -> Self {
+        Self { bytes: text.into_bytes(), value: None }
+    }
+
+    /// The event's compact JSON.
+    #[must_use]
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The event (parsed from its text when it was given as text; `null` if
+    /// that text, against the contract of [`Self::from_canonical_text`], is not JSON).
+    #[must_use]
+    pub fn value(&self) -> std::borrow::Cow<'_, Value> {
+        match &self.value {
+            Some(v) => std::borrow::Cow::Borrowed(v),
+            None => std::borrow::Cow::Owned(
+                std::str::from_utf8(&self.bytes)
+                    .ok()
+                    .and_then(|t| crate::schema::yaml::parse_json_str(t, "event").ok())
+                    .unwrap_or(Value::Null),
+            ),
+        }
+    }
+}
+
+/// The POST body of a batch: a JSON array of the events, as `serde_json`
+/// writes the array of their values.
+fn body_of(events: &[Encoded]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(2 + events.iter().map(|e| e.bytes.len() + 1).sum::<usize>());
+    body.push(b'[');
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&e.bytes);
+    }
+    body.push(b']');
+    body
+}
+
 /// An error setting up the HTTP client.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up the HTTP client for {url}: {message}")]
@@ -201,12 +266,33 @@ impl EventGate {
     #[must_use]
     pub fn submit(&self, events: &[Value], retry: &RetryPolicy) -> BatchReport {
         let body = serde_json::to_vec(events).unwrap_or_default();
+        self.submit_body(events.len(), &body, &|| std::borrow::Cow::Borrowed(events), retry)
+    }
+
+    /// [`Self::submit`] for events serialized once ([`Encoded`]): the body is
+    /// their bytes, and the events are only looked at for an answer that
+    /// lists failed events.
+    #[must_use]
+    pub fn submit_encoded(&self, events: &[Encoded], retry: &RetryPolicy) -> BatchReport {
+        let body = body_of(events);
+        let values = || std::borrow::Cow::Owned(events.iter().map(|e| e.value().into_owned()).collect());
+        self.submit_body(events.len(), &body, &values, retry)
+    }
+
+    /// Sends `body`, a batch of `count` events (`values` gives them, when an answer must be matched back).
+    fn submit_body<'v>(
+        &self,
+        count: usize,
+        body: &[u8],
+        values: &dyn Fn() -> std::borrow::Cow<'v, [Value]>,
+        retry: &RetryPolicy,
+    ) -> BatchReport {
         let limit = answer_limit(body.len());
         let started = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let Attempt { mut report, retry: retryable, retry_after } = self.attempt(events, &body, limit);
+            let Attempt { mut report, retry: retryable, retry_after } = self.attempt(count, values, body, limit);
             report.attempts = attempts;
             if !retryable || attempts > retry.retries {
                 return report;
@@ -239,8 +325,14 @@ impl EventGate {
     }
 
     /// One request, its answer read up to `limit` bytes.
-    fn attempt(&self, events: &[Value], body: &[u8], limit: u64) -> Attempt {
-        let all = |d: Delivered| vec![d; events.len()];
+    fn attempt<'v>(
+        &self,
+        count: usize,
+        values: &dyn Fn() -> std::borrow::Cow<'v, [Value]>,
+        body: &[u8],
+        limit: u64,
+    ) -> Attempt {
+        let all = |d: Delivered| vec![d; count];
         let done = |outcomes, status, retry| Attempt {
             report: BatchReport { outcomes, status, attempts: 0, unattributed: Vec::new() },
             retry,
@@ -288,9 +380,8 @@ impl EventGate {
             }
             207 | 400 | 500 => {
                 let read = match &answer {
-                    Answer::Whole(bytes) => {
-                        read_statuses(events, status, bytes).map_err(|why| format!("that is not EventGate's ({why})"))
-                    }
+                    Answer::Whole(bytes) => read_statuses(&values(), status, bytes)
+                        .map_err(|why| format!("that is not EventGate's ({why})")),
                     Answer::Cut { why, .. } => Err(why.clone()),
                 };
                 match read {

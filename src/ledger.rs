@@ -109,6 +109,9 @@ pub enum Kept<'a> {
     Event(&'a Value),
     /// The line as read (an NDJSON line epc could not parse, or not UTF-8).
     Line(&'a [u8]),
+    /// The event already serialized: its compact JSON, as `serde_json`
+    /// writes it ([`crate::intake::Encoded::bytes`]); kept as [`Kept::Event`] keeps it.
+    Serialized(&'a [u8]),
     /// Nothing can be kept (a whole input document that is unreadable: the
     /// input file itself is the record).
     Nothing,
@@ -289,7 +292,7 @@ impl FailedFile {
                 // Serializing a `Value` can't fail (its keys are strings).
                 let _ = serde_json::to_writer(&mut self.pending, v);
             }
-            Kept::Line(bytes) => self.pending.extend_from_slice(bytes),
+            Kept::Line(bytes) | Kept::Serialized(bytes) => self.pending.extend_from_slice(bytes),
             Kept::Nothing => return false,
         }
         self.pending.push(b'\n');

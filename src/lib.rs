@@ -55,6 +55,7 @@ pub mod eventgate;
 pub mod identifier;
 pub mod input;
 pub mod intake;
+pub mod json;
 pub mod ledger;
 pub mod net;
 pub mod repo_check;

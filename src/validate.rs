@@ -213,6 +213,12 @@ impl CompiledSchema<'_> {
         self.compiled.title.as_deref()
     }
 
+    /// Whether the schema has `default`s ([`Self::apply_defaults`] may write something).
+    #[must_use]
+    pub fn has_defaults(&self) -> bool {
+        !self.compiled.defaults.is_empty()
+    }
+
     /// The JSON pointers of the schema's `default`s ([`defaults::Defaults::pointers`]).
     #[must_use]
     pub fn default_pointers(&self) -> Vec<String> {
@@ -224,6 +230,17 @@ impl CompiledSchema<'_> {
     pub fn apply_defaults(&self, event: &mut Value) -> Vec<String> {
         if self.compiled.defaults.is_empty() { Vec::new() } else { self.compiled.defaults.apply(event) }
     }
+}
+
+/// A valid event checked on its text ([`EventValidator::check_text`]).
+#[derive(Debug)]
+pub struct TextCheck<'v, 't> {
+    /// The report (valid).
+    pub report: EventReport,
+    /// The event's compiled schema.
+    pub schema: CompiledSchema<'v>,
+    /// What was read of the event's top level and `meta` on the way.
+    pub probe: streaming::MetaStream<'t>,
 }
 
 /// Validates events; build once per run and share.
@@ -397,6 +414,24 @@ impl EventValidator {
             // the tree says which, and where.
             None => self.fast_tree(None, text),
         }
+    }
+
+    /// The streaming check of one event given as JSON text, for a sender
+    /// that would send the text as it is: `Some` when the event's schema (its
+    /// `$schema`, or the forced one) has a streaming program and the event is
+    /// valid on it, as [`Self::validate_fast`] decides: then with the report
+    /// [`Self::validate`] gives for the parsed event, the schema (to ask what
+    /// the intake fills), and what was read of the event's top level and `meta`.
+    /// `None` for anything else, which the reference path then judges.
+    #[must_use]
+    pub fn check_text<'t>(&self, text: &'t str) -> Option<TextCheck<'_, 't>> {
+        let compiled = match &self.forced {
+            Some(forced) => Arc::clone(forced),
+            None => self.compiled_for(&streaming::top_level_schema(text)?).ok()?,
+        };
+        let probe = compiled.program.as_ref()?.check(text)?;
+        let report = self.fast_report(&compiled, probe.present, probe.stream.as_deref())?;
+        Some(TextCheck { report, schema: CompiledSchema { validator: self, compiled }, probe })
     }
 
     /// The fast path with the event's schema known: its streaming program if

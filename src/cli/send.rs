@@ -30,7 +30,7 @@ use epc::event::{self, Identifiers};
 use epc::eventgate::{Intake, RequestHeaders};
 use epc::identifier::Identifier;
 use epc::input::{EventReader, Position, Raw, parse_line};
-use epc::intake::{BatchReport, Delivered, EventGate, RetryPolicy};
+use epc::intake::{BatchReport, Delivered, Encoded, EventGate, RetryPolicy};
 use epc::ledger::{Entry, FailedFile, Kept, Ledger, Outcome, Settled};
 use epc::sampling::{Profile, Reason, SamplingUnit};
 use epc::schema::SchemaUri;
@@ -207,8 +207,14 @@ impl Sinks<'_> {
                 continue;
             }
             let status = s.outcome.code();
-            let r = json!({"type": "delivery", "source": s.source, "stream": s.stream, "status": status, "message": s.message});
-            let pushed = sink.push(r, |_| {
+            let record = |typed: bool| DeliveryRecord {
+                kind: typed.then_some("delivery"),
+                source: &s.source,
+                stream: &s.stream,
+                status,
+                message: &s.message,
+            };
+            let pushed = sink.push_serialize(record, || {
                 vec![
                     Cell::new(&s.source),
                     Cell::new(&s.stream),
@@ -224,24 +230,37 @@ impl Sinks<'_> {
     }
 }
 
+/// A `delivery` record, written straight to stdout (no `Value` per event):
+/// `{"type":"delivery","source","stream","status","message"}`, without
+/// `type` for `--format json`.
+#[derive(serde::Serialize)]
+struct DeliveryRecord<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    source: &'a str,
+    stream: &'a str,
+    status: &'static str,
+    message: &'a str,
+}
+
 /// The request thread: batches go out on it, so that a signal can abandon
 /// a request in flight without waiting for its timeout.
 struct Worker {
-    jobs: mpsc::Sender<Arc<Vec<Value>>>,
+    jobs: mpsc::Sender<Arc<Vec<Encoded>>>,
     results: mpsc::Receiver<BatchReport>,
     url: String,
 }
 
 impl Worker {
     fn start(gate: EventGate, retry: RetryPolicy) -> Result<Self> {
-        let (jobs, job_rx) = mpsc::channel::<Arc<Vec<Value>>>();
+        let (jobs, job_rx) = mpsc::channel::<Arc<Vec<Encoded>>>();
         let (result_tx, results) = mpsc::channel();
         let url = gate.url().to_owned();
         std::thread::Builder::new()
             .name("intake".into())
             .spawn(move || {
                 for events in job_rx {
-                    if result_tx.send(gate.submit(&events, &retry)).is_err() {
+                    if result_tx.send(gate.submit_encoded(&events, &retry)).is_err() {
                         break;
                     }
                 }
@@ -252,7 +271,7 @@ impl Worker {
 
     /// Sends a batch and waits for its report; `None` when a signal made the
     /// run abandon it (after [`STOP_GRACE`], or at once on a second signal).
-    fn send(&self, events: &Arc<Vec<Value>>, stop: &Stop) -> Option<BatchReport> {
+    fn send(&self, events: &Arc<Vec<Encoded>>, stop: &Stop) -> Option<BatchReport> {
         if self.jobs.send(Arc::clone(events)).is_err() {
             return None;
         }
@@ -278,6 +297,15 @@ enum Delivery {
     Gate(Worker),
     /// No intake can be determined: every copy is unsent with this message.
     Undeliverable(String),
+}
+
+/// An event read, for the per-event step of `run`.
+enum Submitted {
+    /// Parsed.
+    Event(Value),
+    /// An NDJSON line not parsed yet: sent as it is when it can be
+    /// (`Client::submit_text`), else given back to be parsed.
+    Text(String),
 }
 
 /// The single event of `--data` or `--action`, parsed before anything is said.
@@ -468,9 +496,30 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
         (Some(_), _) => Curation::MpJs,
     };
     let stop = if args.dry_run { Stop::never() } else { Stop::install()? };
-    let mut batcher: Batcher<Entry> = Batcher::new(args.batch_size as usize, args.batch_bytes);
+    let mut batcher: Batcher<Entry, Encoded> = Batcher::new(args.batch_size as usize, args.batch_bytes);
     let dry_run_closed = std::cell::Cell::new(false);
-    let mut each = |position: String, event: Value, sinks: &mut Sinks<'_>| {
+    // A line sent as it is when decorating it, the intake's fills and validation
+    // change nothing (`Client::submit_text`): no tree is built for it.
+    let text_path = !args.dry_run && intake.is_some();
+    let mut each = |position: String, event: Submitted, sinks: &mut Sinks<'_>| -> Option<String> {
+        let event = match event {
+            Submitted::Event(v) => v,
+            Submitted::Text(text) => {
+                let checked = intake
+                    .as_ref()
+                    .filter(|_| text_path)
+                    .and_then(|i| client.submit_text(&plan, &text, curation, i, &headers));
+                if checked.is_none() {
+                    return Some(text);
+                }
+                sinks.copies += 1;
+                let entry = sinks.ledger.open(position, plan.stream.clone());
+                if let Some(batch) = batcher.push(entry, Encoded::from_canonical_text(text)) {
+                    flush(&delivery, batch, sinks, &stop);
+                }
+                return None;
+            }
+        };
         // Each event gets the time it is submitted, as a client stamps `dt`.
         let now = event::format_dt(SystemTime::now());
         let copies = match client.submit(&plan, event.clone(), now.clone(), curation) {
@@ -493,7 +542,7 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                 };
                 let entry = sinks.ledger.open(position, args.stream.clone());
                 sinks.settle(entry, outcome, message, Kept::Event(&event));
-                return;
+                return None;
             }
         };
         // One message per problem, naming every stream copy it concerns.
@@ -530,7 +579,7 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                 continue;
             }
             let entry = sinks.ledger.open(position.clone(), copy.stream.clone());
-            if let Some(batch) = batcher.push(entry, copy.event) {
+            if let Some(batch) = batcher.push(entry, Encoded::new(copy.event)) {
                 flush(&delivery, batch, sinks, &stop);
             }
         }
@@ -538,9 +587,10 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
             let what = if args.dry_run { "printed, would not be sent" } else { "not sent" };
             printer.error(format!("{position} → {}: {message} ({what})", streams.join(", ")));
         }
+        None
     };
     match single {
-        Some(Single::Data(event)) => each("--data".to_owned(), event, &mut sinks),
+        Some(Single::Data(event)) => drop(each("--data".to_owned(), Submitted::Event(event), &mut sinks)),
         Some(Single::Action { action, .. }) if action.is_empty() && profile == Profile::MpJs => {
             // MP-JS `submitInteraction`: `if ( !action )` warns and produces nothing.
             sinks.empty_action += 1;
@@ -576,7 +626,7 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                     e
                 }
             };
-            each("--action".to_owned(), Value::Object(event), &mut sinks);
+            drop(each("--action".to_owned(), Submitted::Event(Value::Object(event)), &mut sinks));
         }
         None => {
             // Inputs are read on their own thread, so that a signal is seen
@@ -621,16 +671,19 @@ pub(crate) fn run(args: &SendArgs, printer: &Printer) -> Result<ExitStatus> {
                 };
                 let (message, kept) = match raw {
                     Raw::Parsed(v) => {
-                        each(position.to_string(), v, &mut sinks);
+                        drop(each(position.to_string(), Submitted::Event(v), &mut sinks));
                         continue;
                     }
-                    Raw::Text(t) => match parse_line(&t, &position) {
-                        Ok(v) => {
-                            each(position.to_string(), v, &mut sinks);
-                            continue;
+                    Raw::Text(t) => {
+                        let Some(t) = each(position.to_string(), Submitted::Text(t), &mut sinks) else { continue };
+                        match parse_line(&t, &position) {
+                            Ok(v) => {
+                                drop(each(position.to_string(), Submitted::Event(v), &mut sinks));
+                                continue;
+                            }
+                            Err(m) => (m, t.into_bytes()),
                         }
-                        Err(m) => (m, t.into_bytes()),
-                    },
+                    }
                     Raw::NotUtf8(bytes, m) => (m, bytes),
                     Raw::Malformed(m) => (m, Vec::new()),
                 };
@@ -934,8 +987,8 @@ fn outcome_of(delivered: Delivered) -> (Outcome, String) {
 
 /// Sends the batch and settles every event of it: the failed ones are in
 /// the failed-events file (synced) before their records go out.
-fn flush(delivery: &Delivery, batch: Vec<(Entry, Value)>, sinks: &mut Sinks<'_>, stop: &Stop) {
-    let (entries, events): (Vec<Entry>, Vec<Value>) = batch.into_iter().unzip();
+fn flush(delivery: &Delivery, batch: Vec<(Entry, Encoded)>, sinks: &mut Sinks<'_>, stop: &Stop) {
+    let (entries, events): (Vec<Entry>, Vec<Encoded>) = batch.into_iter().unzip();
     let events = Arc::new(events);
     let outcomes: Vec<(Outcome, String)> = match delivery {
         Delivery::DryRun => Vec::new(),
@@ -985,7 +1038,7 @@ fn flush(delivery: &Delivery, batch: Vec<(Entry, Value)>, sinks: &mut Sinks<'_>,
                 None => groups.push((outcome, message.clone(), entry.source.clone(), entry.stream.clone(), 1)),
             }
         }
-        sinks.settle(entry, outcome, message, Kept::Event(event));
+        sinks.settle(entry, outcome, message, Kept::Serialized(event.bytes()));
     }
     for (outcome, message, first, stream, n) in groups {
         let what = if n == 1 { first } else { format!("{n} events from {first} on") };

@@ -254,13 +254,27 @@ impl Program {
     }
 }
 
-/// An event's `meta.stream`, as read on the way.
+/// An event's `meta.stream`, as read on the way, and what else a sender
+/// asks about the event's top level and its `meta` (see
+/// [`crate::client::Client::submit_text`]).
 #[derive(Debug, Default)]
 pub struct MetaStream<'de> {
     /// Whether the event's `meta` object has a `stream` member.
     pub present: bool,
     /// Its value, when it is a string.
     pub stream: Option<Cow<'de, str>>,
+    /// Whether the event is an object.
+    pub object: bool,
+    /// The event's top-level keys, in order.
+    pub keys: Vec<Cow<'de, str>>,
+    /// Its top-level `$schema`, when it is a string.
+    pub schema: Option<Cow<'de, str>>,
+    /// Whether its `meta` is an object.
+    pub meta_object: bool,
+    /// The keys of its `meta` object, in order.
+    pub meta_keys: Vec<Cow<'de, str>>,
+    /// Its `meta.domain`, when it is a string.
+    pub domain: Option<Cow<'de, str>>,
 }
 
 /// The top-level `$schema` of an event's text, read without parsing the rest
@@ -495,6 +509,10 @@ enum At {
     Meta,
     /// `meta.stream`.
     Stream,
+    /// The top-level `$schema`.
+    Schema,
+    /// `meta.domain`.
+    Domain,
     /// Anywhere else.
     Elsewhere,
 }
@@ -558,8 +576,11 @@ impl<'de> Seed<'_, '_, 'de> {
 
     fn string<E: de::Error>(self, s: Cow<'de, str>) -> Result<(), E> {
         self.scalar_result(Kind::String(&s), || FastNode::String(Cow::Borrowed(&s)))?;
-        if self.at == At::Stream {
-            self.ctx.stream = Some(s);
+        match self.at {
+            At::Stream => self.ctx.stream = Some(s),
+            At::Schema => self.ctx.schema = Some(s),
+            At::Domain => self.ctx.domain = Some(s),
+            At::Root | At::Meta | At::Elsewhere => {}
         }
         Ok(())
     }
@@ -637,6 +658,11 @@ impl<'de> Visitor<'de> for Seed<'_, '_, 'de> {
         let mut seen_small: u64 = 0;
         let mut seen_large: Vec<bool> = if declared > 64 { vec![false; declared] } else { Vec::new() };
         let mut others: Vec<Cow<'de, str>> = Vec::new();
+        match self.at {
+            At::Root => self.ctx.object = true,
+            At::Meta => self.ctx.meta_object = true,
+            _ => {}
+        }
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let index = rules.and_then(|r| r.find(&key));
             let node = match (rules, index) {
@@ -669,12 +695,19 @@ impl<'de> Visitor<'de> for Seed<'_, '_, 'de> {
                     &Node::Any
                 }
             };
+            match self.at {
+                At::Root => self.ctx.keys.push(key.clone()),
+                At::Meta => self.ctx.meta_keys.push(key.clone()),
+                _ => {}
+            }
             let at = match (self.at, key.as_ref()) {
                 (At::Root, "meta") => At::Meta,
+                (At::Root, "$schema") => At::Schema,
                 (At::Meta, "stream") => {
                     self.ctx.present = true;
                     At::Stream
                 }
+                (At::Meta, "domain") => At::Domain,
                 _ => At::Elsewhere,
             };
             map.next_value_seed(Seed { node, ctx: &mut *self.ctx, at })?;

@@ -1205,3 +1205,60 @@ fn curation_failure_is_not_sent_unless_ignored() {
     assert_eq!(stdout_text(&a), "");
     assert!(stderr_text(&a).contains("curation"), "{}", stderr_text(&a));
 }
+
+/// A real analytics event that decoration and the intake's fills leave as it
+/// is: a canonical line goes out byte for byte as read (no tree built), a line
+/// written otherwise (spaces, `\/`) goes out as epc writes the parsed event,
+/// and an invalid one is still reported and not sent.
+#[test]
+fn lines_left_as_they_are_go_out_byte_for_byte_and_the_others_as_before() {
+    let (Some(secondary), Some(primary)) = (shared("data/schemas/secondary"), shared("data/schemas/primary")) else {
+        return;
+    };
+    let canonical = "{\"$schema\":\"/analytics/product_metrics/web/base/1.3.0\",\"action\":\"impression\",\"action_context\":\"{\\\"query_length\\\": 1, \\\"results\\\": 5}\",\"action_source\":\"main_menu\",\"action_subtype\":\"expand\",\"agent\":{\"client_platform\":\"mediawiki_js\",\"client_platform_family\":\"desktop_browser\",\"release_status\":\"prod\"},\"dt\":\"2025-03-01T00:00:00.025Z\",\"element_id\":\"searchform\",\"instrument_name\":\"SearchInteraction\",\"mediawiki\":{\"database\":\"commonswiki\",\"site_content_language\":\"en\",\"skin\":\"vector\",\"version\":\"1.44.0-wmf.20\"},\"meta\":{\"domain\":\"commons.wikimedia.org\",\"dt\":\"2025-03-01T00:00:00.911Z\",\"id\":\"c17af08a-1745-46d8-be57-0ddf827050a8\",\"stream\":\"product_metrics.web_base\",\"uri\":\"https://commons.wikimedia.org/wiki/Special:Search\"},\"page\":{\"title\":\"Special:Search\",\"content_language\":\"en\",\"id\":6323853,\"is_redirect\":false,\"namespace_id\":0,\"namespace_name\":\"\",\"revision_id\":816314860},\"performer\":{\"edit_count\":0,\"edit_count_bucket\":\"0 edits\",\"groups\":[\"*\"],\"id\":0,\"is_bot\":false,\"is_logged_in\":false,\"is_temp\":false,\"language\":\"en\",\"name\":\"\",\"pageview_id\":\"tnanmdh4ayfatohzek3e\",\"session_id\":\"2kph4dkdvpt9g8fzygrp\"},\"sample\":{\"rate\":0.5,\"unit\":\"pageview\"}}";
+    let spaced = "{ \"$schema\": \"/analytics/product_metrics/web/base/1.3.0\",\"action\":\"impression\",\"action_context\":\"{\\\"query_length\\\": 1, \\\"results\\\": 5}\",\"action_source\":\"main_menu\",\"action_subtype\":\"expand\",\"agent\":{\"client_platform\":\"mediawiki_js\",\"client_platform_family\":\"desktop_browser\",\"release_status\":\"prod\"},\"dt\":\"2025-03-01T00:00:00.025Z\",\"element_id\":\"searchform\",\"instrument_name\":\"SearchInteraction\",\"mediawiki\":{\"database\":\"commonswiki\",\"site_content_language\":\"en\",\"skin\":\"vector\",\"version\":\"1.44.0-wmf.20\"},\"meta\":{\"domain\":\"commons.wikimedia.org\",\"dt\":\"2025-03-01T00:00:00.911Z\",\"id\":\"c17af08a-1745-46d8-be57-0ddf827050a8\",\"stream\":\"product_metrics.web_base\",\"uri\":\"https:\\/\\/commons.wikimedia.org/wiki/Special:Search\"},\"page\":{\"title\":\"Special:Search\",\"content_language\":\"en\",\"id\":6323853,\"is_redirect\":false,\"namespace_id\":0,\"namespace_name\":\"\",\"revision_id\":816314860},\"performer\":{\"edit_count\":0,\"edit_count_bucket\":\"0 edits\",\"groups\":[\"*\"],\"id\":0,\"is_bot\":false,\"is_logged_in\":false,\"is_temp\":false,\"language\":\"en\",\"name\":\"\",\"pageview_id\":\"tnanmdh4ayfatohzek3e\",\"session_id\":\"2kph4dkdvpt9g8fzygrp\"},\"sample\":{\"rate\":0.5,\"unit\":\"pageview\"}}";
+    let invalid = "{\"$schema\":\"/analytics/product_metrics/web/base/1.3.0\",\"action\":5,\"action_context\":\"{\\\"query_length\\\": 1, \\\"results\\\": 5}\",\"action_source\":\"main_menu\",\"action_subtype\":\"expand\",\"agent\":{\"client_platform\":\"mediawiki_js\",\"client_platform_family\":\"desktop_browser\",\"release_status\":\"prod\"},\"dt\":\"2025-03-01T00:00:00.025Z\",\"element_id\":\"searchform\",\"instrument_name\":\"SearchInteraction\",\"mediawiki\":{\"database\":\"commonswiki\",\"site_content_language\":\"en\",\"skin\":\"vector\",\"version\":\"1.44.0-wmf.20\"},\"meta\":{\"domain\":\"commons.wikimedia.org\",\"dt\":\"2025-03-01T00:00:00.911Z\",\"id\":\"c17af08a-1745-46d8-be57-0ddf827050a8\",\"stream\":\"product_metrics.web_base\",\"uri\":\"https://commons.wikimedia.org/wiki/Special:Search\"},\"page\":{\"title\":\"Special:Search\",\"content_language\":\"en\",\"id\":6323853,\"is_redirect\":false,\"namespace_id\":0,\"namespace_name\":\"\",\"revision_id\":816314860},\"performer\":{\"edit_count\":0,\"edit_count_bucket\":\"0 edits\",\"groups\":[\"*\"],\"id\":0,\"is_bot\":false,\"is_logged_in\":false,\"is_temp\":false,\"language\":\"en\",\"name\":\"\",\"pageview_id\":\"tnanmdh4ayfatohzek3e\",\"session_id\":\"2kph4dkdvpt9g8fzygrp\"},\"sample\":{\"rate\":0.5,\"unit\":\"pageview\"}}";
+    let sb = Sandbox::new();
+    let input = sb.write("events.ndjson", &format!("{canonical}\n{spaced}\n{invalid}\n"));
+    let a = sb
+        .send(&[
+            "--no-stream-config",
+            "--stream",
+            "product_metrics.web_base",
+            "--schema",
+            "/analytics/product_metrics/web/base/1.3.0",
+            "--schema-repo",
+            s(&secondary),
+            "--schema-repo",
+            s(&primary),
+            "--intake-url",
+            DEAD_INTAKE,
+            "--retries",
+            "0",
+            s(&input),
+        ])
+        .assert()
+        .code(2);
+    let records = stdout_ndjson(&a);
+    let status = |line: usize| {
+        let source = format!("{}:{line}", s(&input));
+        records.iter().find(|r| r["source"] == source.as_str()).map(|r| r["status"].clone())
+    };
+    assert_eq!(
+        (status(1), status(2), status(3)),
+        (Some(json!("unsent")), Some(json!("unsent")), Some(json!("invalid")))
+    );
+    let stderr = stderr_text(&a);
+    assert!(
+        stderr.contains(&format!("{}:3 → product_metrics.web_base: invalid event: /action:", s(&input))),
+        "{stderr}"
+    );
+    // The failed-events file keeps the bytes each event was sent as.
+    let written = |text: &str| serde_json::to_string(&serde_json::from_str::<Value>(text).unwrap()).unwrap();
+    assert_eq!(written(canonical), canonical, "the bench's line is canonical");
+    let mut kept: Vec<String> = read(&sb.failed_path()).lines().map(str::to_owned).collect();
+    kept.sort();
+    let mut expected = vec![canonical.to_owned(), written(spaced), written(invalid)];
+    expected.sort();
+    assert_eq!(kept, expected);
+}
